@@ -28,9 +28,9 @@ TARGET_SAMPLE_RATE = 16000
 ALLOWED_SAMPLE_RATES = frozenset({8000, 16000, 22050, 24000, 32000, 44100, 48000})
 #: Largest decoded PCM chunk accepted (bytes). 64 KiB = 2.048 s of 16 kHz int16 mono.
 MAX_CHUNK_BYTES = 64 * 1024
-#: RMS level below which audio counts as silence (dBFS). Quiet room noise on a
-#: laptop microphone sits around -60..-50 dBFS; speech is -35..-15 dBFS.
-SILENCE_DBFS = -55.0
+#: RMS level below which a whole clip counts as silence (dBFS). A quiet room on a
+#: laptop microphone sits around -70..-60 dBFS; speech is -40..-15 dBFS.
+SILENCE_DBFS = -60.0
 #: Floor returned by :func:`rms_dbfs` for digital silence (dBFS).
 DBFS_FLOOR = -120.0
 

@@ -128,7 +128,7 @@ class Transcriber:
             language: override the language for multilingual models.
 
         Returns:
-            :class:`Transcript`; empty text for silence (RMS below -55 dBFS) and
+            :class:`Transcript`; empty text for silence (RMS below -60 dBFS) and
             for segments Whisper itself marks as non-speech.
         """
         audio = to_float32(audio)
