@@ -1,0 +1,547 @@
+// The client's single source of truth: auth, connection, lobby, the room being played.
+// Framework-free (a tiny observable store) so it can be tested with a fake socket.
+
+import { ArenaError, createHttpApi, type FetchLike, type HttpApi } from './api';
+import { detectLang, errorText, translate, type MsgKey } from './i18n';
+import { emptySync, ingestEvent, ingestSnapshot, ROOM_EVENTS, type ClientRoom, type SyncState } from './roomSync';
+import type { Lang, Report, Role, RoomSettings, RoomSummary } from './types';
+
+export interface SocketLike {
+  connected: boolean;
+  on(event: string, fn: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: any[]): unknown;
+  connect(): unknown;
+  disconnect(): unknown;
+  io?: { on(event: string, fn: (...args: any[]) => void): unknown };
+}
+
+export type SocketFactory = (url: string | undefined, opts: Record<string, unknown>) => SocketLike;
+
+export interface StorageLike {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+}
+
+export type ConnState = 'idle' | 'connecting' | 'online' | 'offline';
+
+export interface Toast {
+  id: number;
+  text: string;
+  kind: 'error' | 'info' | 'success';
+}
+
+export interface Auth {
+  token: string;
+  user_id: string;
+  display_name: string;
+}
+
+export interface SavedRoom {
+  room_id: string;
+  role: Role;
+  join_code?: string | null;
+  finished?: boolean;
+}
+
+export interface AppState {
+  lang: Lang;
+  auth: Auth | null;
+  conn: ConnState;
+  lobby: RoomSummary[] | null;
+  sync: SyncState;
+  /** A (re)join in flight: shows "returning to your seat". */
+  joining: SavedRoom | null;
+  /** A finished match whose report we show (survives reload without a live room). */
+  results: { room_id: string; title?: string } | null;
+  /** question_id → true once you submitted for it. */
+  submitted: Record<string, boolean>;
+  toasts: Toast[];
+  clockOffset: number;
+}
+
+export interface ArenaDeps {
+  baseUrl?: string;
+  socketFactory: SocketFactory;
+  fetch: FetchLike;
+  storage: StorageLike;
+  navigatorLike?: { language?: string; languages?: readonly string[] };
+  now?: () => number;
+  ackTimeoutMs?: number;
+  draftIntervalMs?: number;
+}
+
+const K = {
+  token: 'arena.token',
+  user: 'arena.user',
+  lang: 'arena.lang',
+  room: 'arena.room',
+};
+
+type Listener = () => void;
+
+export class Arena {
+  private state: AppState;
+  private listeners = new Set<Listener>();
+  private socket: SocketLike | null = null;
+  private deps: Required<Omit<ArenaDeps, 'navigatorLike' | 'baseUrl'>> & { baseUrl: string };
+  readonly http: HttpApi;
+  private toastSeq = 0;
+  private draftTimer: ReturnType<typeof setTimeout> | null = null;
+  private draftLastSent = 0;
+  private draftPending: string | null = null;
+  private draftSentText = '';
+  private resyncInFlight = false;
+
+  constructor(deps: ArenaDeps) {
+    this.deps = {
+      baseUrl: deps.baseUrl ?? '',
+      socketFactory: deps.socketFactory,
+      fetch: deps.fetch,
+      storage: deps.storage,
+      now: deps.now ?? (() => Date.now()),
+      ackTimeoutMs: deps.ackTimeoutMs ?? 10_000,
+      draftIntervalMs: deps.draftIntervalMs ?? 300,
+    };
+    const st = deps.storage;
+    const savedLang = st.getItem(K.lang);
+    const lang: Lang = savedLang === 'ko' || savedLang === 'en' ? savedLang : detectLang(deps.navigatorLike);
+    let auth: Auth | null = null;
+    try {
+      const token = st.getItem(K.token);
+      const user = JSON.parse(st.getItem(K.user) ?? 'null');
+      if (token && user?.user_id) auth = { token, user_id: user.user_id, display_name: user.display_name ?? '' };
+    } catch {
+      auth = null;
+    }
+    const saved = this.savedRoom();
+    this.state = {
+      lang,
+      auth,
+      conn: 'idle',
+      lobby: null,
+      sync: emptySync,
+      joining: saved && !saved.finished && auth ? saved : null,
+      results: saved?.finished && auth ? { room_id: saved.room_id } : null,
+      submitted: {},
+      toasts: [],
+      clockOffset: 0,
+    };
+    this.http = createHttpApi(this.deps.baseUrl, deps.fetch, () => this.state.auth?.token ?? null);
+  }
+
+  // ---- store plumbing -------------------------------------------------------------------
+  getState = (): AppState => this.state;
+  subscribe = (fn: Listener): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  private set(patch: Partial<AppState>) {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  t = (key: MsgKey, vars?: Record<string, string | number>) => translate(this.state.lang, key, vars);
+
+  /** Server epoch ms now, corrected for clock skew. */
+  serverNow(): number {
+    return this.deps.now() + this.state.clockOffset;
+  }
+
+  get room(): ClientRoom | null {
+    return this.state.sync.room;
+  }
+
+  setLang(lang: Lang) {
+    this.deps.storage.setItem(K.lang, lang);
+    this.set({ lang });
+  }
+
+  toast(text: string, kind: Toast['kind'] = 'error') {
+    const id = ++this.toastSeq;
+    this.set({ toasts: [...this.state.toasts.slice(-3), { id, text, kind }] });
+    setTimeout(() => this.dismiss(id), kind === 'error' ? 7000 : 3500);
+  }
+  dismiss(id: number) {
+    if (this.state.toasts.some((t) => t.id === id)) this.set({ toasts: this.state.toasts.filter((t) => t.id !== id) });
+  }
+  showError(e: unknown) {
+    const err = e as ArenaError;
+    this.toast(errorText(this.state.lang, err?.code, err?.message));
+  }
+
+  private savedRoom(): SavedRoom | null {
+    try {
+      const v = JSON.parse(this.deps.storage.getItem(K.room) ?? 'null');
+      return v && typeof v.room_id === 'string' ? v : null;
+    } catch {
+      return null;
+    }
+  }
+  private saveRoom(r: SavedRoom | null) {
+    if (r) this.deps.storage.setItem(K.room, JSON.stringify(r));
+    else this.deps.storage.removeItem(K.room);
+  }
+
+  // ---- auth -------------------------------------------------------------------------------
+  async signIn(displayName: string): Promise<boolean> {
+    const name = displayName.trim();
+    if (!name || name.length > 32) {
+      this.toast(this.t('signin.nameRequired'));
+      return false;
+    }
+    try {
+      const res = await this.http.guest(name);
+      const auth = { token: res.token, user_id: res.user_id, display_name: name };
+      this.deps.storage.setItem(K.token, auth.token);
+      this.deps.storage.setItem(K.user, JSON.stringify({ user_id: auth.user_id, display_name: name }));
+      this.set({ auth });
+      this.connect();
+      return true;
+    } catch (e) {
+      this.showError(e);
+      return false;
+    }
+  }
+
+  signOut() {
+    this.socket?.disconnect();
+    this.socket = null;
+    this.deps.storage.removeItem(K.token);
+    this.deps.storage.removeItem(K.user);
+    this.saveRoom(null);
+    this.set({ auth: null, conn: 'idle', lobby: null, sync: emptySync, joining: null, results: null, submitted: {} });
+  }
+
+  // ---- socket -----------------------------------------------------------------------------
+  connect() {
+    const auth = this.state.auth;
+    if (!auth) return;
+    if (this.socket) this.socket.disconnect();
+    const s = this.deps.socketFactory(this.deps.baseUrl || undefined, {
+      path: '/socket.io',
+      auth: { token: auth.token },
+      transports: ['websocket', 'polling'],
+      reconnection: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000,
+      timeout: 8000,
+    });
+    this.socket = s;
+    this.set({ conn: 'connecting' });
+
+    s.on('connect', () => this.onConnect(s));
+    s.on('disconnect', (reason: string) => {
+      if (this.socket !== s) return;
+      this.set({ conn: 'offline' });
+      // A server-side disconnect is not retried by socket.io: do it ourselves.
+      if (reason === 'io server disconnect') setTimeout(() => this.socket === s && s.connect(), 1000);
+    });
+    s.on('connect_error', (err: any) => {
+      if (this.socket !== s) return;
+      const code = err?.data?.code ?? err?.code;
+      if (code === 'unauthorized') {
+        this.toast(errorText(this.state.lang, 'unauthorized'));
+        this.signOut();
+        return;
+      }
+      this.set({ conn: 'offline' });
+    });
+    s.on('connection_ack', (ack: any) => {
+      if (typeof ack?.server_time_ms === 'number') this.set({ clockOffset: ack.server_time_ms - this.deps.now() });
+    });
+    s.on('lobby_update', (p: any) => {
+      if (Array.isArray(p?.rooms)) this.set({ lobby: p.rooms });
+    });
+    s.on('room_state', (p: any) => this.onSnapshot(p?.state ?? p));
+    s.on('error_message', (p: any) => {
+      if (p?.code) this.toast(errorText(this.state.lang, p.code, p.message));
+    });
+    for (const name of ROOM_EVENTS) s.on(name, (payload: any) => this.onRoomEvent(name, payload));
+  }
+
+  private async onConnect(s: SocketLike) {
+    if (this.socket !== s) return;
+    this.set({ conn: 'online' });
+    const saved = this.savedRoom();
+    if (saved && !saved.finished) {
+      await this.rejoin(saved);
+    } else {
+      this.refreshLobby();
+    }
+  }
+
+  private async rejoin(saved: SavedRoom) {
+    this.set({ joining: saved });
+    try {
+      const ack = await this.emit('join_room', {
+        room_id: saved.room_id,
+        ...(saved.join_code ? { join_code: saved.join_code } : {}),
+        role: saved.role,
+      });
+      this.acceptJoin(ack, saved.role);
+    } catch (e) {
+      const code = (e as ArenaError).code;
+      if (code === 'already_in_room') {
+        // The server still has us seated: just resynchronise.
+        const ok = await this.requestState();
+        if (ok) {
+          this.set({ joining: null });
+          return;
+        }
+      }
+      if (code === 'timeout' || code === 'network') {
+        this.set({ joining: null });
+        this.toast(errorText(this.state.lang, code));
+        return;
+      }
+      this.saveRoom(null);
+      this.set({ joining: null, sync: emptySync });
+      this.toast(`${this.t('room.removed')} ${errorText(this.state.lang, code, (e as Error).message)}`);
+      this.refreshLobby();
+    }
+  }
+
+  /** Emit with an ack; resolves the ack body on ok, rejects ArenaError otherwise. */
+  emit(event: string, payload: Record<string, unknown> = {}): Promise<any> {
+    const s = this.socket;
+    if (!s) return Promise.reject(new ArenaError('network', 'not connected'));
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(new ArenaError('timeout', `${event} timed out`));
+      }, this.deps.ackTimeoutMs);
+      s.emit(event, payload, (ack: any) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (ack && ack.ok === true) resolve(ack);
+        else {
+          const err = ack?.error ?? {};
+          reject(new ArenaError(err.code ?? 'internal_error', err.message ?? 'request failed'));
+        }
+      });
+    });
+  }
+
+  /** Run an action, show its error in plain words, return success. */
+  private async run<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.showError(e);
+      return undefined;
+    }
+  }
+
+  // ---- lobby ------------------------------------------------------------------------------
+  async refreshLobby() {
+    const ack = await this.run(() => this.emit('list_rooms', {}));
+    if (ack && Array.isArray(ack.rooms)) this.set({ lobby: ack.rooms });
+  }
+
+  async createRoom(settings: RoomSettings): Promise<boolean> {
+    const ack = await this.run(() => this.emit('create_room', settings as any));
+    if (!ack) return false;
+    // The creator joins their own room as a player (and host).
+    return this.joinRoom({ room_id: ack.room_id, join_code: ack.join_code ?? null, role: 'player' }, ack.state);
+  }
+
+  async joinRoom(target: { room_id?: string; join_code?: string | null; role: Role }, createdState?: any): Promise<boolean> {
+    const payload: Record<string, unknown> = { role: target.role };
+    if (target.room_id) payload.room_id = target.room_id;
+    if (target.join_code) payload.join_code = target.join_code.trim().toUpperCase();
+    this.set({ joining: { room_id: target.room_id ?? '', role: target.role, join_code: target.join_code } });
+    try {
+      let ack: any;
+      try {
+        ack = await this.emit('join_room', payload);
+      } catch (e) {
+        // create_room may already seat the host: fall back to the state we have.
+        if ((e as ArenaError).code === 'already_in_room' && createdState) ack = { ok: true, state: createdState };
+        else if ((e as ArenaError).code === 'already_in_room' && target.room_id) {
+          const st = await this.emit('request_state', {});
+          if (st?.state?.room_id !== target.room_id) throw e;
+          ack = st;
+        } else throw e;
+      }
+      this.acceptJoin(ack, target.role, target.join_code);
+      return true;
+    } catch (e) {
+      this.set({ joining: null });
+      this.showError(e);
+      return false;
+    }
+  }
+
+  private acceptJoin(ack: any, role: Role, joinCode?: string | null) {
+    const st = ack?.state ?? ack;
+    if (!st || !st.room_id) throw new ArenaError('internal_error', 'join without state');
+    const { state } = ingestSnapshot({ ...emptySync }, st);
+    const room = state.room!;
+    if (!room.you?.role) room.you = { participant_id: room.you?.participant_id ?? null, role };
+    this.saveRoom({ room_id: room.room_id, role, join_code: room.join_code ?? joinCode ?? null });
+    const submitted = { ...this.state.submitted };
+    const me = room.you.participant_id ?? this.state.auth?.user_id;
+    if (room.question && room.answers.some((a) => a.participant_id === me)) submitted[room.question.question_id] = true;
+    this.set({ sync: state, joining: null, results: null, submitted });
+    if (room.phase === 'finished') this.markFinished(room);
+  }
+
+  async leaveRoom() {
+    const inRoom = !!this.room;
+    this.flushDraftTimer();
+    this.saveRoom(null);
+    this.set({ sync: emptySync, joining: null, results: null, submitted: {} });
+    if (inRoom && this.socket?.connected) {
+      try {
+        await this.emit('leave_room', {});
+      } catch (e) {
+        const code = (e as ArenaError).code;
+        if (code !== 'not_in_room' && code !== 'room_not_found') this.showError(e);
+      }
+    }
+    this.refreshLobby();
+  }
+
+  // ---- room events ------------------------------------------------------------------------
+  private onSnapshot(raw: any) {
+    if (!raw?.room_id || !this.room) return;
+    if (raw.room_id !== this.room.room_id) return;
+    const { state, resync } = ingestSnapshot(this.state.sync, raw);
+    this.set({ sync: state });
+    if (resync) this.requestState();
+    this.afterRoomChange();
+  }
+
+  private onRoomEvent(name: string, payload: any) {
+    const before = this.state.sync;
+    if (!before.room) return;
+    const { state, resync } = ingestEvent(before, { name, payload: payload ?? {} });
+    if (state !== before) this.set({ sync: state });
+    if (resync) this.requestState();
+    this.afterRoomChange();
+  }
+
+  private afterRoomChange() {
+    const room = this.room;
+    if (!room) return;
+    if (room.removed) {
+      this.saveRoom(null);
+      this.set({ sync: emptySync, submitted: {} });
+      this.toast(this.t('room.removed'), 'info');
+      this.refreshLobby();
+      return;
+    }
+    if (room.phase === 'finished') this.markFinished(room);
+  }
+
+  private markFinished(room: ClientRoom) {
+    const saved = this.savedRoom();
+    if (saved && saved.room_id === room.room_id && !saved.finished) this.saveRoom({ ...saved, finished: true });
+  }
+
+  /** Ask for a full snapshot (after a seq gap, or when unsure). */
+  async requestState(): Promise<boolean> {
+    if (this.resyncInFlight) return false;
+    this.resyncInFlight = true;
+    try {
+      const ack = await this.emit('request_state', {});
+      const st = ack?.state;
+      if (st && st.room_id) {
+        const sync = this.state.sync.room ? this.state.sync : { ...emptySync };
+        const base = sync.room && sync.room.room_id === st.room_id ? { ...sync, resyncing: true } : { ...emptySync };
+        const { state, resync } = ingestSnapshot(base, st);
+        this.set({ sync: state });
+        this.resyncInFlight = false;
+        if (resync) this.requestState();
+        this.afterRoomChange();
+        return true;
+      }
+      return false;
+    } catch (e) {
+      // Keep the old state; the next event will retry. Stop the spinner.
+      this.set({ sync: { ...this.state.sync, resyncing: false, buffer: [] } });
+      if ((e as ArenaError).code !== 'not_in_room') this.showError(e);
+      return false;
+    } finally {
+      this.resyncInFlight = false;
+    }
+  }
+
+  // ---- player actions ---------------------------------------------------------------------
+  async setReady(ready: boolean) {
+    return !!(await this.run(() => this.emit('set_ready', { ready })));
+  }
+  async startMatch() {
+    return !!(await this.run(() => this.emit('start_match', {})));
+  }
+  async kick(participant_id: string) {
+    return !!(await this.run(() => this.emit('kick_player', { participant_id })));
+  }
+  async endSession() {
+    return !!(await this.run(() => this.emit('session_end', {})));
+  }
+
+  /** Live typing: throttled to one message per draftIntervalMs, always sending the latest text. */
+  sendDraft(text: string) {
+    this.draftPending = text;
+    if (this.draftTimer) return;
+    const wait = Math.max(0, this.draftLastSent + this.deps.draftIntervalMs - this.deps.now());
+    const fire = () => {
+      this.draftTimer = null;
+      const t = this.draftPending;
+      this.draftPending = null;
+      if (t == null || t === this.draftSentText) return;
+      this.draftLastSent = this.deps.now();
+      this.draftSentText = t;
+      this.emit('answer_draft', { text: t }).catch((e: ArenaError) => {
+        if (e.code === 'text_too_long') this.showError(e);
+      });
+    };
+    if (wait === 0) fire();
+    else this.draftTimer = setTimeout(fire, wait);
+  }
+
+  private flushDraftTimer() {
+    if (this.draftTimer) clearTimeout(this.draftTimer);
+    this.draftTimer = null;
+    this.draftPending = null;
+  }
+
+  async submitAnswer(text: string): Promise<boolean> {
+    const qid = this.room?.question?.question_id;
+    this.flushDraftTimer();
+    try {
+      await this.emit('submit_answer', { text });
+      this.draftSentText = '';
+      if (qid) this.set({ submitted: { ...this.state.submitted, [qid]: true } });
+      this.toast(this.t('match.submitted'), 'success');
+      return true;
+    } catch (e) {
+      if ((e as ArenaError).code === 'already_submitted' && qid) this.set({ submitted: { ...this.state.submitted, [qid]: true } });
+      this.showError(e);
+      return false;
+    }
+  }
+
+  // ---- results ----------------------------------------------------------------------------
+  async fetchReport(roomId: string): Promise<Report> {
+    return this.http.report(roomId);
+  }
+
+  closeResults() {
+    this.saveRoom(null);
+    const wasInRoom = !!this.room;
+    this.set({ results: null, sync: emptySync, submitted: {} });
+    if (wasInRoom && this.socket?.connected) this.emit('leave_room', {}).catch(() => undefined);
+    this.refreshLobby();
+  }
+
+  /** The participant id that is "you" in the current room. */
+  myId(): string | null {
+    return this.room?.you?.participant_id ?? this.state.auth?.user_id ?? null;
+  }
+}

@@ -1,0 +1,153 @@
+// Wire shapes of the Interview Arena protocol (version 1), as the client sees them.
+// Everything optional that the contract does not promise is typed optional so the UI
+// degrades instead of crashing when a field is missing.
+
+export type Lang = 'ko' | 'en';
+export type Phase = 'lobby' | 'countdown' | 'question' | 'answering' | 'scoring' | 'reveal' | 'finished';
+export type Kind = 'human' | 'ai';
+export type Presence = 'online' | 'away' | 'left';
+export type TurnMode = 'round_robin' | 'simultaneous';
+export type Category = 'behavioural' | 'technical' | 'culture_fit' | 'company';
+export type Role = 'player' | 'spectator';
+
+export const CATEGORIES: Category[] = ['behavioural', 'technical', 'culture_fit', 'company'];
+export const DIFFICULTIES = ['mixed', 'easy', 'medium', 'hard', 'adaptive'] as const;
+export type Difficulty = (typeof DIFFICULTIES)[number];
+
+/** A string the server may send either plain or per language. */
+export type LocText = string | Partial<Record<Lang, string>>;
+
+export interface Persona {
+  id: string;
+  company: LocText;
+  name: LocText;
+  summary: LocText;
+  skills: (LocText)[] | Partial<Record<Lang, string[]>>;
+}
+
+export interface RoomSummary {
+  room_id: string;
+  title: string;
+  phase: Phase;
+  humans: number;
+  max_humans: number;
+  personas: (string | { id: string; skill?: number })[] | number;
+  language: Lang;
+  spectators?: number;
+}
+
+export interface PersonaSeat {
+  id: string;
+  skill?: number;
+}
+
+export interface RoomSettings {
+  title: string;
+  personas: PersonaSeat[];
+  question_count: number;
+  language: Lang;
+  turn_mode: TurnMode;
+  answer_seconds: number;
+  max_humans: number;
+  private: boolean;
+  categories?: Category[];
+  difficulty?: string;
+}
+
+export interface Participant {
+  participant_id: string;
+  kind: Kind;
+  display_name: string;
+  persona_id?: string | null;
+  company?: string | null;
+  skill?: number | null;
+  is_host?: boolean;
+  ready?: boolean;
+  presence?: Presence;
+  score?: number;
+  rank?: number;
+}
+
+export interface Question {
+  question_id: string;
+  text: string;
+  category: Category | string;
+  index: number;
+  total: number;
+}
+
+export interface Turn {
+  participant_id: string | null;
+  deadline_ms: number;
+}
+
+export interface Answer {
+  answer_id: string;
+  participant_id: string;
+  question_id: string;
+  text: string;
+  score?: number | null;
+  dimensions?: Record<string, number> | null;
+  feedback?: string | string[] | Record<string, unknown> | null;
+}
+
+export interface LeaderboardEntry {
+  participant_id: string;
+  display_name: string;
+  kind: Kind;
+  score: number;
+  rank: number;
+}
+
+export interface RoomState {
+  room_id: string;
+  seq: number;
+  title: string;
+  phase: Phase;
+  phase_ends_ms: number | null;
+  join_code: string | null;
+  host_id: string | null;
+  settings: RoomSettings;
+  participants: Participant[];
+  spectators: number;
+  question: Question | null;
+  turn_order: string[];
+  turn: Turn | null;
+  answers: Answer[];
+  drafts: Record<string, string>;
+  leaderboard: LeaderboardEntry[];
+  you: { participant_id: string | null; role: Role };
+  question_index?: number;
+}
+
+export interface ReportAnswer {
+  answer_id: string;
+  participant_id: string;
+  text: string;
+  score: number;
+  dimensions: Record<string, number>;
+  feedback: Answer['feedback'];
+}
+
+export interface Report {
+  room_id: string;
+  title: string;
+  language: Lang;
+  participants: Participant[];
+  ranking: LeaderboardEntry[];
+  questions: { question_id: string; index: number; text: string; category: string; answers: ReportAnswer[] }[];
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export type Ack<T = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export interface RealtimeFeedback {
+  participant_id: string;
+  kind: string;
+  message: string;
+  at: number;
+}
