@@ -29,7 +29,7 @@ class AIAnswerJob:
     """Ask the persona agent for an answer. Reply with ``Room.provide_ai_answer``.
 
     Attributes:
-        budget_ms: ms from now until the turn deadline.
+        budget_ms: ms from now until the turn deadline, in nominal (unscaled) time.
         context: earlier visible answers to this question (texts).
     """
 

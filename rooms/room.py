@@ -511,12 +511,13 @@ class Room:
         turn.ai_words = words
         turn.story_id = story_id
         end_limit = turn.deadline_ms - self.settings.timings.ai_margin_ms
-        think = max(0, min(int(think_ms), (turn.deadline_ms - now) * 3 // 10))
+        scale = self.settings.timings.answer_scale     # persona times are nominal; play them back scaled
+        think = max(0, min(int(think_ms * scale), (turn.deadline_ms - now) * 3 // 10))
         start = now + think
         if start >= end_limit:
             start = now
         span = max(0, end_limit - start)
-        pace_ms = len(words) / max(30, words_per_minute) * 60_000
+        pace_ms = len(words) / max(30, words_per_minute) * 60_000 * scale
         dur = min(pace_ms, span)
         n = max(1, len(words))
         turn.plan = [start + int(dur * (i + 1) / n) for i in range(len(words))]
@@ -620,7 +621,8 @@ class Room:
                 job_id=turn.ai_job_id, room_id=self.room_id, participant_id=p.participant_id,
                 persona_id=p.persona_id, skill=p.skill or 3, question_id=q.id, question_text=q.text(lang),
                 category=q.category, key_points=tuple(q.key_points(lang)), lang=lang,
-                seed=self.rng.getrandbits(31), budget_ms=turn.deadline_ms - now,
+                seed=self.rng.getrandbits(31),
+                budget_ms=int((turn.deadline_ms - now) / self.settings.timings.answer_scale),
                 used_story_ids=frozenset(p.used_story_ids), context=context))
         elif p.presence != ONLINE:
             turn.absent_since = now

@@ -59,10 +59,12 @@ class Timings:
     ai_think_min_ms: int = 1_200
     ai_think_max_ms: int = 3_000
     stream_interval_ms: int = 200   # at most one answer_stream per participant this often
+    answer_scale: float = 1.0       # multiplies answer_seconds (tests and demos run faster)
 
     def scaled(self, factor: float) -> "Timings":
         """Return a copy with every duration multiplied by ``factor`` (tick rate kept)."""
         kw = {k: (int(v * factor) if k.endswith("_ms") else v) for k, v in asdict(self).items()}
+        kw["answer_scale"] = self.answer_scale * factor
         return Timings(**kw)
 
 
@@ -84,7 +86,7 @@ class RoomSettings:
 
     @property
     def answer_ms(self) -> int:
-        return self.answer_seconds * 1000
+        return int(self.answer_seconds * 1000 * self.timings.answer_scale)
 
     def with_timings(self, timings: Timings) -> "RoomSettings":
         return replace(self, timings=timings)

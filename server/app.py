@@ -1,0 +1,99 @@
+"""The game server: aiohttp + python-socketio, wired to Redis, PostgreSQL and the rooms."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import socketio
+from aiohttp import web
+
+from .config import Config
+from .gateway import Gateway
+from .http import setup_routes
+from .logs import log, setup_logging
+from .runtime import RoomManager
+from .store.redis_store import RedisStore
+from .store.results import ResultStore
+
+
+def _persona_names() -> dict[str, dict]:
+    """persona id -> {"name", "company"} (Korean catalogue) for AI seats."""
+    from personas.catalog import public_catalog
+
+    return {e["id"]: {"name": e["name"], "company": e["company"]} for e in public_catalog("ko")}
+
+
+async def build_app(cfg: Config) -> web.Application:
+    """Create the aiohttp application with Socket.IO at ``/socket.io``.
+
+    Embedded Redis/PostgreSQL are started when their URLs are unset. Raises
+    whatever the stores raise if they cannot be reached.
+    """
+    app = web.Application(client_max_size=1024 * 1024)
+    keep = []
+    if not cfg.redis_url:
+        from .embedded import start_redis
+        cfg.redis_url, h = start_redis(cfg.data_dir)
+        keep.append(h)
+        log.info("embedded_redis", url=cfg.redis_url)
+    if not cfg.database_url:
+        from .embedded import start_postgres
+        cfg.database_url, h = await asyncio.get_running_loop().run_in_executor(None, start_postgres, cfg.data_dir)
+        keep.append(h)
+        log.info("embedded_postgres", url=cfg.database_url)
+    app["embedded"] = keep
+
+    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=1_000_000,
+                               ping_interval=10, ping_timeout=10)
+    sio.attach(app, socketio_path="socket.io")
+    redis = RedisStore(cfg.redis_url, cfg.key_prefix)
+    results = ResultStore(cfg.database_url)
+    await results.open()
+    names = _persona_names()
+    gateway_ref: dict = {}
+
+    async def on_kicked(room_id: str, pid: str) -> None:
+        await gateway_ref["g"].kicked(room_id, pid)
+
+    manager = RoomManager(sio.emit, redis, results, tick_hz=cfg.tick_hz, time_scale=cfg.time_scale,
+                          ai_source=cfg.ai_answer_source, known_personas=names, max_rooms=cfg.max_rooms,
+                          on_kicked=on_kicked)
+    gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret)
+    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
+    setup_routes(app, cfg)
+
+    async def on_startup(app: web.Application) -> None:
+        manager.start()
+        # Recipes: freeze start-up objects and raise GC thresholds, or GC pauses set the p99.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+
+    async def on_cleanup(app: web.Application) -> None:
+        await manager.stop()
+        await redis.close()
+        await results.close()
+        for h in app["embedded"]:
+            for stop in ("shutdown", "cleanup"):
+                if hasattr(h, stop):
+                    try:
+                        getattr(h, stop)()
+                    except Exception:
+                        pass
+                    break
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def serve(cfg: Config) -> None:
+    """Run the server until interrupted."""
+    setup_logging(cfg.log_level)
+
+    async def make() -> web.Application:
+        return await build_app(cfg)
+
+    log.info("serving", host=cfg.host, port=cfg.port)
+    web.run_app(make(), host=cfg.host, port=cfg.port, print=None, access_log=None)

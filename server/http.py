@@ -1,0 +1,103 @@
+"""REST routes (aiohttp): auth, personas, config, health, metrics, reports, and the web client."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
+
+from . import schemas
+from .auth import issue_guest_token
+from .config import PROTOCOL_VERSION, Config
+
+
+def _err(status: int, code: str, message: str) -> web.Response:
+    return web.json_response(schemas.error_ack(code, message), status=status)
+
+
+def setup_routes(app: web.Application, cfg: Config) -> None:
+    """Register every HTTP route of protocol.md on ``app``."""
+    r = app.router
+
+    async def guest(request: web.Request) -> web.Response:
+        try:
+            body = schemas.GuestAuthIn.model_validate(await request.json())
+        except (ValidationError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            return _err(400, "bad_request", str(e).splitlines()[0])
+        token, user_id = issue_guest_token(cfg.jwt_secret, body.display_name.strip() or "Guest")
+        return web.json_response({"token": token, "user_id": user_id})
+
+    async def personas(request: web.Request) -> web.Response:
+        from personas.catalog import public_catalog
+
+        lang = request.query.get("lang", "ko")
+        return web.json_response(public_catalog(lang if lang in ("ko", "en") else "ko"))
+
+    async def config(request: web.Request) -> web.Response:
+        return web.json_response({"protocol_version": PROTOCOL_VERSION, "serializer": cfg.serializer,
+                                  "tick_hz": cfg.tick_hz})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def readyz(request: web.Request) -> web.Response:
+        checks = {}
+        try:
+            checks["redis"] = await app["redis"].ping()
+        except Exception as e:          # report, don't raise: this is a probe
+            checks["redis"] = False
+            checks["redis_error"] = str(e)[:200]
+        try:
+            checks["postgres"] = await app["results"].ping()
+        except Exception as e:
+            checks["postgres"] = False
+            checks["postgres_error"] = str(e)[:200]
+        ok = checks["redis"] is True and checks["postgres"] is True
+        return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
+
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def report(request: web.Request) -> web.Response:
+        rep = await app["results"].report(request.match_info["room_id"])
+        if rep is None:
+            return _err(404, "room_not_found", "no finished match for this room")
+        return web.json_response(rep)
+
+    async def rooms(request: web.Request) -> web.Response:
+        return web.json_response({"rooms": app["manager"].public_rooms()})
+
+    async def global_board(request: web.Request) -> web.Response:
+        return web.json_response({"entries": await app["redis"].global_board()})
+
+    r.add_post("/api/v1/auth/guest", guest)
+    r.add_get("/api/v1/personas", personas)
+    r.add_get("/api/v1/config", config)
+    r.add_get("/api/v1/rooms", rooms)
+    r.add_get("/api/v1/rooms/{room_id}/report", report)
+    r.add_get("/api/v1/leaderboard", global_board)
+    r.add_get("/healthz", healthz)
+    r.add_get("/readyz", readyz)
+    r.add_get("/metrics", metrics)
+
+    dist = cfg.web_dist
+    index = dist / "index.html"
+
+    async def web_index(request: web.Request) -> web.StreamResponse:
+        if index.is_file():
+            return web.FileResponse(index)
+        return web.Response(text=PLACEHOLDER, content_type="text/html")
+
+    r.add_get("/", web_index)
+    if (dist / "assets").is_dir():
+        r.add_static("/assets", dist / "assets")
+
+
+PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Interview Arena</title></head>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
+<h1>Interview Arena</h1><p>The server is running. The web client is not built yet:
+run <code>make run</code> (it builds <code>clients/web</code>) or use <code>arena demo</code>.</p>
+<p>API: <a href="/api/v1/personas">/api/v1/personas</a> · <a href="/api/v1/config">/api/v1/config</a> ·
+<a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a></p></body></html>"""

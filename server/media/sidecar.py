@@ -1,0 +1,642 @@
+"""``arena media``: the media sidecar process.
+
+It talks to the game server only through Redis pub/sub (contract in
+``docs/media.md``):
+
+* subscribes to ``media:in`` (JSON messages ``offer``, ``audio_chunk``,
+  ``turn_start``, ``turn_end``, ``close``, ``leave``);
+* publishes to ``media:out:<room_id>`` (``answer``, ``partial``, ``final``,
+  ``turn_summary``, ``feedback``, ``expression``, ``error``);
+* keeps a heartbeat key ``media:sidecar:<id>`` (TTL 15 s) so the game server can
+  tell whether a sidecar is up.
+
+WebRTC is handled with aiortc: the sidecar answers the browser's offer, reads
+the audio track (resampled to 16 kHz mono s16 with ``av.AudioResampler``) and
+samples the video track at ~2 fps for facial expression. Audio from either
+WebRTC or ``audio_chunk`` messages goes into one
+:class:`~server.media.stt.StreamingTranscriber` per (room, participant), which
+runs in a worker thread, so the event loop never waits on a model.
+
+Each finished utterance is saved as a 16 kHz mono WAV under
+``$ARENA_RECORDINGS_DIR`` (default ``./.arena/recordings``), and each turn's
+whole audio as well; the paths are in ``final`` and ``turn_summary``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import prosody
+from .audio import TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, write_wav
+
+log = logging.getLogger("arena.media")
+
+SR = TARGET_SAMPLE_RATE
+IN_CHANNEL = "media:in"
+OUT_PREFIX = "media:out:"
+HEARTBEAT_PREFIX = "media:sidecar:"
+HEARTBEAT_TTL_S = 15
+#: Frames per second sampled from a video track for expression analysis.
+VIDEO_FPS = 2.0
+#: Minimum time between two nudges of the same kind to one participant (s).
+NUDGE_COOLDOWN_S = 15.0
+#: Longest turn kept in the turn recording (s); later audio is still transcribed.
+MAX_TURN_RECORDING_S = 600
+#: A participant with no activity for this long is dropped (s).
+IDLE_TIMEOUT_S = 900
+#: Expression samples averaged for the "you look tense" nudge, and its threshold (0..1).
+TENSION_WINDOW = 10
+TENSION_THRESHOLD = 0.5
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def out_channel(room_id: str) -> str:
+    """Redis channel the sidecar publishes a room's media events to."""
+    return f"{OUT_PREFIX}{room_id}"
+
+
+def _safe(part: str) -> str:
+    s = _SAFE.sub("_", str(part))[:64].strip(".")
+    return s or "_"
+
+
+def recordings_dir() -> Path:
+    return Path(os.environ.get("ARENA_RECORDINGS_DIR", "./.arena/recordings"))
+
+
+def ice_servers_from_env():
+    """``$ARENA_ICE_SERVERS`` (comma-separated stun:/turn: URLs) -> RTCIceServer list; default none.
+
+    aiortc falls back to a public Google STUN server when given ``None``; we always
+    pass an explicit list so no traffic leaves the machine unless configured.
+    """
+    from aiortc import RTCIceServer
+
+    urls = [u.strip() for u in os.environ.get("ARENA_ICE_SERVERS", "").split(",") if u.strip()]
+    return [RTCIceServer(urls=u) for u in urls]
+
+
+def restrict_ice_hosts_from_env() -> None:
+    """If ``$ARENA_ICE_HOSTS`` is set (comma-separated IPs), gather ICE host candidates only there.
+
+    Useful for tests (``127.0.0.1``) and for hosts with many interfaces.
+    """
+    hosts = [h.strip() for h in os.environ.get("ARENA_ICE_HOSTS", "").split(",") if h.strip()]
+    if not hosts:
+        return
+    import aioice.ice
+
+    def get_host_addresses(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:
+        return [h for h in hosts if (":" in h and use_ipv6) or (":" not in h and use_ipv4)]
+
+    aioice.ice.get_host_addresses = get_host_addresses
+
+
+@dataclass
+class Participant:
+    """Media state of one (room, participant)."""
+
+    room_id: str
+    participant_id: str
+    stream: object  # StreamingTranscriber
+    session_id: str | None = None
+    decoder: ChunkDecoder = field(default_factory=ChunkDecoder)
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    worker: asyncio.Task | None = None
+    out_seq: int = 0
+    last_chunk_seq: int | None = None
+    gated: bool = False  # True once a turn_start was seen: audio only counts inside turns
+    listening: bool = True
+    turn_index: int = 0
+    turn_id: str | None = None
+    turn_start_pos: float = 0.0  # stream time (s) when the turn started
+    turn_audio: list = field(default_factory=list)  # int16 arrays
+    turn_samples: int = 0
+    turn_finals: list = field(default_factory=list)
+    nudged_at: dict = field(default_factory=dict)
+    tension: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TENSION_WINDOW))
+    last_active: float = field(default_factory=time.monotonic)
+
+
+class MediaSidecar:
+    """The sidecar service. Use :func:`run_sidecar` unless embedding it.
+
+    Args:
+        redis: a ``redis.asyncio.Redis`` client.
+        transcriber: shared :class:`~server.media.stt.Transcriber` (loaded if None).
+        analyzer: shared :class:`~server.media.expression.ExpressionAnalyzer` (loaded if None).
+        in_channel: channel to subscribe to (default ``media:in``).
+        stream_options: keyword arguments for every StreamingTranscriber.
+    """
+
+    def __init__(self, redis, *, transcriber=None, analyzer=None, in_channel: str = IN_CHANNEL,
+                 stream_options: dict | None = None, recordings: Path | None = None):
+        self.redis = redis
+        self.transcriber = transcriber
+        self.analyzer = analyzer
+        self.in_channel = in_channel
+        self.stream_options = stream_options or {}
+        self.recordings = Path(recordings) if recordings else recordings_dir()
+        self.id = uuid.uuid4().hex[:12]
+        workers = int(os.environ.get("ARENA_STT_WORKERS", "1"))
+        self.stt_pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="arena-stt")
+        self.expr_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="arena-expr")
+        self.participants: dict[tuple[str, str], Participant] = {}
+        self.peers: dict[str, dict] = {}  # session_id -> {"pc", "room_id", "participant_id", "tasks"}
+        self._tasks: set[asyncio.Task] = set()
+        self.stats = collections.Counter()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def load(self) -> None:
+        """Load models and warm numba in worker threads (not on the event loop)."""
+        loop = asyncio.get_running_loop()
+        if self.transcriber is None:
+            from .stt import get_transcriber
+
+            self.transcriber = await loop.run_in_executor(self.stt_pool, get_transcriber)
+        if self.analyzer is None:
+            from .expression import get_analyzer
+
+            try:
+                self.analyzer = await loop.run_in_executor(self.expr_pool, get_analyzer)
+            except MediaError as e:  # expression is optional: keep transcribing
+                log.warning("expression disabled: %s", e)
+        await loop.run_in_executor(self.stt_pool, prosody.warmup)
+
+    async def run(self, ready: asyncio.Event | None = None) -> None:
+        """Subscribe and serve until cancelled."""
+        await self.load()
+        restrict_ice_hosts_from_env()
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self.in_channel)
+        hb = asyncio.create_task(self._heartbeat())
+        log.info("media sidecar %s listening on %s", self.id, self.in_channel)
+        if ready is not None:
+            ready.set()
+        try:
+            while True:
+                msg = await pubsub.get_message(timeout=1.0)
+                if msg is None or msg.get("type") != "message":
+                    continue
+                await self.handle_raw(msg["data"])
+        finally:
+            hb.cancel()
+            await self.close()
+            try:
+                await pubsub.unsubscribe(self.in_channel)
+                await pubsub.aclose()
+            except Exception:  # noqa: BLE001 - connection may already be gone
+                pass
+
+    async def close(self) -> None:
+        for sid in list(self.peers):
+            await self._close_peer(sid)
+        for p in list(self.participants.values()):
+            if p.worker:
+                p.worker.cancel()
+        for t in list(self._tasks):
+            t.cancel()
+        self.participants.clear()
+        self.stt_pool.shutdown(wait=False, cancel_futures=True)
+        self.expr_pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _heartbeat(self) -> None:
+        key = HEARTBEAT_PREFIX + self.id
+        while True:
+            try:
+                info = {"id": self.id, "participants": len(self.participants), "peers": len(self.peers),
+                        "ts_ms": int(time.time() * 1000)}
+                await self.redis.set(key, json.dumps(info), ex=HEARTBEAT_TTL_S)
+                now = time.monotonic()
+                for key_, p in list(self.participants.items()):
+                    if now - p.last_active > IDLE_TIMEOUT_S and not any(
+                            v["room_id"] == p.room_id and v["participant_id"] == p.participant_id
+                            for v in self.peers.values()):
+                        await self._drop(key_)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                log.exception("heartbeat failed")
+            await asyncio.sleep(HEARTBEAT_TTL_S / 3)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        t = asyncio.create_task(coro)
+        self._tasks.add(t)
+        t.add_done_callback(self._tasks.discard)
+        return t
+
+    # -- output ------------------------------------------------------------------------
+    async def publish(self, room_id: str, msg: dict) -> None:
+        self.stats["out_" + msg.get("type", "?")] += 1
+        await self.redis.publish(out_channel(room_id), json.dumps(msg, ensure_ascii=False))
+
+    async def publish_error(self, msg: dict, code: str, message: str) -> None:
+        room = msg.get("room_id") if isinstance(msg, dict) else None
+        err = {"type": "error", "session_id": msg.get("session_id") if isinstance(msg, dict) else None,
+               "participant_id": msg.get("participant_id") if isinstance(msg, dict) else None,
+               "code": code, "message": message}
+        if isinstance(msg, dict) and "seq" in msg:
+            err["seq"] = msg["seq"]
+        log.info("media error %s: %s", code, message)
+        if isinstance(room, str) and room:
+            await self.publish(room, err)
+
+    # -- input -------------------------------------------------------------------------
+    async def handle_raw(self, data) -> None:
+        """Handle one raw ``media:in`` payload; never raises."""
+        try:
+            msg = json.loads(data)
+            if not isinstance(msg, dict):
+                raise ValueError("not an object")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            self.stats["bad_json"] += 1
+            log.warning("media:in: ignoring a message that is not a JSON object")
+            return
+        try:
+            await self.handle(msg)
+        except MediaError as e:
+            await self.publish_error(msg, e.code, e.message)
+        except Exception as e:  # noqa: BLE001 - one bad message must not stop the sidecar
+            log.exception("media:in: %s failed", msg.get("type"))
+            await self.publish_error(msg, "internal", f"{type(e).__name__}: {e}")
+
+    @staticmethod
+    def _require(msg: dict, *names: str) -> None:
+        for n in names:
+            v = msg.get(n)
+            if not isinstance(v, str) or not v:
+                raise MediaError("bad_message", f"'{n}' must be a non-empty string")
+
+    async def handle(self, msg: dict) -> None:
+        kind = msg.get("type")
+        self.stats["in_" + str(kind)] += 1
+        if kind == "audio_chunk":
+            self._require(msg, "room_id", "participant_id")
+            p = self.participant(msg["room_id"], msg["participant_id"], msg.get("session_id"))
+            seq = msg.get("seq")
+            if seq is not None and not isinstance(seq, int):
+                raise MediaError("bad_message", "'seq' must be an integer")
+            audio = p.decoder.decode(msg.get("pcm", ""), msg.get("sample_rate"), seq)
+            if audio is None:
+                return  # duplicate
+            if seq is not None:
+                p.last_chunk_seq = seq
+            self.enqueue(p, audio)
+        elif kind == "offer":
+            self._require(msg, "session_id", "room_id", "participant_id")
+            if msg.get("sdp_type", "offer") != "offer":
+                raise MediaError("bad_sdp", "sdp_type must be 'offer'")
+            sdp = msg.get("sdp")
+            if not isinstance(sdp, str) or not sdp.lstrip().startswith("v=0"):
+                raise MediaError("bad_sdp", "sdp is not a session description")
+            if "\nm=audio " not in sdp and "\nm=video " not in sdp:
+                raise MediaError("bad_sdp", "the offer has no audio or video media section")
+            self._spawn(self._offer_task(msg))
+        elif kind == "turn_start":
+            self._require(msg, "room_id", "participant_id")
+            p = self.participant(msg["room_id"], msg["participant_id"], msg.get("session_id"))
+            p.queue.put_nowait(("turn_start", msg))
+        elif kind == "turn_end":
+            self._require(msg, "room_id", "participant_id")
+            p = self.participant(msg["room_id"], msg["participant_id"], msg.get("session_id"))
+            p.queue.put_nowait(("turn_end", msg))
+        elif kind in ("close", "hangup"):
+            self._require(msg, "session_id")
+            await self._close_peer(msg["session_id"])
+        elif kind == "leave":
+            self._require(msg, "room_id", "participant_id")
+            for sid, v in list(self.peers.items()):
+                if v["room_id"] == msg["room_id"] and v["participant_id"] == msg["participant_id"]:
+                    await self._close_peer(sid)
+            await self._drop((msg["room_id"], msg["participant_id"]))
+        else:
+            raise MediaError("bad_message", f"unknown message type {kind!r}")
+
+    # -- participants & the STT worker --------------------------------------------------
+    def participant(self, room_id: str, participant_id: str, session_id: str | None = None) -> Participant:
+        key = (room_id, participant_id)
+        p = self.participants.get(key)
+        if p is None:
+            from .stt import StreamingTranscriber
+
+            p = Participant(room_id, participant_id, StreamingTranscriber(self.transcriber, **self.stream_options))
+            p.worker = self._spawn(self._worker(p))
+            self.participants[key] = p
+        if session_id:
+            p.session_id = session_id
+        p.last_active = time.monotonic()
+        return p
+
+    def enqueue(self, p: Participant, audio: np.ndarray) -> None:
+        """Queue 16 kHz float32 samples for ``p`` (called on the event loop)."""
+        if audio.size:
+            p.queue.put_nowait(("audio", audio))
+            p.last_active = time.monotonic()
+
+    async def _drop(self, key) -> None:
+        p = self.participants.pop(key, None)
+        if p and p.worker:
+            p.worker.cancel()
+
+    async def _worker(self, p: Participant) -> None:
+        """Serialise one participant's audio and turn events through the STT thread pool."""
+        loop = asyncio.get_running_loop()
+        while True:
+            item = await p.queue.get()
+            try:
+                if item[0] == "audio":
+                    parts = [item[1]]
+                    # Coalesce what is already queued: under load a speaker gets fewer,
+                    # larger feeds (fewer partials) instead of an ever-growing backlog.
+                    control = None
+                    while not p.queue.empty():
+                        nxt = p.queue.get_nowait()
+                        if nxt[0] == "audio":
+                            parts.append(nxt[1])
+                        else:
+                            control = nxt
+                            break
+                    audio = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                    if p.listening:
+                        self._record(p, audio)
+                        msgs = await loop.run_in_executor(self.stt_pool, self._feed_sync, p, audio)
+                        for m in msgs:
+                            await self.publish(p.room_id, m)
+                    if control is not None:
+                        await self._control(p, control)
+                else:
+                    await self._control(p, item)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                log.exception("media worker failed for %s/%s", p.room_id, p.participant_id)
+                await self.publish_error({"room_id": p.room_id, "participant_id": p.participant_id,
+                                          "session_id": p.session_id}, "internal", f"{type(e).__name__}: {e}")
+
+    async def _control(self, p: Participant, item) -> None:
+        loop = asyncio.get_running_loop()
+        kind, msg = item
+        if kind == "turn_start":
+            if p.turn_samples or p.turn_finals:  # an unfinished turn: close it first
+                await self._end_turn(p, {})
+            p.gated = True
+            p.listening = True
+            p.turn_id = msg.get("turn_id")
+            p.turn_start_pos = p.stream.position
+        elif kind == "turn_end":
+            await self._end_turn(p, msg)
+            if p.gated:
+                p.listening = False
+        elif kind == "track_end":
+            msgs = await loop.run_in_executor(self.stt_pool, self._flush_sync, p, False)
+            for m in msgs:
+                await self.publish(p.room_id, m)
+
+    async def _end_turn(self, p: Participant, msg: dict) -> None:
+        loop = asyncio.get_running_loop()
+        msgs = await loop.run_in_executor(self.stt_pool, self._flush_sync, p, True)
+        for m in msgs:
+            await self.publish(p.room_id, m)
+        summary = await loop.run_in_executor(self.stt_pool, self._turn_summary_sync, p, msg)
+        await self.publish(p.room_id, summary)
+
+    def _record(self, p: Participant, audio: np.ndarray) -> None:
+        if p.turn_samples < MAX_TURN_RECORDING_S * SR:
+            p.turn_audio.append((np.clip(audio, -1, 1) * 32767).astype(np.int16))
+            p.turn_samples += audio.size
+
+    # The *_sync methods run in the STT worker thread.
+    def _feed_sync(self, p: Participant, audio: np.ndarray) -> list[dict]:
+        return self._events_to_messages(p, p.stream.feed(audio))
+
+    def _flush_sync(self, p: Participant, end_turn: bool) -> list[dict]:
+        return self._events_to_messages(p, p.stream.flush(end_turn=end_turn))
+
+    def _base(self, p: Participant, kind: str) -> dict:
+        p.out_seq += 1
+        return {"type": kind, "session_id": p.session_id, "room_id": p.room_id,
+                "participant_id": p.participant_id, "seq": p.out_seq, "chunk_seq": p.last_chunk_seq}
+
+    def _events_to_messages(self, p: Participant, events) -> list[dict]:
+        out: list[dict] = []
+        for ev in events:
+            if ev.kind == "partial":
+                m = self._base(p, "partial")
+                m.update(utterance=ev.utterance, transcript=ev.text, is_final=False, words=[], delivery=None,
+                         start=round(ev.start, 3), end=round(ev.end, 3), turn_id=p.turn_id)
+                out.append(m)
+            elif ev.kind == "final":
+                words = [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in ev.words]
+                delivery = prosody.analyse(ev.audio, words)
+                path = self._utterance_path(p, ev.utterance)
+                write_wav(path, ev.audio)
+                p.turn_finals.append({"text": ev.text, "start": ev.start, "words": words})
+                m = self._base(p, "final")
+                m.update(utterance=ev.utterance, transcript=ev.text, is_final=True, words=words, delivery=delivery,
+                         start=round(ev.start, 3), end=round(ev.end, 3), recording=str(path),
+                         language=ev.language, turn_id=p.turn_id, decode_ms=round(ev.compute_ms, 1))
+                out.append(m)
+                for n in prosody.nudges(delivery):
+                    if n["kind"] == "pause":
+                        continue  # live pauses between utterances come from the stream
+                    fb = self._feedback(p, n)
+                    if fb:
+                        out.append(fb)
+            elif ev.kind == "pause":
+                fb = self._feedback(p, prosody.pause_nudge(ev.pause_s))
+                if fb:
+                    out.append(fb)
+        return out
+
+    def _feedback(self, p: Participant, nudge: dict) -> dict | None:
+        now = time.monotonic()
+        last = p.nudged_at.get(nudge["kind"])
+        if last is not None and now - last < NUDGE_COOLDOWN_S:
+            return None
+        p.nudged_at[nudge["kind"]] = now
+        return {"type": "feedback", "session_id": p.session_id, "room_id": p.room_id,
+                "participant_id": p.participant_id, "kind": nudge["kind"], "message": nudge["message"]}
+
+    def _turn_dir(self, p: Participant) -> Path:
+        return self.recordings / _safe(p.room_id) / _safe(p.participant_id)
+
+    def _utterance_path(self, p: Participant, utterance: int) -> Path:
+        return self._turn_dir(p) / f"{self.id}-t{p.turn_index:03d}-u{utterance:04d}.wav"
+
+    def _turn_summary_sync(self, p: Participant, msg: dict) -> dict:
+        audio = (np.concatenate(p.turn_audio).astype(np.float32) / 32768.0) if p.turn_audio else np.zeros(0, np.float32)
+        words = []
+        for f in p.turn_finals:
+            off = f["start"] - p.turn_start_pos
+            words += [{"word": w["word"], "start": round(w["start"] + off, 3), "end": round(w["end"] + off, 3)}
+                      for w in f["words"]]
+        path = None
+        if audio.size:
+            path = self._turn_dir(p) / f"{self.id}-t{p.turn_index:03d}-turn.wav"
+            write_wav(path, audio)
+        delivery = prosody.analyse(audio, words) if audio.size else None
+        m = self._base(p, "turn_summary")
+        m.update(turn_id=msg.get("turn_id", p.turn_id), transcript=" ".join(f["text"] for f in p.turn_finals),
+                 words=words, delivery=delivery, recording=str(path) if path else None,
+                 duration=round(audio.size / SR, 3))
+        p.turn_index += 1
+        p.turn_audio, p.turn_samples, p.turn_finals = [], 0, []
+        p.turn_start_pos = p.stream.position
+        p.turn_id = None
+        return m
+
+    # -- WebRTC ------------------------------------------------------------------------
+    async def _offer_task(self, msg: dict) -> None:
+        try:
+            await self._answer_offer(msg)
+        except MediaError as e:
+            await self._close_peer(msg["session_id"])
+            await self.publish_error(msg, e.code, e.message)
+        except Exception as e:  # noqa: BLE001 - aiortc raises many types on bad SDP
+            await self._close_peer(msg["session_id"])
+            log.info("offer failed: %s", e)
+            await self.publish_error(msg, "bad_sdp", f"could not negotiate: {type(e).__name__}: {e}")
+
+    async def _answer_offer(self, msg: dict) -> None:
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+        sid, room, pid = msg["session_id"], msg["room_id"], msg["participant_id"]
+        await self._close_peer(sid)  # a new offer for a session replaces the old connection
+        p = self.participant(room, pid, sid)
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers_from_env()))
+        entry = {"pc": pc, "room_id": room, "participant_id": pid, "tasks": []}
+        self.peers[sid] = entry
+
+        @pc.on("track")
+        def on_track(track):
+            if track.kind == "audio":
+                entry["tasks"].append(self._spawn(self._consume_audio(p, track)))
+            elif track.kind == "video":
+                entry["tasks"].append(self._spawn(self._consume_video(p, track)))
+
+        @pc.on("connectionstatechange")
+        async def on_state():
+            log.info("peer %s: %s", sid, pc.connectionState)
+            if pc.connectionState in ("failed", "closed") and self.peers.get(sid, {}).get("pc") is pc:
+                await self._close_peer(sid)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=msg["sdp"], type="offer"))
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+        except Exception as e:  # noqa: BLE001
+            raise MediaError("bad_sdp", f"could not negotiate: {type(e).__name__}: {e}") from None
+        await self.publish(room, {"type": "answer", "session_id": sid, "room_id": room, "participant_id": pid,
+                                  "sdp": pc.localDescription.sdp, "sdp_type": pc.localDescription.type})
+
+    async def _close_peer(self, sid: str) -> None:
+        entry = self.peers.pop(sid, None)
+        if not entry:
+            return
+        for t in entry["tasks"]:
+            t.cancel()
+        try:
+            await entry["pc"].close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing peer %s", sid)
+
+    async def _consume_audio(self, p: Participant, track) -> None:
+        """Read an aiortc audio track, resample to 16 kHz mono, feed the participant."""
+        import av
+        from aiortc.mediastreams import MediaStreamError
+
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SR)
+        batch: list[np.ndarray] = []
+        batch_len = 0
+        try:
+            while True:
+                frame = await track.recv()
+                for f in resampler.resample(frame):
+                    a = f.to_ndarray().reshape(-1)
+                    batch.append(a.astype(np.float32) / 32768.0)
+                    batch_len += a.size
+                if batch_len >= SR // 10:  # hand over every ~100 ms
+                    self.enqueue(p, np.concatenate(batch))
+                    batch, batch_len = [], 0
+        except MediaStreamError:
+            pass
+        finally:
+            if batch_len:
+                self.enqueue(p, np.concatenate(batch))
+            p.queue.put_nowait(("track_end", {}))
+
+    async def _consume_video(self, p: Participant, track) -> None:
+        """Sample a video track at :data:`VIDEO_FPS` into expression analysis; drop frames while busy."""
+        from aiortc.mediastreams import MediaStreamError
+
+        loop = asyncio.get_running_loop()
+        busy: asyncio.Future | None = None
+        last = -1e9
+        try:
+            while True:
+                frame = await track.recv()
+                now = time.monotonic()
+                if self.analyzer is None or now - last < 1.0 / VIDEO_FPS or (busy and not busy.done()):
+                    continue
+                last = now
+                busy = loop.run_in_executor(self.expr_pool, self._expression_sync, frame)
+                busy.add_done_callback(lambda fut: self._spawn(self._publish_expression(p, fut)))
+        except MediaStreamError:
+            pass
+
+    def _expression_sync(self, frame) -> dict:
+        img = frame.to_ndarray(format="bgr24")
+        return self.analyzer.analyse(img)
+
+    async def _publish_expression(self, p: Participant, fut) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        res = fut.result()
+        if not res["faces"]:
+            return
+        from .expression import dominant, tension
+
+        face = res["faces"][0]
+        emotions = face["emotions"]
+        await self.publish(p.room_id, {"type": "expression", "session_id": p.session_id, "room_id": p.room_id,
+                                       "participant_id": p.participant_id, "emotions": emotions,
+                                       "dominant": dominant(emotions), "box": face["box"],
+                                       "faces": len(res["faces"])})
+        p.tension.append(tension(emotions))
+        if len(p.tension) == p.tension.maxlen and sum(p.tension) / len(p.tension) > TENSION_THRESHOLD:
+            fb = self._feedback(p, {"kind": "expression",
+                                    "message": "You look tense: relax your shoulders and smile when it fits."})
+            if fb:
+                p.tension.clear()
+                await self.publish(p.room_id, fb)
+
+
+async def run_sidecar(redis_url: str, *, ready: asyncio.Event | None = None, **options) -> None:
+    """Run the media sidecar against ``redis_url`` until cancelled.
+
+    Args:
+        redis_url: e.g. ``redis://127.0.0.1:6379/0``.
+        ready: set once models are loaded and ``media:in`` is subscribed.
+        options: passed to :class:`MediaSidecar` (``transcriber``, ``analyzer``,
+            ``in_channel``, ``stream_options``, ``recordings``).
+    """
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(redis_url)
+    sidecar = MediaSidecar(client, **options)
+    try:
+        await sidecar.run(ready=ready)
+    finally:
+        await client.aclose()

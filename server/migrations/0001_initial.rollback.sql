@@ -1,0 +1,4 @@
+DROP TABLE answers;
+DROP TABLE match_questions;
+DROP TABLE match_participants;
+DROP TABLE matches;

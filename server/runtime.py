@@ -1,0 +1,302 @@
+"""The room runtime: ticks rooms, delivers their events, runs their jobs.
+
+One :class:`RoomHost` per room owns
+
+- the tick task (``room.tick()`` at ``tick_hz``, timed into a histogram), and
+- the *flush*: a single, locked consumer of the room's outbox that sends
+  events in ``seq`` order, applies ``score_update`` to the Redis boards
+  (ZINCRBY) before broadcasting, reads the board back (ZREVRANGE) and
+  publishes ``leaderboard_update``, and starts jobs.
+
+Jobs (AI answers, scoring) run in a thread pool so the event loop, and with
+it every room's tick, never waits on CPU work; their results go back into the
+room and trigger a flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import string
+import time
+import uuid
+from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable
+
+from rooms.clock import SystemClock
+from rooms.errors import ErrorCode, RoomError
+from rooms.evaluation.factory import default_scorer
+from rooms.jobs import AIAnswerJob, MatchFinishedJob, RoomEvent, ScoreJob
+from rooms.questions import QuestionBank, default_bank
+from rooms.room import Phase, Room
+from rooms.settings import RoomSettings
+
+from . import metrics
+from .logs import log
+from .store.redis_store import RedisStore
+from .store.results import ResultStore
+
+Emit = Callable[..., Awaitable[None]]
+CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+
+
+class AIAnswerSource:
+    """Turns an :class:`AIAnswerJob` into ``(text, think_ms, wpm, story_id)``.
+
+    Uses the LLM provider chain when one is configured (``personas.llm``), else
+    the offline persona engine. Blocking: call it from a worker thread.
+    """
+
+    def __call__(self, job: AIAnswerJob) -> tuple[str, int, int, str | None]:
+        from personas.engine import AnswerRequest, compose_answer
+
+        req = AnswerRequest(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang,
+                            skill=job.skill, seed=job.seed, category=job.category, key_points=tuple(job.key_points),
+                            question_id=job.question_id, used_story_ids=frozenset(job.used_story_ids),
+                            context=tuple(job.context), budget_ms=job.budget_ms)
+        a = compose_answer(req)
+        return a.text, a.think_ms, a.words_per_minute, a.story_id
+
+
+class RoomHost:
+    """Runs one room inside the server process (tick loop + ordered event delivery)."""
+
+    def __init__(self, manager: "RoomManager", room: Room) -> None:
+        self.manager = manager
+        self.room = room
+        self.lock = asyncio.Lock()
+        self.task: asyncio.Task | None = None
+        self._jobs: set[asyncio.Task] = set()
+        self.disposed = False
+
+    @property
+    def sio_room(self) -> str:
+        return f"room:{self.room.room_id}"
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._loop(), name=f"room-{self.room.room_id}")
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / self.room.settings.timings.tick_hz
+        nxt = loop.time()
+        while not self.disposed:
+            nxt += interval
+            delay = nxt - loop.time()
+            if delay < -interval:            # fell behind (e.g. a GC pause): don't burst to catch up
+                nxt = loop.time()
+                delay = 0
+            await asyncio.sleep(max(0.0, delay))
+            t0 = time.perf_counter()
+            try:
+                self.room.tick()
+                await self.flush()
+            except Exception:                # a bug in one room must not kill the loop
+                log.exception("room_tick_failed", room_id=self.room.room_id)
+            metrics.TICK_SECONDS.observe(time.perf_counter() - t0)
+            if self.room.is_disposable():
+                await self.manager.dispose(self.room.room_id)
+
+    async def flush(self) -> None:
+        """Send everything the room has queued, in seq order, and start its jobs."""
+        async with self.lock:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
+        room, store = self.room, self.manager.redis
+        while True:
+            events, jobs = room.drain()
+            if not events and not jobs:
+                return
+            scored = False
+            lobby_dirty = False
+            for ev in events:
+                if ev.name == "score_update":
+                    await store.add_score(room.room_id, ev.payload["participant_id"], ev.payload["score"])
+                    scored = True
+                elif ev.name == "phase_changed":
+                    lobby_dirty = True
+                    if ev.payload["phase"] == Phase.COUNTDOWN:
+                        await store.init_board(room.room_id, {p.participant_id: p.display_name
+                                                              for p in room.participants.values() if p.seated})
+                elif ev.name in ("participant_joined", "participant_left"):
+                    lobby_dirty = True
+                await self.manager.emit(ev.name, ev.wire(), room=self.sio_room)
+                metrics.EVENTS_OUT.labels(ev.name).inc()
+                if ev.name == "participant_left" and ev.payload.get("kicked"):
+                    await self.manager.on_kicked(room.room_id, ev.payload["participant_id"])
+            if scored:
+                board = await store.room_board(room.room_id)
+                room.publish("leaderboard_update", {"entries": room.leaderboard(board)})
+            if lobby_dirty:
+                self.manager.lobby_changed()
+                await store.save_snapshot(room.room_id, room.snapshot(None, await store.room_board(room.room_id)))
+            for job in jobs:
+                t = asyncio.create_task(self._run_job(job))
+                self._jobs.add(t)
+                t.add_done_callback(self._jobs.discard)
+
+    async def _run_job(self, job: Any) -> None:
+        loop = asyncio.get_running_loop()
+        name = type(job).__name__
+        t0 = time.perf_counter()
+        try:
+            if isinstance(job, AIAnswerJob):
+                text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
+                self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
+            elif isinstance(job, ScoreJob):
+                q = self.manager.bank.get(job.question_id)
+                scorer = self.manager.scorer
+                results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
+                self.room.provide_scores(job.job_id, results)
+            elif isinstance(job, MatchFinishedJob):
+                await self._finish(job)
+        except Exception:
+            log.exception("room_job_failed", room_id=self.room.room_id, job=name)
+        finally:
+            metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - t0)
+        if not self.disposed:
+            await self.flush()
+
+    async def _finish(self, job: MatchFinishedJob) -> None:
+        room = self.room
+        board = await self.manager.redis.room_board(room.room_id)
+        ranking = room.leaderboard(board)
+        try:
+            await self.manager.results.save_match(job.record, ranking)
+            report_url = f"/api/v1/rooms/{room.room_id}/report"
+        except Exception:
+            log.exception("match_store_failed", room_id=room.room_id)
+            report_url = None
+        metrics.MATCHES_FINISHED.labels(room.end_reason or "completed").inc()
+        room.publish("session_complete", {"ranking": ranking, "report_url": report_url})
+        log.info("match_finished", room_id=room.room_id, reason=room.end_reason, answers=len(job.record["answers"]))
+
+    async def snapshot(self, viewer_id: str | None) -> dict:
+        """A ``room_state`` with the leaderboard read from Redis."""
+        board = await self.manager.redis.room_board(self.room.room_id)
+        return self.room.snapshot(viewer_id, board if board else None)
+
+    async def stop(self) -> None:
+        self.disposed = True
+        if self.task and self.task is not asyncio.current_task():
+            self.task.cancel()
+        for t in list(self._jobs):
+            t.cancel()
+
+
+class RoomManager:
+    """All rooms of this process: create, find, list, dispose.
+
+    Args:
+        emit: ``sio.emit``-compatible coroutine.
+        redis / results: the stores.
+        bank: question bank; scorer: the default scorer; ai_source: see :class:`AIAnswerSource`.
+        time_scale: multiplies phase durations (1.0 in production).
+    """
+
+    def __init__(self, emit: Emit, redis: RedisStore, results: ResultStore, *, tick_hz: float = 10.0,
+                 time_scale: float = 1.0, bank: QuestionBank | None = None, ai_source: Callable | None = None,
+                 known_personas: dict[str, dict] | None = None, max_rooms: int = 2000,
+                 on_kicked: Callable[[str, str], Awaitable[None]] | None = None) -> None:
+        self.emit = emit
+        self.redis = redis
+        self.results = results
+        self.tick_hz = tick_hz
+        self.time_scale = time_scale
+        self.bank = bank or default_bank()
+        self.scorer = default_scorer()
+        self.ai_source = ai_source or AIAnswerSource()
+        self.known_personas = known_personas or {}
+        self.max_rooms = max_rooms
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arena-job")
+        self.hosts: dict[str, RoomHost] = {}
+        self.by_code: dict[str, str] = {}
+        self.clock = SystemClock()
+        self._on_kicked = on_kicked
+        self._lobby_dirty = asyncio.Event()
+        self.lobby_task: asyncio.Task | None = None
+
+    # -- rooms
+    def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
+        """Create and start a room with ``host_id`` seated as host.
+
+        Raises:
+            RoomError: ``invalid_settings`` / ``unknown_persona``, or
+                ``internal_error`` when the process is at ``max_rooms``.
+        """
+        if len(self.hosts) >= self.max_rooms:
+            raise RoomError(ErrorCode.INTERNAL, "the server is at its room limit; try again later")
+        timings = replace(settings.timings.scaled(self.time_scale), tick_hz=self.tick_hz)
+        settings = settings.with_timings(timings).validate(self.known_personas.keys())
+        room_id = uuid.uuid4().hex[:10]
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        while code in self.by_code:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        room = Room(room_id, settings, host_id, host_name, self.clock, random.Random(secrets.randbits(64)),
+                    self.bank, persona_names=self.known_personas, join_code=code)
+        host = RoomHost(self, room)
+        self.hosts[room_id] = host
+        self.by_code[code] = room_id
+        host.start()
+        metrics.ACTIVE_ROOMS.set(len(self.hosts))
+        self.lobby_changed()
+        log.info("room_created", room_id=room_id, host=host_id, personas=[p.id for p in settings.personas],
+                 mode=settings.turn_mode, lang=settings.language)
+        return room
+
+    def get(self, room_id: str | None = None, join_code: str | None = None) -> RoomHost:
+        """Find a room by id or join code. Raises ``RoomError(room_not_found)``."""
+        if room_id is None and join_code:
+            room_id = self.by_code.get(join_code.strip().upper())
+        host = self.hosts.get(room_id or "")
+        if host is None:
+            raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no such room")
+        return host
+
+    def public_rooms(self) -> list[dict]:
+        """Rooms for the lobby: public ones not finished, newest first."""
+        rooms = [h.room for h in self.hosts.values()
+                 if not h.room.settings.private and h.room.phase != Phase.FINISHED]
+        rooms.sort(key=lambda r: -r.created_ms)
+        return [r.lobby_entry() for r in rooms]
+
+    async def dispose(self, room_id: str) -> None:
+        host = self.hosts.pop(room_id, None)
+        if host is None:
+            return
+        self.by_code.pop(host.room.join_code, None)
+        host.room.terminate("disposed")
+        await host.flush()
+        await host.stop()
+        metrics.ACTIVE_ROOMS.set(len(self.hosts))
+        self.lobby_changed()
+        log.info("room_disposed", room_id=room_id)
+
+    async def on_kicked(self, room_id: str, participant_id: str) -> None:
+        if self._on_kicked:
+            await self._on_kicked(room_id, participant_id)
+
+    # -- lobby pushes, coalesced to at most 2 per second
+    def lobby_changed(self) -> None:
+        self._lobby_dirty.set()
+        metrics.ACTIVE_MATCHES.set(sum(1 for h in self.hosts.values() if h.room.in_match))
+
+    async def _lobby_loop(self) -> None:
+        while True:
+            await self._lobby_dirty.wait()
+            self._lobby_dirty.clear()
+            await self.emit("lobby_update", {"rooms": self.public_rooms()}, room="lobby")
+            await asyncio.sleep(0.5)
+
+    def start(self) -> None:
+        self.lobby_task = asyncio.create_task(self._lobby_loop(), name="lobby")
+
+    async def stop(self) -> None:
+        if self.lobby_task:
+            self.lobby_task.cancel()
+        for rid in list(self.hosts):
+            await self.dispose(rid)
+        self.pool.shutdown(wait=False, cancel_futures=True)

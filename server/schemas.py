@@ -1,0 +1,333 @@
+"""The wire contract as pydantic models (protocol version 1).
+
+Every client-to-server payload is validated with these models before it
+reaches a room. Server-to-client models document what we send; ``arena
+protocol-docs`` renders all of them into ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from rooms.settings import (CATEGORIES, DIFFICULTIES, MAX_ANSWER_SECONDS, MAX_HUMANS, MAX_PERSONAS, MAX_QUESTIONS,
+                            MAX_TEXT_BYTES, MIN_ANSWER_SECONDS)
+
+MAX_AUDIO_BYTES = 64 * 1024
+
+
+def _text_limit(v: str) -> str:
+    if len(v.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise PydanticCustomError("text_too_long", f"text is over {MAX_TEXT_BYTES} bytes")
+    return v
+
+
+Text = Annotated[str, AfterValidator(_text_limit)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# ------------------------------------------------------------------ HTTP
+class GuestAuthIn(Strict):
+    """``POST /api/v1/auth/guest`` body."""
+    display_name: str = Field(min_length=1, max_length=40)
+
+
+class GuestAuthOut(BaseModel):
+    token: str
+    user_id: str
+
+
+class PersonaOut(BaseModel):
+    """An entry of ``GET /api/v1/personas``."""
+    id: str
+    company: str
+    name: str
+    summary: str
+    skills: list[str]
+
+
+class ConfigOut(BaseModel):
+    """``GET /api/v1/config``."""
+    protocol_version: int
+    serializer: Literal["json", "msgpack"]
+    tick_hz: float
+
+
+# ------------------------------------------------------- client -> server
+class Empty(Strict):
+    """No fields."""
+
+
+class PersonaPick(Strict):
+    id: str = Field(min_length=1, max_length=32)
+    skill: int = Field(3, ge=1, le=5)
+
+
+class CreateRoomIn(Strict):
+    """``create_room``: the host's settings. Ack: ``{room_id, join_code}``."""
+    title: str = Field(min_length=1, max_length=80)
+    personas: list[PersonaPick] = Field(default_factory=list, max_length=MAX_PERSONAS)
+    question_count: int = Field(5, ge=1, le=MAX_QUESTIONS)
+    language: Literal["ko", "en"] = "ko"
+    turn_mode: Literal["round_robin", "simultaneous"] = "round_robin"
+    answer_seconds: int = Field(90, ge=MIN_ANSWER_SECONDS, le=MAX_ANSWER_SECONDS)
+    max_humans: int = Field(4, ge=1, le=MAX_HUMANS)
+    private: bool = False
+    categories: Optional[list[Literal[CATEGORIES]]] = None  # type: ignore[valid-type]
+    difficulty: Optional[Literal[DIFFICULTIES]] = None  # type: ignore[valid-type]
+
+
+class JoinRoomIn(Strict):
+    """``join_room``: by ``room_id`` or ``join_code``. Ack: ``{state}`` (a room_state snapshot)."""
+    room_id: Optional[str] = Field(None, max_length=64)
+    join_code: Optional[str] = Field(None, max_length=16)
+    role: Literal["player", "spectator"] = "player"
+
+
+class SetReadyIn(Strict):
+    """``set_ready``."""
+    ready: bool
+
+
+class TextIn(Strict):
+    """``answer_draft``, ``submit_answer`` (ack ``{answer_id}``), ``speaker_note``: text up to 8 KB (UTF-8)."""
+    text: Text
+
+
+class EvaluationRequestIn(Strict):
+    """``evaluation_request``: default the caller's latest scored answer. Ack: ``{evaluation}``."""
+    answer_id: Optional[str] = Field(None, max_length=80)
+
+
+class KickIn(Strict):
+    """``kick_player`` (host only)."""
+    participant_id: str = Field(min_length=1, max_length=64)
+
+
+class AudioChunkIn(Strict):
+    """``audio_chunk``: 16-bit mono PCM, at most 64 KB per chunk."""
+    seq: int = Field(ge=0)
+    sample_rate: int = Field(gt=0, le=192_000)
+    pcm: bytes = Field(max_length=MAX_AUDIO_BYTES)
+
+
+class MediaOfferIn(Strict):
+    """``media_offer``: a WebRTC offer. Ack: ``{sdp, type}`` (the answer)."""
+    sdp: str = Field(min_length=1, max_length=64 * 1024)
+    type: Literal["offer"]
+
+
+CLIENT_EVENTS: dict[str, type[BaseModel]] = {
+    "list_rooms": Empty, "create_room": CreateRoomIn, "join_room": JoinRoomIn, "leave_room": Empty,
+    "set_ready": SetReadyIn, "start_match": Empty, "answer_draft": TextIn, "submit_answer": TextIn,
+    "speaker_note": TextIn, "evaluation_request": EvaluationRequestIn, "session_end": Empty,
+    "audio_chunk": AudioChunkIn, "media_offer": MediaOfferIn, "request_state": Empty, "kick_player": KickIn,
+}
+
+CLIENT_ACKS: dict[str, str] = {
+    "list_rooms": "`rooms: [{room_id, title, phase, humans, max_humans, personas, language, turn_mode, question_count, private}]`; the socket also receives `lobby_update` pushes",
+    "create_room": "`room_id, join_code` (the creator is seated as host)",
+    "join_room": "`state` (a `room_state` snapshot; ignore room events with `seq` <= `state.seq`)",
+    "leave_room": "", "set_ready": "", "start_match": "(host only)", "answer_draft": "",
+    "submit_answer": "`answer_id`", "speaker_note": "", "evaluation_request": "`evaluation` (`{answer_id, participant_id, question_id, text, score, dimensions, feedback, …}`)",
+    "session_end": "(host only: ends the match; scored questions count)",
+    "audio_chunk": "(media issue: not yet transcribed; validated and acknowledged)",
+    "media_offer": "`sdp, type` (media issue: answered by the media sidecar)",
+    "request_state": "`state` (a `room_state` snapshot)", "kick_player": "(host only)",
+}
+
+
+# ------------------------------------------------------- server -> client
+class ConnectionAck(BaseModel):
+    """Sent right after connect (no seq)."""
+    user_id: str
+    server_time_ms: int
+    protocol_version: int
+
+
+class LeaderboardEntry(BaseModel):
+    participant_id: str
+    display_name: str
+    kind: Literal["human", "ai"]
+    score: float
+    rank: int
+
+
+class RoomEventBase(BaseModel):
+    """Every room event carries ``room_id`` and ``seq`` (increases by exactly one per room event)."""
+    room_id: str
+    seq: int
+
+
+class PhaseChanged(RoomEventBase):
+    phase: Literal["lobby", "countdown", "question", "answering", "scoring", "reveal", "finished"]
+    phase_ends_ms: Optional[int] = Field(None, description="server epoch ms when the phase ends, if timed")
+    question_index: int = Field(description="1-based index of the current question, 0 before the first")
+    reason: Optional[str] = Field(None, description="finished only: completed | ended_by_host | no_humans_left | terminated")
+
+
+class QuestionAsked(RoomEventBase):
+    question_id: str
+    text: str
+    category: str
+    topic: str
+    difficulty: int
+    index: int = Field(description="1-based")
+    total: int
+
+
+class TurnOrder(RoomEventBase):
+    question_id: str
+    order: list[str]
+    mode: Literal["round_robin", "simultaneous"]
+
+
+class TurnStarted(RoomEventBase):
+    participant_id: Optional[str] = Field(description="null in simultaneous mode (everyone answers)")
+    question_id: str
+    deadline_ms: int = Field(description="server epoch ms")
+    participants: Optional[list[str]] = None
+    turn_index: Optional[int] = None
+    turns_total: Optional[int] = None
+
+
+class AnswerStream(RoomEventBase):
+    participant_id: str
+    text: str = Field(description="the whole partial text so far (not a delta)")
+
+
+class AnswerSubmitted(RoomEventBase):
+    participant_id: str
+    question_id: str
+    answer_id: str
+    text: str
+    auto_submitted: bool
+    skipped: bool
+
+
+class AnswerLocked(RoomEventBase):
+    """Simultaneous mode: someone submitted; the text stays hidden until the reveal."""
+    participant_id: str
+    question_id: str
+    skipped: bool
+
+
+class ScoreUpdate(RoomEventBase):
+    participant_id: str
+    question_id: str
+    answer_id: str
+    score: int = Field(ge=0, le=100)
+    dimensions: dict[str, int]
+    feedback: str
+
+
+class LeaderboardUpdate(RoomEventBase):
+    """Read back from the room's Redis sorted set after every scoring."""
+    entries: list[LeaderboardEntry]
+
+
+class ParticipantJoined(RoomEventBase):
+    participant: dict
+
+
+class ParticipantLeft(RoomEventBase):
+    participant_id: str
+    kicked: bool
+
+
+class PresenceChanged(RoomEventBase):
+    participant_id: str
+    presence: Literal["online", "away", "left"]
+    grace_until_ms: Optional[int] = None
+
+
+class ReadyChanged(RoomEventBase):
+    participant_id: str
+    ready: bool
+
+
+class HostChanged(RoomEventBase):
+    host_id: str
+
+
+class SpectatorsChanged(RoomEventBase):
+    """Events ``spectator_joined`` / ``spectator_left``."""
+    spectators: int
+
+
+class RealTimeFeedback(RoomEventBase):
+    participant_id: str
+    kind: str
+    message: str
+
+
+class AudioProcessed(BaseModel):
+    seq: int
+    transcript: str
+    is_final: bool
+
+
+class SessionComplete(RoomEventBase):
+    ranking: list[LeaderboardEntry]
+    report_url: Optional[str]
+
+
+class ErrorMessage(BaseModel):
+    """Sent to one socket for a problem outside any ack (no seq)."""
+    code: str
+    message: str
+
+
+class LobbyUpdate(BaseModel):
+    """Pushed (no seq) to sockets that called ``list_rooms``, when the public room list changes."""
+    rooms: list[dict]
+
+
+class RoomState(BaseModel):
+    """A full snapshot; ``seq`` is the last room event it includes."""
+    room_id: str
+    seq: int
+    title: str
+    phase: str
+    phase_ends_ms: Optional[int]
+    server_time_ms: int
+    join_code: Optional[str] = Field(description="only for seated players")
+    host_id: str
+    settings: dict
+    participants: list[dict] = Field(description="[{participant_id, kind, display_name, persona_id, company, skill, is_host, ready, presence, score, rank}]")
+    spectators: int
+    question: Optional[dict]
+    turn_order: list[str]
+    turn: Optional[dict] = Field(description="{participant_id|null, deadline_ms}")
+    answers: list[dict] = Field(description="visible answers to the current question")
+    drafts: dict[str, str]
+    leaderboard: list[LeaderboardEntry]
+    you: dict = Field(description="{participant_id, role: player|spectator|null}")
+    end_reason: Optional[str]
+
+
+SERVER_EVENTS: dict[str, type[BaseModel]] = {
+    "connection_ack": ConnectionAck, "room_state": RoomState, "phase_changed": PhaseChanged,
+    "question_asked": QuestionAsked, "turn_order": TurnOrder, "turn_started": TurnStarted,
+    "answer_stream": AnswerStream, "answer_submitted": AnswerSubmitted, "answer_locked": AnswerLocked,
+    "score_update": ScoreUpdate, "leaderboard_update": LeaderboardUpdate, "participant_joined": ParticipantJoined,
+    "participant_left": ParticipantLeft, "presence_changed": PresenceChanged, "ready_changed": ReadyChanged,
+    "host_changed": HostChanged, "spectator_joined": SpectatorsChanged, "spectator_left": SpectatorsChanged,
+    "real_time_feedback": RealTimeFeedback, "audio_processed": AudioProcessed,
+    "session_complete": SessionComplete, "error_message": ErrorMessage, "lobby_update": LobbyUpdate,
+}
+
+
+def error_ack(code: str, message: str, **extra: Any) -> dict:
+    """``{"ok": false, "error": {"code", "message"}}``."""
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+
+def ok_ack(**fields: Any) -> dict:
+    """``{"ok": true, **fields}``."""
+    return {"ok": True, **fields}

@@ -1,0 +1,1 @@
+"""Where state lives outside the rooms: Redis (leaderboards, snapshots) and PostgreSQL (finished matches)."""
