@@ -1,0 +1,78 @@
+# Interview Arena. `make run` serves on http://127.0.0.1:8080; `make test` runs every test.
+# Everything the targets need is installed by the targets themselves.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+REQS    := $(sort $(wildcard requirements/*.txt))
+WEB     := clients/web
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.* $(WEB)/tsconfig*.json -type f 2>/dev/null)
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run serve test test-py test-web loadtest bench eval docs demo web system-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch must be exactly 2.13.0 (a local CPU wheel); install it before anything that depends on it.
+$(STAMP): pyproject.toml $(REQS) | $(BIN)/python
+	@if grep -qs '^torch' $(REQS); then $(BIN)/pip install -q torch==2.13.0; fi
+	$(BIN)/pip install -q -e '.[test,load]' $(foreach f,$(REQS),-r $(f))
+	@if [ -f requirements/nodeps.txt.in ]; then $(BIN)/pip install -q --no-deps -r requirements/nodeps.txt.in; fi
+	touch $@
+
+install: $(STAMP)
+
+# Debian packages for browser and speech tests (root on these machines; skipped when present).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
+	cd $(WEB) && npm run build --silent
+
+web:
+	@if [ -f $(WEB)/package.json ]; then $(MAKE) --no-print-directory $(WEB)/dist/index.html; fi
+
+run: install web
+	$(BIN)/arena serve --host 127.0.0.1 --port 8080
+
+serve: run
+
+demo: install
+	$(BIN)/arena demo
+
+test: install system-deps web test-py test-web
+
+test-py: install
+	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+
+test-web: web
+	@if [ -f $(WEB)/package.json ]; then cd $(WEB) && npm test --silent; fi
+	@if [ -f $(WEB)/e2e/match.e2e.mjs ]; then cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs; fi
+
+# Bounded load test: 50 users, 60 s, against a server this target starts on 127.0.0.1.
+loadtest: install
+	$(BIN)/python -m loadtest.run --users 50 --spawn-rate 10 --run-time 60
+
+bench: install
+	$(BIN)/python -m rooms.bench
+
+docs: install
+	$(BIN)/arena protocol-docs > docs/protocol.md
+
+clean:
+	rm -rf $(VENV) $(WEB)/node_modules $(WEB)/dist .arena
