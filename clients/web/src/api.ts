@@ -16,7 +16,7 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
 export interface HttpApi {
   guest(displayName: string): Promise<{ token: string; user_id: string }>;
-  personas(): Promise<Persona[]>;
+  personas(lang?: string): Promise<Persona[]>;
   report(roomId: string): Promise<Report>;
   config(): Promise<{ protocol_version: number; serializer: string; tick_hz: number }>;
 }
@@ -51,8 +51,8 @@ export function createHttpApi(base: string, fetchFn: FetchLike, token: () => str
   }
   return {
     guest: (display_name) => call('/api/v1/auth/guest', { method: 'POST', body: JSON.stringify({ display_name }) }),
-    personas: async () => {
-      const body: any = await call('/api/v1/personas');
+    personas: async (lang) => {
+      const body: any = await call(`/api/v1/personas${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`);
       return Array.isArray(body) ? body : Array.isArray(body?.personas) ? body.personas : [];
     },
     report: (roomId) => call(`/api/v1/rooms/${encodeURIComponent(roomId)}/report`),

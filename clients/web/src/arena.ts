@@ -9,6 +9,7 @@ import type { Lang, Report, Role, RoomSettings, RoomSummary } from './types';
 export interface SocketLike {
   connected: boolean;
   on(event: string, fn: (...args: any[]) => void): unknown;
+  onAny?(fn: (event: string, ...args: any[]) => void): unknown;
   emit(event: string, ...args: any[]): unknown;
   connect(): unknown;
   disconnect(): unknown;
@@ -79,6 +80,8 @@ const K = {
 };
 
 type Listener = () => void;
+
+const NON_ROOM_EVENTS = new Set(['connection_ack', 'lobby_update', 'room_state', 'error_message', 'audio_processed']);
 
 export class Arena {
   private state: AppState;
@@ -255,9 +258,19 @@ export class Arena {
     });
     s.on('room_state', (p: any) => this.onSnapshot(p?.state ?? p));
     s.on('error_message', (p: any) => {
+      if (this.socket !== s) return;
+      if (p?.code === 'kicked') return this.removedFromRoom(errorText(this.state.lang, 'kicked'));
       if (p?.code) this.toast(errorText(this.state.lang, p.code, p.message));
     });
-    for (const name of ROOM_EVENTS) s.on(name, (payload: any) => this.onRoomEvent(name, payload));
+    if (typeof s.onAny === 'function') {
+      // Every versioned room event counts toward seq, including ones this client does not know.
+      s.onAny((name: string, payload: any) => {
+        if (NON_ROOM_EVENTS.has(name)) return;
+        if (payload && typeof payload === 'object' && typeof payload.seq === 'number') this.onRoomEvent(name, payload);
+      });
+    } else {
+      for (const name of ROOM_EVENTS) s.on(name, (payload: any) => this.onRoomEvent(name, payload));
+    }
   }
 
   private async onConnect(s: SocketLike) {
@@ -293,6 +306,12 @@ export class Arena {
       if (code === 'timeout' || code === 'network') {
         this.set({ joining: null });
         this.toast(errorText(this.state.lang, code));
+        return;
+      }
+      if (code === 'wrong_phase') {
+        // Our seat's match ended while we were away: show its report.
+        this.saveRoom({ ...saved, finished: true });
+        this.set({ joining: null, sync: emptySync, results: { room_id: saved.room_id } });
         return;
       }
       this.saveRoom(null);
@@ -425,14 +444,19 @@ export class Arena {
     this.afterRoomChange();
   }
 
+  private removedFromRoom(text: string) {
+    if (!this.room && !this.state.joining) return;
+    this.saveRoom(null);
+    this.set({ sync: emptySync, submitted: {}, joining: null });
+    this.toast(text, 'info');
+    this.refreshLobby();
+  }
+
   private afterRoomChange() {
     const room = this.room;
     if (!room) return;
     if (room.removed) {
-      this.saveRoom(null);
-      this.set({ sync: emptySync, submitted: {} });
-      this.toast(this.t('room.removed'), 'info');
-      this.refreshLobby();
+      this.removedFromRoom(this.t('room.removed'));
       return;
     }
     if (room.phase === 'finished') this.markFinished(room);
@@ -542,6 +566,8 @@ export class Arena {
 
   /** The participant id that is "you" in the current room. */
   myId(): string | null {
-    return this.room?.you?.participant_id ?? this.state.auth?.user_id ?? null;
+    const room = this.room;
+    if (room?.you?.role === 'spectator') return null;
+    return room?.you?.participant_id ?? this.state.auth?.user_id ?? null;
   }
 }

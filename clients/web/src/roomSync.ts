@@ -26,6 +26,10 @@ export interface ClientRoom extends RoomState {
   rtf: RealtimeFeedback[];
   /** Set when the server removed *you* from the room (kick or leave elsewhere). */
   removed?: boolean;
+  /** Simultaneous mode: who has locked in an answer for the current question (answers stay hidden). */
+  locked: string[];
+  /** Why the match ended (completed, ended_by_host, no_humans_left…). */
+  end_reason?: string | null;
 }
 
 export interface SyncState {
@@ -52,6 +56,11 @@ export const ROOM_EVENTS = [
   'real_time_feedback',
   'session_complete',
   'settings_changed',
+  'turn_order',
+  'host_changed',
+  'spectator_joined',
+  'spectator_left',
+  'answer_locked',
 ] as const;
 
 /** Fill in defaults so the UI never trips over a missing field. */
@@ -90,6 +99,8 @@ export function normalizeSnapshot(raw: any, prev?: ClientRoom | null): ClientRoo
     question_index: s.question_index ?? s.question?.index,
     complete: s.complete ?? (prev && prev.room_id === s.room_id ? prev.complete : null) ?? null,
     rtf: prev && prev.room_id === s.room_id && prev.question?.question_id === s.question?.question_id ? prev.rtf : [],
+    locked: prev && prev.room_id === s.room_id && prev.question?.question_id === s.question?.question_id ? prev.locked : [],
+    end_reason: s.end_reason ?? null,
   };
   return room;
 }
@@ -149,7 +160,24 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
     case 'settings_changed':
       if (p.settings) r.settings = { ...r.settings, ...p.settings };
       break;
+    case 'turn_order':
+      if (Array.isArray(p.order)) r.turn_order = p.order;
+      break;
+    case 'host_changed':
+      if (p.host_id) {
+        r.host_id = p.host_id;
+        r.participants = r.participants.map((x) => ({ ...x, is_host: x.participant_id === p.host_id }));
+      }
+      break;
+    case 'spectator_joined':
+    case 'spectator_left':
+      if (typeof p.spectators === 'number') r.spectators = p.spectators;
+      break;
+    case 'answer_locked':
+      if (p.participant_id && !r.locked.includes(p.participant_id)) r.locked = [...r.locked, p.participant_id];
+      break;
     case 'phase_changed': {
+      if (p.reason) r.end_reason = p.reason;
       r.phase = p.phase ?? r.phase;
       r.phase_ends_ms = p.phase_ends_ms ?? null;
       if (typeof p.question_index === 'number') r.question_index = p.question_index;
@@ -174,6 +202,7 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
         r.drafts = {};
         r.turn = null;
         r.rtf = [];
+        r.locked = [];
       }
       break;
     }

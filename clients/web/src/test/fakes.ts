@@ -15,6 +15,11 @@ export class FakeSocket implements SocketLike {
   constructor(opts: any) {
     this.opts = opts;
   }
+  anyHandlers: ((event: string, ...args: any[]) => void)[] = [];
+  onAny(fn: (event: string, ...args: any[]) => void) {
+    this.anyHandlers.push(fn);
+    return this;
+  }
   on(event: string, fn: Handler) {
     const list = this.handlers.get(event) ?? [];
     list.push(fn);
@@ -29,6 +34,8 @@ export class FakeSocket implements SocketLike {
   }
   /** Server → client push. */
   push(event: string, ...args: any[]) {
+    const reserved = ['connect', 'disconnect', 'connect_error'];
+    if (!reserved.includes(event)) for (const fn of this.anyHandlers) fn(event, ...args);
     for (const fn of this.handlers.get(event) ?? []) fn(...args);
   }
   connect() {
@@ -110,7 +117,7 @@ export function matchFixture(over: Partial<RoomState> = {}): RoomState {
   return roomFixture({
     phase: 'answering',
     seq: 40,
-    question: { question_id: 'q1', text: 'Tell us about a conflict in your team.', category: 'behavioural', index: 0, total: 3 },
+    question: { question_id: 'q1', text: 'Tell us about a conflict in your team.', category: 'behavioural', index: 1, total: 3 },
     turn_order: ['ai:naver', 'u1', 'u2'],
     turn: { participant_id: 'u1', deadline_ms: 1_000_000 + 20_000 },
     leaderboard: [
@@ -145,7 +152,7 @@ export const reportFixture: Report = {
   ],
   questions: [0, 1, 2].map((i) => ({
     question_id: `q${i + 1}`,
-    index: i,
+    index: i + 1,
     text: `Question number ${i + 1}?`,
     category: 'technical',
     answers: [
@@ -182,7 +189,7 @@ export function makeArena(opts: { signedIn?: boolean; lang?: 'ko' | 'en'; storag
   const fetchFn = vi.fn(async (url: string, init?: RequestInit) => {
     if (opts.fetchImpl) return opts.fetchImpl(url, init);
     if (url.endsWith('/api/v1/auth/guest')) return jsonResponse({ token: 'tok-new', user_id: 'u9' });
-    if (url.endsWith('/api/v1/personas')) return jsonResponse(personas);
+    if (url.includes('/api/v1/personas')) return jsonResponse(personas);
     if (url.includes('/report')) return jsonResponse(reportFixture);
     return jsonResponse({ error: { code: 'http', message: 'nope' } }, 404);
   });

@@ -1,0 +1,135 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useArena, useArenaState, useT } from '../useArena';
+import type { RoomSummary } from '../types';
+import { CreateRoomDialog } from './CreateRoomDialog';
+import { COMPANY_COLORS } from './common';
+
+function personaIds(r: RoomSummary): string[] {
+  if (!Array.isArray(r.personas)) return [];
+  return r.personas.map((p) => (typeof p === 'string' ? p : p.id));
+}
+
+export function RoomCard({ room }: { room: RoomSummary }) {
+  const arena = useArena();
+  const t = useT();
+  const ids = personaIds(room);
+  const aiCount = Array.isArray(room.personas) ? room.personas.length : Number(room.personas) || 0;
+  const full = room.humans >= room.max_humans;
+  const started = room.phase !== 'lobby';
+  return (
+    <li className="room-card" data-room-id={room.room_id}>
+      <div className="room-main">
+        <div className="room-title-row">
+          <h3 className="room-title">{room.title}</h3>
+          <span className={`phase-chip phase-${room.phase}`}>{t(`phase.${room.phase}` as any)}</span>
+        </div>
+        <div className="room-meta">
+          <span className="lang-tag">{room.language?.toUpperCase()}</span>
+          <span>{t('lobby.humans', { n: room.humans, max: room.max_humans })}</span>
+          <span>{t('lobby.ai', { n: aiCount })}</span>
+        </div>
+        {ids.length > 0 && (
+          <div className="persona-dots" aria-hidden="true">
+            {ids.map((id) => (
+              <span key={id} className="pdot" style={{ background: COMPANY_COLORS[id] ?? '#888' }} title={id} />
+            ))}
+          </div>
+        )}
+      </div>
+      <div className="room-actions">
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={full || started}
+          onClick={() => arena.joinRoom({ room_id: room.room_id, role: 'player' })}
+          aria-label={`${t('lobby.join')}: ${room.title}`}
+        >
+          {full ? t('lobby.full') : started ? t('lobby.inProgress') : t('lobby.join')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => arena.joinRoom({ room_id: room.room_id, role: 'spectator' })}
+          aria-label={`${t('lobby.watch')}: ${room.title}`}
+        >
+          {t('lobby.watch')}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+export function Lobby() {
+  const arena = useArena();
+  const t = useT();
+  const rooms = useArenaState((s) => s.lobby);
+  const conn = useArenaState((s) => s.conn);
+  const [creating, setCreating] = useState(false);
+  const [code, setCode] = useState('');
+
+  useEffect(() => {
+    if (conn === 'online') arena.refreshLobby();
+  }, [arena, conn]);
+
+  async function joinCode(e: FormEvent) {
+    e.preventDefault();
+    const c = code.trim();
+    if (!c) return;
+    const ok = await arena.joinRoom({ join_code: c, role: 'player' });
+    if (ok) setCode('');
+  }
+
+  return (
+    <section className="lobby">
+      <div className="lobby-head">
+        <div>
+          <h1>{t('lobby.title')}</h1>
+          {rooms && <p className="muted">{t('lobby.roomCount', { n: rooms.length })}</p>}
+        </div>
+        <div className="lobby-head-actions">
+          <button type="button" className="btn btn-ghost" onClick={() => arena.refreshLobby()} aria-label={t('lobby.refresh')}>
+            ↻ <span className="hide-sm">{t('lobby.refresh')}</span>
+          </button>
+          <button type="button" className="btn btn-primary btn-lg" onClick={() => setCreating(true)} disabled={conn !== 'online'} data-testid="create-room">
+            ＋ {t('lobby.create')}
+          </button>
+        </div>
+      </div>
+
+      <form className="card code-card" onSubmit={joinCode}>
+        <label htmlFor="join-code">{t('lobby.joinCodeLabel')}</label>
+        <div className="inline">
+          <input
+            id="join-code"
+            value={code}
+            onChange={(e) => setCode(e.target.value.toUpperCase())}
+            placeholder={t('lobby.codePlaceholder')}
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={16}
+            aria-label={t('lobby.code')}
+          />
+          <button type="submit" className="btn btn-secondary" disabled={!code.trim() || conn !== 'online'}>
+            {t('lobby.joinByCode')}
+          </button>
+        </div>
+      </form>
+
+      <h2 className="section-title">{t('lobby.rooms')}</h2>
+      {rooms == null ? (
+        <p className="muted" role="status">{t('lobby.loading')}</p>
+      ) : rooms.length === 0 ? (
+        <div className="empty card">
+          <p>{t('lobby.empty')}</p>
+        </div>
+      ) : (
+        <ul className="room-list" aria-label={t('lobby.rooms')}>
+          {rooms.map((r) => (
+            <RoomCard key={r.room_id} room={r} />
+          ))}
+        </ul>
+      )}
+      {creating && <CreateRoomDialog onClose={() => setCreating(false)} />}
+    </section>
+  );
+}

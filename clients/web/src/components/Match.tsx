@@ -1,0 +1,232 @@
+import { useEffect, useRef, useState } from 'react';
+import { useArena, useArenaState, useT } from '../useArena';
+import { leaderboardOf, type ClientRoom } from '../roomSync';
+import type { Participant } from '../types';
+import { AnswerCard } from './AnswerCard';
+import { Avatar } from './common';
+import { CountdownRing } from './CountdownRing';
+import { Leaderboard } from './Leaderboard';
+
+const MAX_CHARS = 4000;
+
+function draftKey(roomId: string, qid: string) {
+  return `arena.draft.${roomId}.${qid}`;
+}
+
+function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: boolean; submitted: boolean }) {
+  const arena = useArena();
+  const t = useT();
+  const qid = room.question?.question_id ?? '';
+  const myId = arena.myId() ?? '';
+  const [text, setText] = useState(() => {
+    let saved: string | null = null;
+    try {
+      saved = sessionStorage.getItem(draftKey(room.room_id, qid));
+    } catch {
+      /* storage off */
+    }
+    return saved ?? room.drafts[myId] ?? '';
+  });
+  const [busy, setBusy] = useState(false);
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  // When the turn becomes ours, push what we already typed and focus the box.
+  useEffect(() => {
+    if (myTurn && !submitted) {
+      if (text) arena.sendDraft(text);
+      ref.current?.focus();
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [myTurn, submitted]);
+
+  function change(v: string) {
+    const next = v.slice(0, MAX_CHARS);
+    setText(next);
+    try {
+      sessionStorage.setItem(draftKey(room.room_id, qid), next);
+    } catch {
+      /* ignore */
+    }
+    if (myTurn && !submitted) arena.sendDraft(next);
+  }
+
+  async function submit() {
+    if (!myTurn || submitted || busy) return;
+    setBusy(true);
+    const ok = await arena.submitAnswer(text);
+    setBusy(false);
+    if (ok) {
+      try {
+        sessionStorage.removeItem(draftKey(room.room_id, qid));
+      } catch {
+        /* ignore */
+      }
+    }
+  }
+
+  const disabled = submitted;
+  return (
+    <form
+      className={`answer-box card ${myTurn && !submitted ? 'answer-box-live' : ''}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <label htmlFor="answer-input" className="answer-box-label">
+        {t('match.answerLabel')}
+        {myTurn && !submitted && <span className="live-dot" aria-hidden="true" />}
+      </label>
+      <textarea
+        id="answer-input"
+        ref={ref}
+        value={text}
+        rows={5}
+        readOnly={disabled}
+        placeholder={t('match.answerPlaceholder')}
+        onChange={(e) => change(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        aria-describedby="answer-help"
+      />
+      <div className="answer-box-foot">
+        <span id="answer-help" className="muted small">
+          {submitted ? t('match.submitted') : myTurn ? t('match.chars', { n: text.length }) : t('match.waitTurn')}
+        </span>
+        <button type="submit" className="btn btn-primary" disabled={!myTurn || submitted || busy} data-testid="submit-answer">
+          {t('match.submit')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TurnOrder({ room, order, currentId, myId }: { room: ClientRoom; order: string[]; currentId: string | null; myId: string | null }) {
+  const t = useT();
+  const byId = new Map(room.participants.map((p) => [p.participant_id, p]));
+  const answered = new Set([...room.answers.map((a) => a.participant_id), ...room.locked]);
+  return (
+    <nav className="turn-order" aria-label={t('match.turnOrder')}>
+      <ol>
+        {order.map((id, i) => {
+          const p = byId.get(id);
+          const name = p?.display_name ?? id;
+          return (
+            <li key={id} className={`${id === currentId ? 'now' : ''} ${answered.has(id) ? 'done' : ''} ${id === myId ? 'me' : ''}`} aria-current={id === currentId ? 'step' : undefined}>
+              <span className="to-num">{i + 1}</span>
+              <Avatar id={id} name={name} kind={p?.kind ?? 'human'} personaId={p?.persona_id} size={28} />
+              <span className="to-name">{name}</span>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}
+
+export function Match({ room }: { room: ClientRoom }) {
+  const arena = useArena();
+  const t = useT();
+  const submittedMap = useArenaState((s) => s.submitted);
+  const myId = arena.myId();
+  const spectator = room.you.role === 'spectator';
+  const q = room.question;
+  const simultaneous = room.settings.turn_mode === 'simultaneous';
+  const byId = new Map<string, Participant>(room.participants.map((p) => [p.participant_id, p]));
+  const order = room.turn_order.length ? room.turn_order : room.participants.map((p) => p.participant_id);
+  const currentId = room.phase === 'answering' ? room.turn?.participant_id ?? null : null;
+  const mine = room.answers.find((a) => a.participant_id === myId);
+  const submitted = !!(q && (submittedMap[q.question_id] || mine));
+  const myTurn = !spectator && room.phase === 'answering' && (simultaneous ? currentId == null || currentId === myId : currentId === myId);
+  const iAmHost = !spectator && !!myId && room.host_id === myId;
+  const deadline = room.phase === 'answering' && room.turn?.deadline_ms ? room.turn.deadline_ms : room.phase_ends_ms;
+  const totalMs = room.phase === 'answering' ? room.settings.answer_seconds * 1000 : undefined;
+  const currentName = currentId ? byId.get(currentId)?.display_name ?? currentId : '';
+
+  let status: string;
+  if (room.phase === 'countdown') status = t('match.getReady');
+  else if (room.phase === 'question') status = t('match.getReady');
+  else if (room.phase === 'answering') status = simultaneous ? t('match.everyone') : currentId === myId ? t('match.yourTurn') : t('match.turnOf', { name: currentName });
+  else if (room.phase === 'scoring') status = t('match.scoring');
+  else if (room.phase === 'reveal') status = t('match.reveal');
+  else status = t(`phase.${room.phase}` as any);
+
+  // Cards: in turn order, everyone who answered, is answering, or is drafting.
+  const cards = order
+    .map((id) => {
+      const answer = room.answers.find((a) => a.participant_id === id);
+      const draft = room.drafts[id];
+      const active = id === currentId && !answer;
+      if (!answer && !draft && !active) return null;
+      return { id, answer, draft, active };
+    })
+    .filter(Boolean) as { id: string; answer?: any; draft?: string; active: boolean }[];
+  // Answers from someone not in the order (late joiners) still show.
+  for (const a of room.answers) if (!order.includes(a.participant_id)) cards.push({ id: a.participant_id, answer: a, active: false });
+
+  const myFeedback = room.rtf.filter((f) => f.participant_id === myId).slice(-2);
+
+  return (
+    <section className={`match phase-${room.phase}`} data-phase={room.phase}>
+      <div className="match-main">
+        <div className="q-card card">
+          <div className="q-meta">
+            {q && <span className="q-index">{t('match.question', { i: q.index, n: q.total })}</span>}
+            {q && <span className={`chip cat-${q.category}`}>{t(`cat.${q.category}` as any)}</span>}
+            {spectator && <span className="badge badge-spec">{t('room.spectating')}</span>}
+            {iAmHost && (
+              <button
+                type="button"
+                className="btn btn-sm btn-ghost end-btn"
+                onClick={() => {
+                  if (window.confirm(t('match.endConfirm'))) arena.endSession();
+                }}
+              >
+                {t('match.end')}
+              </button>
+            )}
+          </div>
+          <div className="q-body">
+            <h1 className="q-text" data-testid="question-text" key={q?.question_id}>{q?.text ?? t('match.getReady')}</h1>
+            <CountdownRing deadlineMs={deadline} totalMs={totalMs} label={status} />
+          </div>
+          <p className={`status-line ${myTurn && !submitted ? 'status-you' : ''}`} role="status" aria-live="polite" data-testid="match-status">
+            {status}
+          </p>
+        </div>
+
+        {order.length > 0 && <TurnOrder room={room} order={order} currentId={currentId} myId={myId} />}
+
+        {!spectator && room.phase !== 'countdown' && q && <AnswerBox key={`${room.room_id}:${q.question_id}`} room={room} myTurn={myTurn} submitted={submitted} />}
+
+        {myFeedback.length > 0 && (
+          <ul className="rtf" aria-live="polite">
+            {myFeedback.map((f) => (
+              <li key={f.at + f.kind}>💡 {f.message}</li>
+            ))}
+          </ul>
+        )}
+
+        <section className="answers" aria-label={t('match.answers')}>
+          <h2 className="section-title">{t('match.answers')}</h2>
+          {simultaneous && room.phase === 'answering' && <p className="muted">{t('match.hidden')}</p>}
+          {cards.length === 0 ? (
+            !simultaneous && <p className="muted">{t('match.noAnswers')}</p>
+          ) : (
+            cards.map((c) => <AnswerCard key={c.id} p={byId.get(c.id)} answer={c.answer} draft={c.draft} active={c.active} isMe={c.id === myId} />)
+          )}
+        </section>
+      </div>
+      <aside className="match-side">
+        <Leaderboard entries={leaderboardOf(room)} participants={room.participants} myId={myId} />
+        <button type="button" className="btn btn-ghost btn-block" onClick={() => arena.leaveRoom()}>
+          {t('room.leave')}
+        </button>
+      </aside>
+    </section>
+  );
+}

@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { io } from 'socket.io-client';
+import { Arena } from './arena';
+import { App } from './App';
+import { ArenaContext } from './useArena';
+import './styles.css';
+
+const baseUrl = (import.meta.env.VITE_ARENA_URL as string | undefined) ?? '';
+
+const arena = new Arena({
+  baseUrl,
+  socketFactory: (url, opts) => (url ? io(url, opts) : io(opts)) as any,
+  fetch: (input, init) => fetch(input, init),
+  storage: window.localStorage,
+  navigatorLike: navigator,
+});
+(window as any).__arena = arena; // handy for debugging and the e2e test
+
+if (arena.getState().auth) arena.connect();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ArenaContext.Provider value={arena}>
+      <App />
+    </ArenaContext.Provider>
+  </StrictMode>,
+);
