@@ -39,7 +39,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .audio import DBFS_FLOOR, TARGET_SAMPLE_RATE, rms_dbfs
+from .audio import DBFS_FLOOR, SILENCE_DBFS, TARGET_SAMPLE_RATE, rms_dbfs
 
 FAST_WPM = 180.0
 SLOW_WPM = 100.0
@@ -81,12 +81,20 @@ def _get(w, key):
 
 def speech_intervals(audio: np.ndarray, sr: int = TARGET_SAMPLE_RATE,
                      top_db: float = SPLIT_TOP_DB) -> np.ndarray:
-    """Non-silent intervals as an int array ``(k, 2)`` of [start, end) sample indices."""
+    """Non-silent intervals as an int array ``(k, 2)`` of [start, end) sample indices.
+
+    ``top_db`` is relative to the clip's loudest frame, so intervals whose own
+    RMS is under the absolute silence floor (``audio.SILENCE_DBFS``) are dropped
+    too; an all-silent clip has none.
+    """
     import librosa
 
+    empty = np.zeros((0, 2), dtype=np.int64)
     if audio.size < FRAME:
-        return np.zeros((0, 2), dtype=np.int64)
-    return librosa.effects.split(audio, top_db=top_db, frame_length=FRAME, hop_length=HOP)
+        return empty
+    iv = librosa.effects.split(audio, top_db=top_db, frame_length=FRAME, hop_length=HOP)
+    keep = [(s, e) for s, e in iv if rms_dbfs(audio[s:e]) >= SILENCE_DBFS]
+    return np.asarray(keep, dtype=np.int64).reshape(-1, 2) if keep else empty
 
 
 def pitch_track(audio: np.ndarray, sr: int = TARGET_SAMPLE_RATE, intervals: np.ndarray | None = None
