@@ -169,6 +169,9 @@ class Gateway:
             await self.sio.leave_room(sid, f"room:{s.room_id}")
         s.room_id = host.room.room_id
         await self.sio.enter_room(sid, host.sio_room)
+        if s.in_lobby:                      # lobby pushes stop while seated; list_rooms resumes them
+            await self.sio.leave_room(sid, "lobby")
+            s.in_lobby = False
 
     async def join_room(self, sid: str, s: Session, msg: schemas.JoinRoomIn) -> dict:
         if not msg.room_id and not msg.join_code:
