@@ -41,9 +41,14 @@ _KO_ENDINGS = ("은", "는", "이", "가", "을", "를", "에", "의", "로", "�
                "던", "만", "께", "랑", "죠", "까", "데", "며", "여", "어", "아")
 
 FILLERS_EN = ("um", "uh", "erm", "hmm", "like", "you know", "basically", "actually", "sort of", "kind of",
-              "i mean", "honestly", "literally", "anyway", "so yeah", "or something", "whatever")
+              "i mean", "honestly", "literally", "anyway", "so yeah", "or something", "whatever", "yeah",
+              "well,", "right,", "haha")
 FILLERS_KO = ("음", "어", "그니까", "뭔가", "약간", "아무튼", "그냥", "막", "이제", "뭐", "그런 것", "그런거",
-              "좀", "있잖아요", "거든요", "같아요")
+              "좀", "있잖아요", "거든요", "같아요", "일단", "근데", "그리고요")
+#: Hedges that signal a wandering, unsure answer ("I think", "maybe", "것 같").
+HEDGES_EN = ("i think", "maybe", "i guess", "probably", "i don't remember", "not sure", "or maybe",
+             "i remember", "and also", "or something")
+HEDGES_KO = ("것 같", "거 같", "같습니다", "잘 모르", "기억이", "아마", "했었고", "그랬", "그런 것도", "이런 것")
 
 GENERIC_EN = ("is very important", "is important", "is key", "i always try", "i believe", "i think it is",
               "great question", "good question", "as we all know", "at the end of the day",
@@ -127,6 +132,7 @@ class TextFeatures:
         first_person: count of first-person references.
         actions: count of first-person action phrases.
         fillers: count of filler words.
+        hedges: count of hedges ("I think", "maybe", "것 같").
         generic: count of generic, content-free stock phrases.
         comma_ratio: commas per unit.
         star: STAR component -> present (bool).
@@ -144,6 +150,7 @@ class TextFeatures:
     first_person: int
     actions: int
     fillers: int
+    hedges: int
     generic: int
     comma_ratio: float
     star: dict
@@ -263,6 +270,7 @@ def extract(text: str, lang: str) -> TextFeatures:
     if lang == "ko":
         func = sum(1 for u in us if u.endswith(_KO_ENDINGS)) / n if n else 0.0
         fillers = _count_any(text_l, FILLERS_KO)
+        hedges = sum(text_l.count(p) for p in HEDGES_KO)
         generic = sum(text_l.count(p) for p in GENERIC_KO)
         first = len(FIRST_PERSON_KO.findall(text))
         actions = len(ACTION_KO.findall(text))
@@ -272,6 +280,7 @@ def extract(text: str, lang: str) -> TextFeatures:
     else:
         func = sum(1 for u in us if u in EN_STOPWORDS) / n if n else 0.0
         fillers = _count_any(text_l, FILLERS_EN)
+        hedges = sum(len(re.findall(rf"\b{re.escape(p)}\b", text_l)) for p in HEDGES_EN)
         generic = sum(text_l.count(p) for p in GENERIC_EN)
         first = len(FIRST_PERSON_EN.findall(text))
         actions = len(ACTION_EN.findall(text))
@@ -292,6 +301,7 @@ def extract(text: str, lang: str) -> TextFeatures:
         first_person=first,
         actions=actions,
         fillers=fillers,
+        hedges=hedges,
         generic=generic,
         comma_ratio=(text.count(",") + text.count("、")) / n if n else 0.0,
         star=star,

@@ -1,0 +1,141 @@
+"""Ranking answers to one question, and the cumulative leaderboard.
+
+Both use *standard competition ranking* ("1224" ranking): equal scores share
+a rank and the next rank skips, e.g. scores 90, 80, 80, 70 -> ranks 1, 2, 2, 4
+(see e.g. Wikipedia, "Ranking", section "Standard competition ranking").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .base import ScoreResult
+
+
+def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
+    """Rank ids by score, highest first, ties sharing a rank (1, 2, 2, 4).
+
+    Args:
+        scores: id -> score (any comparable number; 0-100 in practice).
+
+    Returns:
+        id -> rank, starting at 1. Empty input gives an empty dict.
+    """
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranks: dict[str, int] = {}
+    prev = None
+    rank = 0
+    for i, (key, s) in enumerate(ordered, start=1):
+        if prev is None or s != prev:
+            rank = i
+            prev = s
+        ranks[key] = rank
+    return ranks
+
+
+@dataclass(frozen=True)
+class RankedAnswer:
+    """One answer's place among the answers to a question.
+
+    Attributes:
+        answer_id: the room's answer id.
+        rank: competition rank, 1 = best.
+        score: overall 0-100.
+        gap_to_best: best score minus this score (0-100).
+    """
+
+    answer_id: str
+    rank: int
+    score: int
+    gap_to_best: int
+
+
+class AnswerComparator:
+    """Ranks the answers to one question against each other."""
+
+    def rank(self, results: Mapping[str, ScoreResult]) -> list[RankedAnswer]:
+        """Rank scored answers.
+
+        Args:
+            results: answer_id -> ScoreResult (as returned by a Scorer).
+
+        Returns:
+            RankedAnswer list, best first; equal scores share a rank (1, 2, 2, 4);
+            among equals the order is by answer_id.
+        """
+        scores = {aid: r.score for aid, r in results.items()}
+        ranks = competition_ranks(scores)
+        best = max(scores.values(), default=0)
+        out = [RankedAnswer(aid, ranks[aid], scores[aid], best - scores[aid]) for aid in scores]
+        out.sort(key=lambda r: (r.rank, r.answer_id))
+        return out
+
+    def best(self, results: Mapping[str, ScoreResult]) -> list[str]:
+        """Ids of the answers with the top score (several on a tie); empty for no answers."""
+        return [r.answer_id for r in self.rank(results) if r.rank == 1]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One row of the leaderboard.
+
+    Attributes:
+        participant_id: who.
+        rank: competition rank, 1 = best.
+        total: sum of the participant's scores (each 0-100).
+        answered: number of scored answers.
+    """
+
+    participant_id: str
+    rank: int
+    total: int
+    answered: int
+
+
+class RankCalculator:
+    """Cumulative leaderboard from per-question scores.
+
+    Keeps a total per participant in memory (the server mirrors it into a Redis
+    sorted set). Ranks are competition ranks over totals, so equal totals tie.
+    """
+
+    def __init__(self) -> None:
+        self._totals: dict[str, int] = {}
+        self._count: dict[str, int] = {}
+
+    def add(self, participant_id: str, score: int) -> None:
+        """Add one answer's 0-100 score.
+
+        Raises:
+            ValueError: if ``score`` is outside 0-100.
+        """
+        if not 0 <= score <= 100:
+            raise ValueError(f"score must be 0-100, got {score}")
+        self._totals[participant_id] = self._totals.get(participant_id, 0) + int(score)
+        self._count[participant_id] = self._count.get(participant_id, 0) + 1
+
+    def add_many(self, items: Iterable[tuple[str, int]]) -> None:
+        """Add several ``(participant_id, score)`` pairs."""
+        for pid, s in items:
+            self.add(pid, s)
+
+    def ensure(self, participant_id: str) -> None:
+        """List a participant with a total of 0 (e.g. a player who has not answered yet)."""
+        self._totals.setdefault(participant_id, 0)
+        self._count.setdefault(participant_id, 0)
+
+    def standings(self) -> list[Standing]:
+        """All participants, best first, ties sharing a rank (1, 2, 2, 4)."""
+        ranks = competition_ranks(self._totals)
+        rows = [Standing(pid, ranks[pid], t, self._count.get(pid, 0)) for pid, t in self._totals.items()]
+        rows.sort(key=lambda r: (r.rank, r.participant_id))
+        return rows
+
+    def rank_of(self, participant_id: str) -> int:
+        """Current rank of a participant.
+
+        Raises:
+            KeyError: for an unknown participant.
+        """
+        return competition_ranks(self._totals)[participant_id]
