@@ -42,22 +42,34 @@ Emit = Callable[..., Awaitable[None]]
 CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
 
 
-class AIAnswerSource:
-    """Turns an :class:`AIAnswerJob` into ``(text, think_ms, wpm, story_id)``.
+def answer_request(job: AIAnswerJob):
+    """The persona engine's :class:`personas.engine.AnswerRequest` for a room's AI job."""
+    from personas.engine import AnswerRequest
 
-    Uses the LLM provider chain when one is configured (``personas.llm``), else
-    the offline persona engine. Blocking: call it from a worker thread.
-    """
+    return AnswerRequest(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang,
+                         skill=job.skill, seed=job.seed, category=job.category, key_points=tuple(job.key_points),
+                         question_id=job.question_id, used_story_ids=frozenset(job.used_story_ids),
+                         context=tuple(job.context), budget_ms=job.budget_ms)
+
+
+class AIAnswerSource:
+    """Turns an :class:`AIAnswerJob` into ``(text, think_ms, wpm, story_id)`` with the offline
+    persona engine. Blocking (about 20 ms): call it from a worker thread."""
 
     def __call__(self, job: AIAnswerJob) -> tuple[str, int, int, str | None]:
-        from personas.engine import AnswerRequest, compose_answer
+        from personas.engine import compose_answer
 
-        req = AnswerRequest(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang,
-                            skill=job.skill, seed=job.seed, category=job.category, key_points=tuple(job.key_points),
-                            question_id=job.question_id, used_story_ids=frozenset(job.used_story_ids),
-                            context=tuple(job.context), budget_ms=job.budget_ms)
-        a = compose_answer(req)
+        a = compose_answer(answer_request(job))
         return a.text, a.think_ms, a.words_per_minute, a.story_id
+
+
+def remote_llm():
+    """The LLM provider chain module when a remote provider is configured, else None (offline only)."""
+    try:
+        from personas import llm
+    except ImportError:                   # the optional SDKs are not installed
+        return None
+    return None if llm.get_chain().offline_only else llm
 
 
 class RoomHost:
@@ -143,13 +155,20 @@ class RoomHost:
         name = type(job).__name__
         t0 = time.perf_counter()
         try:
+            llm = self.manager.llm
             if isinstance(job, AIAnswerJob):
-                text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
+                if llm is not None and self.manager.ai_source_is_default:
+                    a = await llm.answer(answer_request(job), time_scale=self.room.settings.timings.answer_scale)
+                    text, think, wpm, story = a.text, a.think_ms, a.words_per_minute, a.story_id
+                else:
+                    text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
                 self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
             elif isinstance(job, ScoreJob):
                 q = self.manager.bank.get(job.question_id)
                 scorer = self.manager.scorer
                 results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
+                if llm is not None:
+                    results = await self._judge(llm, q, job, results)
                 self.room.provide_scores(job.job_id, results)
             elif isinstance(job, MatchFinishedJob):
                 await self._finish(job)
@@ -159,6 +178,22 @@ class RoomHost:
             metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - t0)
         if not self.disposed:
             await self.flush()
+
+    async def _judge(self, llm, q, job: ScoreJob, results: dict) -> dict:
+        """Blend LLM-as-judge verdicts into the rubric scores, within ~60% of the scoring timeout;
+        the rubric score stands for any answer the judge does not return in time."""
+        budget = self.room.settings.timings.scoring_timeout_ms * 0.6 / 1000
+        answers = [a for a in job.answers if a.text.strip()]
+        try:
+            verdicts = await asyncio.wait_for(asyncio.gather(*(
+                llm.judge(q.text(job.lang), q.key_points(job.lang), a.text, job.lang, q.category) for a in answers)),
+                budget)
+        except asyncio.TimeoutError:
+            return results
+        out = dict(results)
+        for a, v in zip(answers, verdicts):
+            out[a.answer_id] = llm.blend(results[a.answer_id], v)
+        return out
 
     async def _finish(self, job: MatchFinishedJob) -> None:
         room = self.room
@@ -209,6 +244,8 @@ class RoomManager:
         self.bank = bank or default_bank()
         self.scorer = default_scorer()
         self.ai_source = ai_source or AIAnswerSource()
+        self.ai_source_is_default = ai_source is None
+        self.llm = remote_llm()
         self.known_personas = known_personas or {}
         self.max_rooms = max_rooms
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arena-job")
@@ -300,3 +337,5 @@ class RoomManager:
         for rid in list(self.hosts):
             await self.dispose(rid)
         self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.llm is not None:
+            await self.llm.aclose()
