@@ -30,10 +30,9 @@ def start_redis(data_dir: Path):
 
 def start_postgres(data_dir: Path):
     """Start a private PostgreSQL 16 (pgserver); returns ``(url, handle)``."""
-    import pgserver
-
     pgdir = (data_dir / "pg").resolve()
     pgdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
+    import pgserver
     server = pgserver.get_server(str(pgdir), cleanup_mode=None)
     return server.get_uri(), server
