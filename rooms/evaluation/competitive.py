@@ -45,7 +45,7 @@ from .feedback import FeedbackGenerator
 
 log = logging.getLogger(__name__)
 
-MAX_SENTENCES = 14
+MAX_SENTENCES = 10
 DIMENSIONS = ("relevance", "structure", "specificity", "depth", "communication")
 
 #: Category weights; each row sums to 1.
@@ -253,7 +253,7 @@ class CompetitiveEvaluator:
         for text, f in zip(texts, feats):
             start = len(batch)
             if lang == "en" and f.sentences:
-                batch.extend(list(f.sentences[:MAX_SENTENCES]))
+                batch.extend([x[:240] for x in f.sentences[:MAX_SENTENCES]])
             else:
                 batch.append(text)
             spans.append((start, len(batch)))
