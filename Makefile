@@ -70,6 +70,11 @@ loadtest: install
 
 bench: install
 	$(BIN)/python -m rooms.bench
+	$(BIN)/python -m rooms.evaluation.bench
+
+# Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
+eval: install
+	$(BIN)/python -m rooms.evaluation.evalrun
 
 docs: install
 	$(BIN)/arena protocol-docs > docs/protocol.md

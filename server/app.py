@@ -64,6 +64,7 @@ async def build_app(cfg: Config) -> web.Application:
     setup_routes(app, cfg)
 
     async def on_startup(app: web.Application) -> None:
+        await manager.warm_up()
         manager.start()
         # Recipes: freeze start-up objects and raise GC thresholds, or GC pauses set the p99.
         gc.collect()

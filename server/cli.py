@@ -80,6 +80,8 @@ def cmd_score(a: argparse.Namespace) -> int:
     from rooms.settings import CATEGORIES
 
     scorer = default_scorer()
+    if hasattr(scorer, "warm_up"):
+        scorer.warm_up()                  # models load once, before the first line
     if a.batch:
         src = sys.stdin if a.batch == "-" else open(a.batch, encoding="utf-8")
         rc = 0

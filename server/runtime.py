@@ -165,7 +165,7 @@ class RoomHost:
                 self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
             elif isinstance(job, ScoreJob):
                 q = self.manager.bank.get(job.question_id)
-                scorer = self.manager.scorer
+                scorer = self.manager.scorer_for(job.answer_seconds)
                 results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
                 if llm is not None:
                     results = await self._judge(llm, q, job, results)
@@ -242,7 +242,7 @@ class RoomManager:
         self.tick_hz = tick_hz
         self.time_scale = time_scale
         self.bank = bank or default_bank()
-        self.scorer = default_scorer()
+        self._scorers: dict[int, Any] = {}
         self.ai_source = ai_source or AIAnswerSource()
         self.ai_source_is_default = ai_source is None
         self.llm = remote_llm()
@@ -255,6 +255,20 @@ class RoomManager:
         self._on_kicked = on_kicked
         self._lobby_dirty = asyncio.Event()
         self.lobby_task: asyncio.Task | None = None
+
+    def scorer_for(self, answer_seconds: int):
+        """The default scorer for a room's answer time (s); models are shared process-wide."""
+        if answer_seconds not in self._scorers:
+            self._scorers[answer_seconds] = default_scorer(answer_seconds)
+        return self._scorers[answer_seconds]
+
+    async def warm_up(self) -> None:
+        """Load the scoring models now (off the loop), not on the first scored question."""
+        scorer = self.scorer_for(90)
+        if hasattr(scorer, "warm_up"):
+            t0 = time.perf_counter()
+            await asyncio.get_running_loop().run_in_executor(self.pool, scorer.warm_up)
+            log.info("scorer_ready", scorer=type(scorer).__name__, seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
     def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
