@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Component, useEffect, type ReactNode } from 'react';
 import { useArena, useArenaState, useT } from './useArena';
 import { Header } from './components/Header';
 import { SignIn } from './components/SignIn';
@@ -31,7 +31,42 @@ function Screen() {
   return <Lobby />;
 }
 
+/** Last line of defence: a render error shows a way out instead of a blank page. */
+class ErrorBoundary extends Component<{ children: ReactNode; title: string; back: string; reload: string; onBack: () => void }, { error: Error | null }> {
+  state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  componentDidCatch(error: Error) {
+    console.error('render failed', error);
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <section className="card empty" role="alert">
+        <p>{this.props.title}</p>
+        <div className="inline" style={{ justifyContent: 'center' }}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => {
+              this.setState({ error: null });
+              this.props.onBack();
+            }}
+          >
+            {this.props.back}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => window.location.reload()}>
+            ↻ {this.props.reload}
+          </button>
+        </div>
+      </section>
+    );
+  }
+}
+
 export function App() {
+  const arena = useArena();
   const lang = useArenaState((s) => s.lang);
   const conn = useArenaState((s) => s.conn);
   const auth = useArenaState((s) => s.auth);
@@ -50,7 +85,9 @@ export function App() {
         </div>
       )}
       <main id="main" tabIndex={-1}>
-        <Screen />
+        <ErrorBoundary title={t('app.crashed')} back={t('results.backLobby')} reload={t('app.reload')} onBack={() => arena.closeResults()}>
+          <Screen />
+        </ErrorBoundary>
       </main>
       <Toasts />
     </div>

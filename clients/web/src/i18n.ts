@@ -170,6 +170,8 @@ const en = {
   'results.rank': 'Rank',
   'results.chartLabel': 'Line chart of each participant’s score for every question',
 
+  'app.crashed': 'Something went wrong while drawing this screen. Reload to return to your seat, or go back to the lobby.',
+  'app.reload': 'Reload',
   'toast.close': 'Dismiss',
   'common.ai': 'AI',
   'common.close': 'Close',
@@ -275,7 +277,7 @@ const ko: Record<MsgKey, string> = {
   'room.emptySeat': '빈 자리',
   'room.ready': '준비 완료',
   'room.notReady': '준비 전',
-  'room.setReady': '준비 완료',
+  'room.setReady': '준비하기',
   'room.unsetReady': '준비 취소',
   'room.start': '면접 시작',
   'room.starting': '시작하는 중…',
@@ -348,6 +350,8 @@ const ko: Record<MsgKey, string> = {
   'results.rank': '순위',
   'results.chartLabel': '질문마다 각 참가자의 점수를 보여 주는 선 그래프',
 
+  'app.crashed': '화면을 그리는 중 문제가 생겼습니다. 새로고침하면 내 자리로 돌아가고, 로비로 나갈 수도 있습니다.',
+  'app.reload': '새로고침',
   'toast.close': '닫기',
   'common.ai': 'AI',
   'common.close': '닫기',

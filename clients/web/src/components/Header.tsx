@@ -55,7 +55,7 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
-            <span className="me" title={t('nav.signedInAs', { name: auth.display_name })}>
+            <span className="me-name" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
             </span>
             <button type="button" className="btn btn-ghost btn-sm" onClick={() => arena.signOut()}>

@@ -9,7 +9,9 @@ function Seat({ p, room, myId }: { p: Participant; room: ClientRoom; myId: strin
   const t = useT();
   const isMe = p.participant_id === myId;
   const iAmHost = !!myId && room.host_id === myId && room.you.role === 'player';
-  const ready = p.kind === 'ai' || !!p.ready;
+  const isHost = !!p.is_host || room.host_id === p.participant_id;
+  // The host starts the match and needs no ready mark.
+  const ready = p.kind === 'ai' || !!p.ready || isHost;
   return (
     <li className={`seat ${ready ? 'seat-ready' : ''} ${isMe ? 'seat-me' : ''} presence-${p.presence ?? 'online'}`} data-participant={p.participant_id}>
       <Avatar id={p.participant_id} name={p.display_name} kind={p.kind} personaId={p.persona_id} size={48} />
@@ -17,7 +19,7 @@ function Seat({ p, room, myId }: { p: Participant; room: ClientRoom; myId: strin
         <div className="seat-name">
           {p.display_name}
           {isMe && <span className="badge badge-me">{t('room.you')}</span>}
-          {(p.is_host || room.host_id === p.participant_id) && <span className="badge badge-host">{t('room.host')}</span>}
+          {isHost && <span className="badge badge-host">{t('room.host')}</span>}
         </div>
         <div className="seat-sub">
           {p.kind === 'ai' ? (
@@ -116,7 +118,7 @@ export function WaitingRoom({ room }: { room: ClientRoom }) {
         <button type="button" className="btn btn-ghost" onClick={() => arena.leaveRoom()}>
           {t('room.leave')}
         </button>
-        {!spectator && me && (
+        {!spectator && me && !iAmHost && (
           <button
             type="button"
             className={`btn ${me.ready ? 'btn-secondary' : 'btn-success'}`}
