@@ -15,13 +15,15 @@ from media_helpers import SENTENCES, need_modules, speak
 
 @pytest.fixture(scope="session")
 def speech(tmp_path_factory) -> dict[str, Path]:
-    """16 kHz mono WAVs: one per :data:`SENTENCES` key, plus ``fast``, ``padded`` and ``pause``."""
+    """16 kHz mono WAVs: one per :data:`SENTENCES` key, plus ``fast`` (240 wpm setting),
+    ``padded`` ("strength" with 1 s of silence before and 1.5 s after), ``strength48k``
+    (48 kHz) and ``pause`` (two sentences 3 s apart)."""
     d = tmp_path_factory.mktemp("speech")
     files = {k: speak(v, d / f"{k}.wav") for k, v in SENTENCES.items()}
     files["fast"] = speak(SENTENCES["cache"], d / "fast.wav", speed=240)
     # leading/trailing silence so a stream sees speech start and end
-    files["padded"] = speak(SENTENCES["team"], d / "padded.wav", pad_before=1.0, pad_after=1.5)
-    files["team48k"] = speak(SENTENCES["team"], d / "team48k.wav", rate=48000, pad_after=1.5)
+    files["padded"] = speak(SENTENCES["strength"], d / "padded.wav", pad_before=1.0, pad_after=1.5)
+    files["strength48k"] = speak(SENTENCES["strength"], d / "strength48k.wav", rate=48000, pad_after=1.5)
     p1 = speak("First, I gathered the requirements.", d / "p1.wav", pad_after=3.0)
     p2 = speak("Then I wrote the design document.", d / "p2.wav")
     files["pause"] = d / "pause.wav"
