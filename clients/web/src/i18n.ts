@@ -39,6 +39,7 @@ const en = {
   'lobby.humans': '{n}/{max} players',
   'lobby.ai': '{n} AI',
   'lobby.full': 'Full',
+  'lobby.questions': '{n} questions',
   'lobby.inProgress': 'In progress',
   'lobby.roomCount': '{n} rooms',
 
@@ -219,6 +220,7 @@ const ko: Record<MsgKey, string> = {
   'lobby.humans': '참가자 {n}/{max}',
   'lobby.ai': 'AI {n}명',
   'lobby.full': '만석',
+  'lobby.questions': '질문 {n}개',
   'lobby.inProgress': '진행 중',
   'lobby.roomCount': '방 {n}개',
 

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useArena, useArenaState, useT } from '../useArena';
 import type { RoomSummary } from '../types';
 import { CreateRoomDialog } from './CreateRoomDialog';
-import { COMPANY_COLORS } from './common';
+import { COMPANY_COLORS, COMPANY_NAMES } from './common';
 
 function personaIds(r: RoomSummary): string[] {
   if (!Array.isArray(r.personas)) return [];
@@ -12,6 +12,8 @@ function personaIds(r: RoomSummary): string[] {
 export function RoomCard({ room }: { room: RoomSummary }) {
   const arena = useArena();
   const t = useT();
+  const lang = useArenaState((s) => s.lang);
+  const extra = room as RoomSummary & { turn_mode?: string; question_count?: number };
   const ids = personaIds(room);
   const aiCount = Array.isArray(room.personas) ? room.personas.length : Number(room.personas) || 0;
   const full = room.humans >= room.max_humans;
@@ -27,13 +29,17 @@ export function RoomCard({ room }: { room: RoomSummary }) {
           <span className="lang-tag">{room.language?.toUpperCase()}</span>
           <span>{t('lobby.humans', { n: room.humans, max: room.max_humans })}</span>
           <span>{t('lobby.ai', { n: aiCount })}</span>
+          {extra.question_count != null && <span>{t('lobby.questions', { n: extra.question_count })}</span>}
+          {extra.turn_mode && <span>{t(extra.turn_mode === 'simultaneous' ? 'create.simultaneous' : 'create.roundRobin')}</span>}
         </div>
         {ids.length > 0 && (
-          <div className="persona-dots" aria-hidden="true">
+          <ul className="persona-chips" aria-label={t('room.ai')}>
             {ids.map((id) => (
-              <span key={id} className="pdot" style={{ background: COMPANY_COLORS[id] ?? '#888' }} title={id} />
+              <li key={id} style={{ ['--c' as any]: COMPANY_COLORS[id] ?? '#888' }}>
+                {COMPANY_NAMES[id]?.[lang] ?? id}
+              </li>
             ))}
-          </div>
+          </ul>
         )}
       </div>
       <div className="room-actions">

@@ -11,6 +11,15 @@ export const COMPANY_COLORS: Record<string, string> = {
   daangn: '#ff7e36',
 };
 
+export const COMPANY_NAMES: Record<string, { ko: string; en: string }> = {
+  naver: { ko: '네이버', en: 'Naver' },
+  kakao: { ko: '카카오', en: 'Kakao' },
+  toss: { ko: '토스', en: 'Toss' },
+  coupang: { ko: '쿠팡', en: 'Coupang' },
+  baemin: { ko: '배민', en: 'Baemin' },
+  daangn: { ko: '당근', en: 'Daangn' },
+};
+
 function hash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
