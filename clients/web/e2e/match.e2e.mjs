@@ -249,6 +249,50 @@ async function main() {
       await host.locator('.compare').scrollIntoViewIfNeeded();
       await shot(host, 'results-compare');
     }
+    // ---- second, short scenario: errors in plain words, kick, simultaneous mode ------------
+    await t.step('both return to the lobby from the results', async () => {
+      await host.getByTestId('back-to-lobby').click();
+      await player.getByTestId('back-to-lobby').click();
+      await host.getByRole('heading', { name: 'Lobby' }).waitFor();
+      await player.getByRole('heading', { name: '로비' }).waitFor();
+    });
+    await t.step('a wrong join code is explained in plain words (Korean UI)', async () => {
+      await player.locator('#join-code').fill('ZZZZZZ');
+      await player.locator('form.code-card button[type=submit]').click();
+      await player.locator('.toast-error', { hasText: '방을 찾을 수 없습니다' }).waitFor({ timeout: 10_000 });
+    });
+    const simTitle = `E2E simultaneous ${run}`;
+    await t.step('host creates a simultaneous 1-question room; player joins and is removed by the host', async () => {
+      await host.getByTestId('create-room').click();
+      const dlg = host.getByRole('dialog');
+      await dlg.locator('.persona-card').first().waitFor();
+      await dlg.locator('#room-title').fill(simTitle);
+      await dlg.locator('.persona-toggle[aria-pressed=true]').nth(1).click(); // keep one AI
+      await dlg.locator('#q-count').fill('1');
+      await dlg.locator('#a-secs').fill('10');
+      await dlg.getByLabel('Simultaneous').check();
+      await dlg.locator('button[type=submit]').click();
+      const code = (await host.getByTestId('join-code').textContent({ timeout: 15_000 })).trim();
+      await player.locator('#join-code').fill(code);
+      await player.locator('form.code-card button[type=submit]').click();
+      await player.locator('.waiting').waitFor({ timeout: 10_000 });
+      await host.getByRole('button', { name: `Remove Player ${run} from the room` }).click();
+      await player.getByRole('heading', { name: '로비' }).waitFor({ timeout: 10_000 });
+      await player.locator('.toast', { hasText: '방장이 나를 방에서 내보냈습니다' }).waitFor({ timeout: 10_000 });
+    });
+    await t.step('simultaneous mode hides answers until the reveal, then scores them', async () => {
+      await host.getByTestId('start-match').click();
+      await host.locator('.match[data-phase=answering]').waitFor({ timeout: 20_000 });
+      await host.getByText('Answers stay hidden until the reveal.').waitFor();
+      await host.locator('#answer-input').fill(ANSWERS[0]);
+      await sleep(1500);
+      const visibleOthers = await host.locator('.answer:not(.answer-me) .answer-text').count();
+      if (visibleOthers) throw new Error('another answer was visible before the reveal');
+      await host.getByTestId('submit-answer').click();
+      await host.locator('.match[data-phase=reveal]').waitFor({ timeout: 30_000 });
+      await host.locator('.answer .score-badge').nth(1).waitFor({ timeout: 10_000 });
+      await host.getByTestId('final-ranking').waitFor({ timeout: 30_000 });
+    });
     t.check('no uncaught errors in the pages', pageErrors.length === 0, pageErrors.join('\n'));
   } catch (e) {
     t.check('e2e run', false, e?.stack ?? e);

@@ -138,8 +138,9 @@ describe('Arena store', () => {
     h.arena.connect();
     h.socket().connect();
     await h.arena.joinRoom({ room_id: 'r1', role: 'player' });
-    h.socket().push('participant_left', { seq: 11, participant_id: 'u1' });
+    h.socket().push('participant_left', { seq: 11, participant_id: 'u1', kicked: true });
     expect(h.arena.room).toBeNull();
+    expect(h.arena.getState().toasts.at(-1)!.text).toBe('The host removed you from the room.');
     expect(h.storage.getItem('arena.room')).toBeNull();
   });
 

@@ -456,7 +456,7 @@ export class Arena {
     const room = this.room;
     if (!room) return;
     if (room.removed) {
-      this.removedFromRoom(this.t('room.removed'));
+      this.removedFromRoom(room.removed === 'kicked' ? errorText(this.state.lang, 'kicked') : this.t('room.removed'));
       return;
     }
     if (room.phase === 'finished') this.markFinished(room);

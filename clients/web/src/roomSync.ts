@@ -25,7 +25,7 @@ export interface ClientRoom extends RoomState {
   /** Delivery feedback (pace, pauses…) for the current question, newest last. */
   rtf: RealtimeFeedback[];
   /** Set when the server removed *you* from the room (kick or leave elsewhere). */
-  removed?: boolean;
+  removed?: boolean | 'kicked';
   /** Simultaneous mode: who has locked in an answer for the current question (answers stay hidden). */
   locked: string[];
   /** Why the match ended (completed, ended_by_host, no_humans_left…). */
@@ -145,7 +145,7 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
     }
     case 'participant_left': {
       const id = p.participant_id;
-      if (id && id === r.you.participant_id) r.removed = true;
+      if (id && id === r.you.participant_id) r.removed = p.kicked ? 'kicked' : true;
       if (r.phase === 'lobby') r.participants = r.participants.filter((x) => x.participant_id !== id);
       else r.participants = patchParticipant(r.participants, id, { presence: 'left' });
       if (r.phase === 'lobby') r.turn_order = r.turn_order.filter((x) => x !== id);
