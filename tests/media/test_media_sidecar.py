@@ -188,3 +188,44 @@ async def test_webrtc_peer_connection_transcribes(sidecar, speech):
         if player.audio:
             player.audio.stop()
     await h.send({"type": "close", "session_id": "rtc1"})
+
+
+async def test_webrtc_video_gives_expression(sidecar):
+    """A video track showing a smiling face yields ``expression`` messages (sampled at ~2 fps)."""
+    need_modules("skimage")
+    import av
+    import skimage.data
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+
+    face = np.ascontiguousarray(skimage.data.astronaut()[:, :, ::-1])  # BGR 512x512
+
+    class StillTrack(VideoStreamTrack):
+        async def recv(self):
+            pts, time_base = await self.next_timestamp()
+            frame = av.VideoFrame.from_ndarray(face, format="bgr24")
+            frame.pts, frame.time_base = pts, time_base
+            return frame
+
+    h = sidecar
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(StillTrack())
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        await h.send({"type": "offer", "session_id": "rtc2", "room_id": h.room_id, "participant_id": "p4",
+                      "sdp": pc.localDescription.sdp, "sdp_type": "offer"})
+        answer = await h.recv(lambda m: m["type"] in ("answer", "error"), timeout=20)
+        assert answer["type"] == "answer", answer
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+        # the first frames of a new WebRTC stream are blurry (the encoder ramps its bitrate up)
+        msgs = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 4.0:
+            m = await h.recv(lambda m: m["type"] in ("expression", "error"), timeout=20)
+            assert m["type"] == "expression", m
+            msgs.append(m)
+        assert all(m["participant_id"] == "p4" and m["session_id"] == "rtc2" for m in msgs)
+        happy = [m for m in msgs if m["dominant"] == "happy" and m["emotions"]["happy"] > 0.9]
+        assert len(happy) >= 3, [m["emotions"] for m in msgs]
+        assert len(msgs) <= 4.0 * 2 + 3  # sampled at ~2 fps, not at the 30 fps frame rate
+    finally:
+        await pc.close()
