@@ -1,0 +1,13 @@
+"""AI candidate personas and the offline answer engine.
+
+* ``personas.catalog``: the six personas (naver, kakao, toss, coupang, baemin,
+  daangn) loaded once from ``personas/data/*.json`` -- ``load_catalog()``,
+  ``get_persona(id)``, ``persona_ids()``, ``public_catalog(lang)``.
+* ``personas.engine``: ``AnswerRequest`` -> ``OfflineAnswerEngine.compose`` /
+  ``compose_answer`` -> ``ComposedAnswer`` (text, story_id, think_ms,
+  words_per_minute); ``warm_up()`` at start-up.
+* ``personas.lexicon``: matching helpers (Korean bigrams, particles).
+* ``personas.llm``: the optional LLM provider chain (separate module).
+
+Nothing is loaded at import time.
+"""
