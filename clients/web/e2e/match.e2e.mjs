@@ -168,6 +168,8 @@ async function main() {
       await shot(host, 'waiting-room');
     });
     await t.step('spectator watches from the lobby (read-only)', async () => {
+      await spec.locator('.room-card', { hasText: title }).waitFor({ timeout: 10_000 });
+      await shot(spec, 'lobby-mobile');
       await spec.locator('.room-card', { hasText: title }).locator('button', { hasText: 'Watch' }).click();
       await spec.locator('.waiting').waitFor({ timeout: 10_000 });
       if (await spec.getByTestId('ready-toggle').count()) throw new Error('spectator has a ready button');

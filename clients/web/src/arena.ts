@@ -368,6 +368,30 @@ export class Arena {
     return this.joinRoom({ room_id: ack.room_id, join_code: ack.join_code ?? null, role: 'player' }, ack.state);
   }
 
+  /** One click: a public room with two AI candidates, 3 questions, 60 s answers, in the UI language. */
+  async quickMatch(): Promise<boolean> {
+    let ids: string[];
+    try {
+      ids = (await this.http.personas(this.state.lang)).slice(0, 2).map((p) => p.id);
+    } catch (e) {
+      this.showError(e);
+      return false;
+    }
+    const name = this.state.auth?.display_name ?? '';
+    return this.createRoom({
+      title: this.t('create.defaultTitle', { name }),
+      personas: ids.map((id) => ({ id, skill: 3 })),
+      question_count: 3,
+      language: this.state.lang,
+      turn_mode: 'round_robin',
+      answer_seconds: 60,
+      max_humans: 4,
+      private: false,
+      categories: ['behavioural', 'technical', 'culture_fit', 'company'],
+      difficulty: 'mixed',
+    });
+  }
+
   async joinRoom(target: { room_id?: string; join_code?: string | null; role: Role }, createdState?: any): Promise<boolean> {
     const payload: Record<string, unknown> = { role: target.role };
     if (target.room_id) payload.room_id = target.room_id;

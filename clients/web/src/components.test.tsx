@@ -129,6 +129,27 @@ describe('Lobby', () => {
     expect(h.socket().sentOf('join_room').at(-1)).toMatchObject({ room_id: 'r1', role: 'player' });
   });
 
+  it('quick match creates a ready-made room in one click', async () => {
+    const h = makeArena({
+      replies: {
+        create_room: () => ({ ok: true, room_id: 'r1', join_code: 'QX7K2P' }),
+        join_room: () => ({ ok: true, state: roomFixture() }),
+      },
+    });
+    h.arena.connect();
+    h.socket().connect();
+    mount(h);
+    await userEvent.click(screen.getByTestId('quick-match'));
+    await screen.findByText('Waiting room');
+    expect(h.socket().sentOf('create_room')[0]).toMatchObject({
+      personas: [{ id: 'naver', skill: 3 }, { id: 'kakao', skill: 3 }],
+      question_count: 3,
+      answer_seconds: 60,
+      language: 'en',
+      private: false,
+    });
+  });
+
   it('closes the create dialog with Escape', async () => {
     _resetPersonaCache();
     const h = makeArena();

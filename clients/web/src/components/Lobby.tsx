@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useArena, useArenaState, useT } from '../useArena';
 import type { RoomSummary } from '../types';
 import { CreateRoomDialog } from './CreateRoomDialog';
-import { COMPANY_COLORS, COMPANY_NAMES } from './common';
+import { Avatar, COMPANY_COLORS, COMPANY_NAMES } from './common';
 
 function personaIds(r: RoomSummary): string[] {
   if (!Array.isArray(r.personas)) return [];
@@ -70,7 +70,9 @@ export function Lobby() {
   const t = useT();
   const rooms = useArenaState((s) => s.lobby);
   const conn = useArenaState((s) => s.conn);
+  const auth = useArenaState((s) => s.auth);
   const [creating, setCreating] = useState(false);
+  const [quickBusy, setQuickBusy] = useState(false);
   const [code, setCode] = useState('');
 
   useEffect(() => {
@@ -85,6 +87,13 @@ export function Lobby() {
     if (ok) setCode('');
   }
 
+  async function quick() {
+    setQuickBusy(true);
+    await arena.quickMatch();
+    setQuickBusy(false);
+  }
+
+  const online = conn === 'online';
   return (
     <section className="lobby">
       <div className="lobby-head">
@@ -92,49 +101,68 @@ export function Lobby() {
           <h1>{t('lobby.title')}</h1>
           {rooms && <p className="muted">{t('lobby.roomCount', { n: rooms.length })}</p>}
         </div>
-        <div className="lobby-head-actions">
-          <button type="button" className="btn btn-ghost" onClick={() => arena.refreshLobby()} aria-label={t('lobby.refresh')}>
-            ↻ <span className="hide-sm">{t('lobby.refresh')}</span>
-          </button>
-          <button type="button" className="btn btn-primary btn-lg" onClick={() => setCreating(true)} disabled={conn !== 'online'} data-testid="create-room">
-            ＋ {t('lobby.create')}
-          </button>
-        </div>
+        <button type="button" className="btn btn-ghost" onClick={() => arena.refreshLobby()} aria-label={t('lobby.refresh')}>
+          ↻ <span className="hide-sm">{t('lobby.refresh')}</span>
+        </button>
       </div>
 
-      <form className="card code-card" onSubmit={joinCode}>
-        <label htmlFor="join-code">{t('lobby.joinCodeLabel')}</label>
-        <div className="inline">
-          <input
-            id="join-code"
-            value={code}
-            onChange={(e) => setCode(e.target.value.toUpperCase())}
-            placeholder={t('lobby.codePlaceholder')}
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={16}
-            aria-label={t('lobby.code')}
-          />
-          <button type="submit" className="btn btn-secondary" disabled={!code.trim() || conn !== 'online'}>
-            {t('lobby.joinByCode')}
-          </button>
-        </div>
-      </form>
+      <div className="lobby-grid">
+        <aside className="lobby-side">
+          <div className="card player-card">
+            {auth && <Avatar id={auth.user_id} name={auth.display_name} kind="human" size={56} />}
+            <div>
+              <p className="eyebrow">{t('lobby.welcome')}</p>
+              <p className="player-name">{auth?.display_name}</p>
+              <p className="muted small">{t('lobby.pitch')}</p>
+            </div>
+            <div className="player-actions">
+              <button type="button" className="btn btn-primary btn-lg" onClick={() => setCreating(true)} disabled={!online} data-testid="create-room">
+                ＋ {t('lobby.create')}
+              </button>
+              <button type="button" className="btn btn-secondary" onClick={quick} disabled={!online || quickBusy} data-testid="quick-match" title={t('lobby.quickHint')}>
+                ⚡ {t('lobby.quick')}
+              </button>
+            </div>
+          </div>
 
-      <h2 className="section-title">{t('lobby.rooms')}</h2>
-      {rooms == null ? (
-        <p className="muted" role="status">{t('lobby.loading')}</p>
-      ) : rooms.length === 0 ? (
-        <div className="empty card">
-          <p>{t('lobby.empty')}</p>
+          <form className="card code-card" onSubmit={joinCode}>
+            <label htmlFor="join-code">{t('lobby.joinCodeLabel')}</label>
+            <div className="inline">
+              <input
+                id="join-code"
+                value={code}
+                onChange={(e) => setCode(e.target.value.toUpperCase())}
+                placeholder={t('lobby.codePlaceholder')}
+                autoComplete="off"
+                spellCheck={false}
+                maxLength={16}
+                aria-label={t('lobby.code')}
+              />
+              <button type="submit" className="btn btn-secondary" disabled={!code.trim() || !online}>
+                {t('lobby.joinByCode')}
+              </button>
+            </div>
+          </form>
+        </aside>
+
+        <div className="lobby-rooms">
+          <h2 className="section-title">{t('lobby.rooms')}</h2>
+          {rooms == null ? (
+            <p className="muted" role="status">{t('lobby.loading')}</p>
+          ) : rooms.length === 0 ? (
+            <div className="empty card">
+              <p className="empty-emoji" aria-hidden="true">🎤</p>
+              <p>{t('lobby.empty')}</p>
+            </div>
+          ) : (
+            <ul className="room-list" aria-label={t('lobby.rooms')}>
+              {rooms.map((r) => (
+                <RoomCard key={r.room_id} room={r} />
+              ))}
+            </ul>
+          )}
         </div>
-      ) : (
-        <ul className="room-list" aria-label={t('lobby.rooms')}>
-          {rooms.map((r) => (
-            <RoomCard key={r.room_id} room={r} />
-          ))}
-        </ul>
-      )}
+      </div>
       {creating && <CreateRoomDialog onClose={() => setCreating(false)} />}
     </section>
   );
