@@ -22,6 +22,14 @@ describe('Arena store', () => {
     expect(h.arena.serverNow()).toBe(h.clock.now + 5000);
   });
 
+  it('refines the clock offset from a snapshot\'s server_time_ms', async () => {
+    const h = makeArena({ replies: { join_room: () => ({ ok: true, state: { ...roomFixture(), server_time_ms: 1_000_000 + 7_000 } }) } });
+    h.arena.connect();
+    h.socket().connect();
+    await h.arena.joinRoom({ room_id: 'r1', role: 'player' });
+    expect(h.arena.serverNow()).toBe(h.clock.now + 7_000);
+  });
+
   it('lists rooms on connect and follows lobby_update pushes', async () => {
     const h = makeArena({ replies: { list_rooms: () => ({ ok: true, rooms: [{ room_id: 'a', title: 'A', phase: 'lobby', humans: 1, max_humans: 2, personas: ['naver'], language: 'ko' }] }) } });
     h.arena.connect();

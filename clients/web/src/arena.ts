@@ -286,12 +286,14 @@ export class Arena {
 
   private async rejoin(saved: SavedRoom) {
     this.set({ joining: saved });
+    const sentAt = this.deps.now();
     try {
       const ack = await this.emit('join_room', {
         room_id: saved.room_id,
         ...(saved.join_code ? { join_code: saved.join_code } : {}),
         role: saved.role,
       });
+      this.refineClock(ack?.state, sentAt);
       this.acceptJoin(ack, saved.role);
     } catch (e) {
       const code = (e as ArenaError).code;
@@ -319,6 +321,15 @@ export class Arena {
       this.toast(`${this.t('room.removed')} ${errorText(this.state.lang, code, (e as Error).message)}`);
       this.refreshLobby();
     }
+  }
+
+  /** A snapshot carries server_time_ms: refine the clock offset, assuming a symmetric round trip. */
+  private refineClock(st: any, sentAt: number) {
+    if (typeof st?.server_time_ms !== 'number') return;
+    const now = this.deps.now();
+    const rtt = now - sentAt;
+    if (rtt < 0 || rtt > 2000) return;
+    this.set({ clockOffset: st.server_time_ms + rtt / 2 - now });
   }
 
   /** Emit with an ack; resolves the ack body on ok, rejects ArenaError otherwise. */
@@ -397,10 +408,12 @@ export class Arena {
     if (target.room_id) payload.room_id = target.room_id;
     if (target.join_code) payload.join_code = target.join_code.trim().toUpperCase();
     this.set({ joining: { room_id: target.room_id ?? '', role: target.role, join_code: target.join_code } });
+    const sentAt = this.deps.now();
     try {
       let ack: any;
       try {
         ack = await this.emit('join_room', payload);
+        this.refineClock(ack?.state, sentAt);
       } catch (e) {
         // create_room may already seat the host: fall back to the state we have.
         if ((e as ArenaError).code === 'already_in_room' && createdState) ack = { ok: true, state: createdState };
@@ -495,9 +508,11 @@ export class Arena {
   async requestState(): Promise<boolean> {
     if (this.resyncInFlight) return false;
     this.resyncInFlight = true;
+    const sentAt = this.deps.now();
     try {
       const ack = await this.emit('request_state', {});
       const st = ack?.state;
+      this.refineClock(st, sentAt);
       if (st && st.room_id) {
         const sync = this.state.sync.room ? this.state.sync : { ...emptySync };
         const base = sync.room && sync.room.room_id === st.room_id ? { ...sync, resyncing: true } : { ...emptySync };

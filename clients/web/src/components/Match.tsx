@@ -116,10 +116,17 @@ function TurnOrder({ room, order, currentId, myId }: { room: ClientRoom; order: 
           const p = byId.get(id);
           const name = p?.display_name ?? id;
           return (
-            <li key={id} className={`${id === currentId ? 'now' : ''} ${answered.has(id) ? 'done' : ''} ${id === myId ? 'me' : ''}`} aria-current={id === currentId ? 'step' : undefined}>
+            <li
+              key={id}
+              className={`${id === currentId ? 'now' : ''} ${answered.has(id) ? 'done' : ''} ${id === myId ? 'me' : ''} presence-${p?.presence ?? 'online'}`}
+              aria-current={id === currentId ? 'step' : undefined}
+            >
               <span className="to-num">{i + 1}</span>
               <Avatar id={id} name={name} kind={p?.kind ?? 'human'} personaId={p?.persona_id} size={28} />
               <span className="to-name">{name}</span>
+              {p?.presence === 'away' && <span className="to-away">{t('room.away')}</span>}
+              {p?.presence === 'left' && <span className="to-away">{t('room.left')}</span>}
+              {answered.has(id) && <span className="to-check" aria-label="✓">✓</span>}
             </li>
           );
         })}
@@ -223,7 +230,13 @@ export function Match({ room }: { room: ClientRoom }) {
       </div>
       <aside className="match-side">
         <Leaderboard entries={leaderboardOf(room)} participants={room.participants} myId={myId} />
-        <button type="button" className="btn btn-ghost btn-block" onClick={() => arena.leaveRoom()}>
+        <button
+          type="button"
+          className="btn btn-ghost btn-block"
+          onClick={() => {
+            if (spectator || window.confirm(t('match.leaveConfirm'))) arena.leaveRoom();
+          }}
+        >
           {t('room.leave')}
         </button>
       </aside>
