@@ -62,6 +62,17 @@ TENSION_THRESHOLD = 0.5
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def stream_options_from_env() -> dict:
+    """StreamingTranscriber options from ``$ARENA_STT_PARTIAL_INTERVAL_S`` (s, default 0.6)
+    and ``$ARENA_STT_END_SILENCE_MS`` (ms, default 700)."""
+    opts: dict = {}
+    if os.environ.get("ARENA_STT_PARTIAL_INTERVAL_S"):
+        opts["partial_interval_s"] = float(os.environ["ARENA_STT_PARTIAL_INTERVAL_S"])
+    if os.environ.get("ARENA_STT_END_SILENCE_MS"):
+        opts["end_silence_ms"] = int(os.environ["ARENA_STT_END_SILENCE_MS"])
+    return opts
+
+
 def out_channel(room_id: str) -> str:
     """Redis channel the sidecar publishes a room's media events to."""
     return f"{OUT_PREFIX}{room_id}"
@@ -138,7 +149,8 @@ class MediaSidecar:
         transcriber: shared :class:`~server.media.stt.Transcriber` (loaded if None).
         analyzer: shared :class:`~server.media.expression.ExpressionAnalyzer` (loaded if None).
         in_channel: channel to subscribe to (default ``media:in``).
-        stream_options: keyword arguments for every StreamingTranscriber.
+        stream_options: keyword arguments for every StreamingTranscriber
+            (default :func:`stream_options_from_env`).
     """
 
     def __init__(self, redis, *, transcriber=None, analyzer=None, in_channel: str = IN_CHANNEL,
@@ -147,7 +159,7 @@ class MediaSidecar:
         self.transcriber = transcriber
         self.analyzer = analyzer
         self.in_channel = in_channel
-        self.stream_options = stream_options or {}
+        self.stream_options = stream_options if stream_options is not None else stream_options_from_env()
         self.recordings = Path(recordings) if recordings else recordings_dir()
         self.id = uuid.uuid4().hex[:12]
         workers = int(os.environ.get("ARENA_STT_WORKERS", "1"))
