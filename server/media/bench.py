@@ -91,11 +91,11 @@ def make_talk(seconds: float, wav: str | None = None) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def run_streams(transcriber, audios: list[np.ndarray], chunk_s: float = 0.1) -> dict:
+def run_streams(transcriber, audios: list[np.ndarray], chunk_s: float = 0.1, **stream_options) -> dict:
     """Feed N streams round-robin with a simulated clock; return lag, latencies and CPU time."""
     from .stt import StreamingTranscriber
 
-    streams = [StreamingTranscriber(transcriber) for _ in audios]
+    streams = [StreamingTranscriber(transcriber, **stream_options) for _ in audios]
     chunk = int(chunk_s * SR)
     n = max(a.size for a in audios)
     clock = cpu = 0.0
@@ -143,11 +143,12 @@ def run_streams(transcriber, audios: list[np.ndarray], chunk_s: float = 0.1) -> 
     }
 
 
-def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_speakers: int = 8) -> dict:
+def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_speakers: int = 8,
+          partial_interval_s: float = 0.6) -> dict:
     from . import prosody
     from .stt import Transcriber
 
-    out: dict = {"cpu_threads": threads, "cpu_count": os.cpu_count(),
+    out: dict = {"cpu_threads": threads, "cpu_count": os.cpu_count(), "partial_interval_s": partial_interval_s,
                  "short_context_finals": os.environ.get("ARENA_STT_SHORT_CONTEXT") == "1",
                  "loadavg_start": round(os.getloadavg()[0], 2)}
     base = rss_mib()
@@ -161,7 +162,7 @@ def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_s
     out["rss_after_load_mib"] = round(rss_mib(), 0)
     out["rss_models_mib"] = round(rss_mib() - base, 0)
 
-    single = run_streams(tr, [talk])
+    single = run_streams(tr, [talk], partial_interval_s=partial_interval_s)
     out["one_speaker"] = single
     est = int(1.0 / single["rtf"]) if single["rtf"] > 0 else 1
     rng = np.random.default_rng(3)
@@ -170,7 +171,7 @@ def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_s
         if n > max_speakers:
             break
         audios = [np.roll(talk, int(rng.uniform(0, talk.size))) for _ in range(n)]  # speakers out of phase
-        r = run_streams(tr, audios)
+        r = run_streams(tr, audios, partial_interval_s=partial_interval_s)
         trials.append(r)
         if r["max_lag_s"] < MAX_LAG_S and (r["final_latency_ms_p95"] or 0) < MAX_FINAL_P95_MS:
             capacity = max(capacity, n)
@@ -212,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="CTranslate2 cpu_threads (1 = one core)")
     ap.add_argument("--wav", default=None, help="use this speech recording instead of espeak-ng")
     ap.add_argument("--max-speakers", type=int, default=8)
+    ap.add_argument("--partial-interval", type=float, default=0.6, help="s of new speech between partials")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    res = bench(args.seconds, args.threads, args.wav, args.max_speakers)
+    res = bench(args.seconds, args.threads, args.wav, args.max_speakers, args.partial_interval)
     print(json.dumps(res, indent=2))
     return 0
 
