@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from . import prosody
 from .audio import TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, write_wav
@@ -54,6 +55,8 @@ VIDEO_FPS = 2.0
 NUDGE_COOLDOWN_S = 15.0
 #: Longest turn kept in the turn recording (s); later audio is still transcribed.
 MAX_TURN_RECORDING_S = 600
+#: Audio waiting for the STT worker beyond this (s) is dropped (error ``overloaded``).
+MAX_BACKLOG_S = 20.0
 #: A participant with no activity for this long is dropped (s).
 IDLE_TIMEOUT_S = 900
 #: Expression samples averaged for the "you look tense" nudge, and its threshold (0..1).
@@ -139,6 +142,7 @@ class Participant:
     nudged_at: dict = field(default_factory=dict)
     tension: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TENSION_WINDOW))
     last_active: float = field(default_factory=time.monotonic)
+    backlog: int = 0  # samples queued but not yet fed
 
 
 class MediaSidecar:
@@ -199,7 +203,22 @@ class MediaSidecar:
             ready.set()
         try:
             while True:
-                msg = await pubsub.get_message(timeout=1.0)
+                try:
+                    msg = await pubsub.get_message(timeout=1.0)
+                except (ConnectionError, OSError, RedisConnectionError) as e:
+                    # Redis restarted or the network blipped: resubscribe, keep the WebRTC sessions.
+                    log.warning("media:in: redis connection lost (%s); resubscribing", e)
+                    await asyncio.sleep(1.0)
+                    try:
+                        await pubsub.aclose()
+                    except Exception:  # noqa: BLE001
+                        pass
+                    pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    try:
+                        await pubsub.subscribe(self.in_channel)
+                    except (ConnectionError, OSError, RedisConnectionError):
+                        pass
+                    continue
                 if msg is None or msg.get("type") != "message":
                     continue
                 await self.handle_raw(msg["data"])
@@ -305,7 +324,8 @@ class MediaSidecar:
                 return  # duplicate
             if seq is not None:
                 p.last_chunk_seq = seq
-            self.enqueue(p, audio)
+            if not self.enqueue(p, audio):
+                raise MediaError("overloaded", f"more than {MAX_BACKLOG_S:.0f} s of audio waiting; chunk dropped")
         elif kind == "offer":
             self._require(msg, "session_id", "room_id", "participant_id")
             if msg.get("sdp_type", "offer") != "offer":
@@ -351,11 +371,21 @@ class MediaSidecar:
         p.last_active = time.monotonic()
         return p
 
-    def enqueue(self, p: Participant, audio: np.ndarray) -> None:
-        """Queue 16 kHz float32 samples for ``p`` (called on the event loop)."""
-        if audio.size:
-            p.queue.put_nowait(("audio", audio))
-            p.last_active = time.monotonic()
+    def enqueue(self, p: Participant, audio: np.ndarray) -> bool:
+        """Queue 16 kHz float32 samples for ``p`` (called on the event loop).
+
+        Returns False (and drops the audio) when more than :data:`MAX_BACKLOG_S` s
+        are already waiting: the sidecar is overloaded and must not grow without bound.
+        """
+        if not audio.size:
+            return True
+        if p.backlog + audio.size > MAX_BACKLOG_S * SR:
+            self.stats["dropped_samples"] += audio.size
+            return False
+        p.backlog += audio.size
+        p.queue.put_nowait(("audio", audio))
+        p.last_active = time.monotonic()
+        return True
 
     async def _drop(self, key) -> None:
         p = self.participants.pop(key, None)
@@ -369,6 +399,7 @@ class MediaSidecar:
             item = await p.queue.get()
             try:
                 if item[0] == "audio":
+                    p.backlog -= item[1].size
                     parts = [item[1]]
                     # Coalesce what is already queued: under load a speaker gets fewer,
                     # larger feeds (fewer partials) instead of an ever-growing backlog.
@@ -376,6 +407,7 @@ class MediaSidecar:
                     while not p.queue.empty():
                         nxt = p.queue.get_nowait()
                         if nxt[0] == "audio":
+                            p.backlog -= nxt[1].size
                             parts.append(nxt[1])
                         else:
                             control = nxt

@@ -229,3 +229,18 @@ async def test_webrtc_video_gives_expression(sidecar):
         assert len(msgs) <= 4.0 * 2 + 3  # sampled at ~2 fps, not at the 30 fps frame rate
     finally:
         await pc.close()
+
+
+async def test_backlog_is_bounded(transcriber):
+    """Audio beyond MAX_BACKLOG_S waiting for the STT worker is refused, not buffered forever."""
+    from server.media.sidecar import MAX_BACKLOG_S, MediaSidecar
+
+    sc = MediaSidecar(redis=None, transcriber=transcriber, analyzer=None, stream_options={})
+    try:
+        p = sc.participant("room-x", "p1")
+        second = np.zeros(16000, np.float32)
+        accepted = [sc.enqueue(p, second) for _ in range(int(MAX_BACKLOG_S) + 5)]  # no await: worker can't run
+        assert accepted.count(True) == int(MAX_BACKLOG_S) and accepted[-1] is False
+        assert sc.stats["dropped_samples"] == 5 * 16000
+    finally:
+        await sc.close()
