@@ -187,7 +187,7 @@ class MediaSidecar:
 
             try:
                 self.analyzer = await loop.run_in_executor(self.expr_pool, get_analyzer)
-            except MediaError as e:  # expression is optional: keep transcribing
+            except (MediaError, ImportError) as e:  # expression is optional: keep transcribing
                 log.warning("expression disabled: %s", e)
         await loop.run_in_executor(self.stt_pool, prosody.warmup)
 
