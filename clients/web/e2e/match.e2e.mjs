@@ -66,7 +66,7 @@ async function playUntilResults(page, label, opts = {}) {
       const r = await opts.onQuestion({ qIndex, phase, reloaded });
       if (r === 'reloaded') reloaded = true;
     }
-    if (opts.shots && !shotMatch && phase === 'answering' && (await page.locator('.answer-text').count()) > 0) {
+    if (opts.shots && !shotMatch && phase === 'answering' && (await page.locator('.answer-text.streaming').count()) > 0) {
       shotMatch = true;
       await shot(page, 'match');
     }

@@ -77,7 +77,7 @@ export function App() {
   }, [lang, t]);
   return (
     <div className="app">
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">{t('app.skip')}</a>
       <Header />
       {auth && conn === 'offline' && (
         <div className="offline-banner" role="alert">

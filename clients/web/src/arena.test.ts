@@ -103,6 +103,28 @@ describe('Arena store', () => {
     expect(h.arena.room!.participants.find((p) => p.participant_id === 'u2')!.ready).toBe(true);
   });
 
+  it('keeps events that arrive before the join ack and replays the newer ones', async () => {
+    const h = makeArena({ replies: { join_room: () => undefined } });
+    h.arena.connect();
+    h.socket().connect();
+    // Answer join_room by hand, after pushing events.
+    let ack: (r: any) => void = () => undefined;
+    h.socket().emit = ((event: string, payload: any, cb: (r: any) => void) => {
+      h.socket().sent.push({ event, payload });
+      if (event === 'join_room') ack = cb;
+      else cb({ ok: true, rooms: [] });
+      return h.socket();
+    }) as any;
+    const joined = h.arena.joinRoom({ room_id: 'r1', role: 'player' });
+    h.socket().push('ready_changed', { seq: 10, room_id: 'r1', participant_id: 'u2', ready: true }); // already in the snapshot
+    h.socket().push('ready_changed', { seq: 11, room_id: 'r1', participant_id: 'u2', ready: true });
+    ack({ ok: true, state: roomFixture({ seq: 10 }) });
+    await joined;
+    expect(h.arena.room!.seq).toBe(11);
+    expect(h.arena.room!.participants.find((p) => p.participant_id === 'u2')!.ready).toBe(true);
+    expect(h.socket().sentOf('request_state')).toHaveLength(0);
+  });
+
   it('shows error acks in plain words in the chosen language', async () => {
     const h = makeArena({ lang: 'ko', replies: { start_match: () => ({ ok: false, error: { code: 'not_ready', message: 'players not ready' } }) } });
     h.arena.connect();

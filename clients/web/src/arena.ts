@@ -95,6 +95,8 @@ export class Arena {
   private draftPending: string | null = null;
   private draftSentText = '';
   private resyncInFlight = false;
+  /** Room events that arrive while a join ack is still on its way (replayed onto the snapshot). */
+  private preJoin: { name: string; payload: any }[] = [];
 
   constructor(deps: ArenaDeps) {
     this.deps = {
@@ -435,7 +437,16 @@ export class Arena {
   private acceptJoin(ack: any, role: Role, joinCode?: string | null) {
     const st = ack?.state ?? ack;
     if (!st || !st.room_id) throw new ArenaError('internal_error', 'join without state');
-    const { state } = ingestSnapshot({ ...emptySync }, st);
+    let { state } = ingestSnapshot({ ...emptySync }, st);
+    // Events broadcast between the snapshot and its ack: apply those newer than the snapshot.
+    const early = this.preJoin.filter((e) => e.payload?.room_id === st.room_id).sort((a, b) => a.payload.seq - b.payload.seq);
+    this.preJoin = [];
+    let gap = false;
+    for (const e of early) {
+      const r = ingestEvent(state, e);
+      state = r.state;
+      gap = gap || r.resync;
+    }
     const room = state.room!;
     if (!room.you?.role) room.you = { participant_id: room.you?.participant_id ?? null, role };
     this.saveRoom({ room_id: room.room_id, role, join_code: room.join_code ?? joinCode ?? null });
@@ -443,6 +454,7 @@ export class Arena {
     const me = room.you.participant_id ?? this.state.auth?.user_id;
     if (room.question && room.answers.some((a) => a.participant_id === me)) submitted[room.question.question_id] = true;
     this.set({ sync: state, joining: null, results: null, submitted });
+    if (gap) this.requestState();
     if (room.phase === 'finished') this.markFinished(room);
   }
 
@@ -474,7 +486,10 @@ export class Arena {
 
   private onRoomEvent(name: string, payload: any) {
     const before = this.state.sync;
-    if (!before.room) return;
+    if (!before.room) {
+      if (this.state.joining && this.preJoin.length < 500) this.preJoin.push({ name, payload: payload ?? {} });
+      return;
+    }
     const { state, resync } = ingestEvent(before, { name, payload: payload ?? {} });
     if (state !== before) this.set({ sync: state });
     if (resync) this.requestState();

@@ -88,8 +88,16 @@ describe('events', () => {
         { participant_id: 'ai:naver', display_name: 'Seojun (Naver)', kind: 'ai', score: 71, rank: 2 },
       ] },
     });
-    expect(leaderboardOf(room).map((e) => e.participant_id)).toEqual(['u1', 'ai:naver']);
+    expect(leaderboardOf(room).map((e) => e.participant_id)).toEqual(['u1', 'ai:naver', 'u2']);
     expect(room.participants.find((p) => p.participant_id === 'u1')!.score).toBe(90);
+  });
+
+  it('the leaderboard lists a participant who joined after the last board', () => {
+    const room = normalizeSnapshot(matchFixture());
+    const joined = applyEvent(room, { name: 'participant_joined', payload: { seq: 41, participant: { participant_id: 'u3', kind: 'human', display_name: 'Cho' } } });
+    const rows = leaderboardOf(joined);
+    expect(rows.map((r) => r.participant_id)).toEqual(['ai:naver', 'u1', 'u3', 'u2']);
+    expect(rows.find((r) => r.participant_id === 'u3')!.rank).toBe(2);
   });
 
   it('participant_left for yourself marks you removed', () => {

@@ -304,19 +304,25 @@ export function ingestSnapshot(s: SyncState, raw: any): { state: SyncState; resy
   return { state: { room, resyncing: false, buffer: [] }, resync: false };
 }
 
-/** Leaderboard rows to show: the server's, or derived from participants. */
+/**
+ * Leaderboard rows to show: the server's entries, plus any seated participant the server's last
+ * board does not list yet (someone who joined after it was sent), ranked by score.
+ */
 export function leaderboardOf(room: RoomState): LeaderboardEntry[] {
-  if (room.leaderboard.length) return [...room.leaderboard].sort((a, b) => a.rank - b.rank);
-  const rows = room.participants
-    .filter((p) => p.presence !== 'left' || (p.score ?? 0) > 0)
-    .map((p) => ({
-      participant_id: p.participant_id,
-      display_name: p.display_name,
-      kind: p.kind,
-      score: p.score ?? 0,
-      rank: p.rank ?? 0,
-    }));
-  rows.sort((a, b) => b.score - a.score || a.display_name.localeCompare(b.display_name));
-  rows.forEach((r, i) => (r.rank = r.rank || i + 1));
-  return rows;
+  const rows: LeaderboardEntry[] = room.leaderboard.map((e) => ({ ...e }));
+  const listed = new Set(rows.map((r) => r.participant_id));
+  const extra = room.participants
+    .filter((p) => !listed.has(p.participant_id) && p.presence !== 'left')
+    .map((p) => ({ participant_id: p.participant_id, display_name: p.display_name, kind: p.kind, score: p.score ?? 0, rank: 0 }));
+  if (extra.length) {
+    const all = [...rows, ...extra];
+    for (const x of extra) x.rank = 1 + all.filter((o) => o.score > x.score).length;
+    rows.push(...extra);
+  }
+  if (!room.leaderboard.length) {
+    // No board from the server at all: competition ranking by score.
+    for (const r of rows) r.rank = 1 + rows.filter((o) => o.score > r.score).length;
+  }
+  // Stable: ties keep the server's order, late joiners after them.
+  return rows.sort((a, b) => a.rank - b.rank);
 }

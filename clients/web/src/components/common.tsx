@@ -115,7 +115,7 @@ export function Toasts() {
   const toasts = useArenaState((s) => s.toasts);
   const t = useT();
   return (
-    <div className="toasts" role="region" aria-live="assertive" aria-label="notifications">
+    <div className="toasts" role="region" aria-live="assertive" aria-label={t('toast.region')}>
       {toasts.map((x) => (
         <div key={x.id} className={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'}>
           <span>{x.text}</span>
