@@ -5,6 +5,9 @@
     arena persona-answer --persona ID --question TEXT [--lang ko|en] [--skill 1-5] [--seed N]
     arena score --question TEXT --answer TEXT [--category C] [--lang ko|en]
     arena score --batch FILE.jsonl
+    arena transcribe FILE.wav                JSON {text, words, wpm, pauses}
+    arena expression IMAGE                   JSON {faces: [{box, emotions}]}
+    arena media [--redis-url U]              run the media sidecar
     arena protocol-docs                      print docs/protocol.md from the pydantic models
 """
 
@@ -106,6 +109,37 @@ def cmd_score(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transcribe(a: argparse.Namespace) -> int:
+    from .media.audio import MediaError
+    from .media.cli import transcribe_command
+
+    try:
+        _print(transcribe_command(a.file))
+    except (MediaError, OSError, ValueError) as e:
+        _print({"error": {"code": getattr(e, "code", "bad_audio"), "message": str(e)}})
+        return 2
+    return 0
+
+
+def cmd_expression(a: argparse.Namespace) -> int:
+    from .media.cli import expression_command
+
+    try:
+        _print(expression_command(a.image))
+    except (OSError, ValueError) as e:
+        _print({"error": {"code": getattr(e, "code", "bad_image"), "message": str(e)}})
+        return 2
+    return 0
+
+
+def cmd_media(a: argparse.Namespace) -> int:
+    import os
+
+    from .media.cli import media_command
+
+    return media_command(a.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0") or 0
+
+
 def cmd_protocol_docs(a: argparse.Namespace) -> int:
     from .protocol_docs import render
 
@@ -146,6 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--lang", choices=("ko", "en"), default="ko")
     sc.add_argument("--batch", help='JSONL file (or "-"): {"question","answer","category"?,"lang"?} per line')
     sc.set_defaults(fn=cmd_score)
+    tr = sub.add_parser("transcribe", help="speech to text of a WAV file, JSON {text, words, wpm, pauses}")
+    tr.add_argument("file")
+    tr.set_defaults(fn=cmd_transcribe)
+    ex = sub.add_parser("expression", help="faces and emotions in an image, JSON {faces: [{box, emotions}]}")
+    ex.add_argument("image")
+    ex.set_defaults(fn=cmd_expression)
+    md = sub.add_parser("media", help="run the media sidecar (WebRTC/audio -> transcripts, delivery, expression)")
+    md.add_argument("--redis-url", default=None)
+    md.set_defaults(fn=cmd_media)
     pd = sub.add_parser("protocol-docs", help="print the protocol reference (Markdown)")
     pd.set_defaults(fn=cmd_protocol_docs)
     return p

@@ -68,3 +68,29 @@ def test_score_cli_single_and_batch():
     assert len(rows) == 4
     assert rows[0]["score"] > rows[1]["score"] and rows[0]["score"] > rows[2]["score"]
     assert rows[3]["error"]["code"] == "bad_request" and b.returncode == 2
+
+
+def test_transcribe_and_expression_cli(tmp_path):
+    import shutil
+
+    import pytest
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is installed by `make system-deps`")
+    cv2 = pytest.importorskip("cv2")
+    skdata = pytest.importorskip("skimage.data")
+    wav = tmp_path / "s.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(wav),
+                    "I measured the latency and added an index."], check=True)
+    r = arena("transcribe", str(wav))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"text", "words", "wpm", "pauses"} <= set(out)
+    assert "latency" in out["text"].lower() and out["words"][0]["start"] >= 0
+    png = tmp_path / "astronaut.png"
+    cv2.imwrite(str(png), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR))
+    r = arena("expression", str(png))
+    faces = json.loads(r.stdout)["faces"]
+    assert faces and max(faces[0]["emotions"], key=faces[0]["emotions"].get) == "happy"
+    missing = arena("transcribe", str(tmp_path / "nope.wav"))
+    assert missing.returncode == 2 and json.loads(missing.stdout.splitlines()[0])["error"]["code"] == "not_found"
