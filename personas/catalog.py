@@ -11,7 +11,7 @@ languages::
                  "skills": {"ko": [str], "en": [str]}},
      "tech_stack": [str],
      "values": [{"id", "keywords": {"ko": [str], "en": [str]}, "text": {ko, en}}],
-     "style": {"words_per_minute": int,
+     "style": {"words_per_minute": {"ko": int, "en": int},
                "openings"|"connectives"|"closings"|"fillers"|"weak_lines": {"ko": [str], "en": [str]}},
      "weaknesses": [{"text": {ko, en}, "improvement": {ko, en}}],
      "stories": [{"id", "tags": [str], "title": {ko, en}, "situation"|"task"|"action"|"result"|"lesson"|"gist": {ko, en}}],
@@ -91,7 +91,11 @@ class Persona:
         company: ``{"ko": str, "en": str}``.
         profile: name/role/summary/motivation/angle/principle as ``{ko, en}``,
             ``years`` (int) and ``skills`` (``{"ko": [str], "en": [str]}``).
-        words_per_minute: speaking pace, whitespace-separated tokens per minute.
+        words_per_minute: English speaking pace, whitespace-separated tokens per minute
+            (kept for callers that want one number; use ``pace(lang)``).
+        pace_by_lang: ``{"ko": int, "en": int}``. Korean tokens (eojeol) are longer
+            than English words (3.4 vs ~1.3 syllables), so Korean paces are lower:
+            ~105-130 eojeol/min is ~350-430 syllables/min, conversational speech.
         style: openings/connectives/closings/fillers/weak_lines (vague lines
             for low-skill answers), each ``{"ko": [str], "en": [str]}``.
         tech_stack, values, weaknesses: as in the data file (read-only).
@@ -102,6 +106,7 @@ class Persona:
     company: Mapping[str, str]
     profile: Mapping
     words_per_minute: int
+    pace_by_lang: Mapping[str, int]
     style: Mapping
     tech_stack: tuple[str, ...]
     values: tuple
@@ -111,6 +116,10 @@ class Persona:
 
     def name(self, lang: str) -> str:
         return self.profile["name"][lang]
+
+    def pace(self, lang: str) -> int:
+        """Speaking pace in ``lang``: whitespace-separated tokens per minute."""
+        return self.pace_by_lang[lang]
 
     def story(self, story_id: str) -> Story:
         for s in self.stories:
@@ -141,7 +150,10 @@ def parse_persona(raw: dict, source: str = "<data>") -> Persona:
         pid = str(raw["id"])
         data = _freeze(raw)
         style = data["style"]
-        wpm = int(style["words_per_minute"])
+        raw_pace = style["words_per_minute"]
+        pace = ({lang: int(raw_pace[lang]) for lang in LANGS} if isinstance(raw_pace, Mapping)
+                else {lang: int(raw_pace) for lang in LANGS})
+        wpm = pace["en"]
         stories = tuple(Story(id=str(s["id"]), tags=tuple(s["tags"]),
                               text=MappingProxyType({p: s[p] for p in STORY_PARTS}))
                         for s in data["stories"])
@@ -149,12 +161,13 @@ def parse_persona(raw: dict, source: str = "<data>") -> Persona:
                                     text=MappingProxyType({p: k[p] for p in KNOWLEDGE_PARTS}))
                           for k in data["knowledge"])
         persona = Persona(id=pid, company=data["company"], profile=data["profile"], words_per_minute=wpm,
-                          style=style, tech_stack=tuple(data["tech_stack"]), values=data["values"],
+                          pace_by_lang=MappingProxyType(pace), style=style, tech_stack=tuple(data["tech_stack"]), values=data["values"],
                           weaknesses=data["weaknesses"], stories=stories, knowledge=knowledge)
     except (KeyError, TypeError) as e:
         raise ValueError(f"{source}: bad persona: missing or malformed {e}") from e
-    if not 90 <= wpm <= 200:
-        raise ValueError(f"{source}: words_per_minute {wpm} out of range")
+    for lang, v in pace.items():
+        if not 90 <= v <= 200:
+            raise ValueError(f"{source}: words_per_minute.{lang} {v} out of range 90-200")
     _require_langs(persona.company, f"{source}: company")
     for key in ("name", "role", "summary", "motivation", "angle", "principle", "skills"):
         _require_langs(persona.profile.get(key), f"{source}: profile.{key}")

@@ -82,7 +82,9 @@ class ComposedAnswer:
         text: the answer to stream (may be empty only when the budget is tiny).
         story_id: the STAR story used (add it to ``used_story_ids``), or None.
         think_ms: pause before speaking, 800..3000 ms.
-        words_per_minute: speaking pace in whitespace-separated tokens per minute.
+        words_per_minute: the persona's pace in this language, whitespace-separated
+            tokens per minute (English 125-165; Korean eojeol 104-128, since an
+            eojeol is ~3.4 characters: about 350-430 syllables per minute).
     """
 
     text: str
@@ -188,6 +190,9 @@ T = {
         "mid_result": ["결과는 꽤 괜찮았던 것 같습니다.", "결과적으로 전보다는 나아졌습니다."],
         "mid_kp": ["{kp}도 중요했던 것 같습니다.", "{kp}{이} 좀 필요하다고 느꼈습니다."],
         "mid_tech": ["{f} 보통은 {point}", "{f} 제 생각에는 {point}"],
+        "mid_hedge": ["물론 상황에 따라 다르겠지만, 대체로 그렇게 접근할 것 같습니다.",
+                      "세부적인 부분은 실제 환경을 보고 정해야 할 것 같습니다.",
+                      "나머지는 팀과 논의하면서 맞춰 가면 될 것 같습니다."],
     },
     "en": {
         "bridge": ["On {echo}, let me tell you about {title}.",
@@ -269,6 +274,9 @@ T = {
         "mid_result": ["The result was pretty okay, I think.", "In the end it was better than before."],
         "mid_kp": ["I think {kp} was also important.", "I felt we needed {kp} a bit more."],
         "mid_tech": ["{F} usually, {point_l}", "{F} in my view, {point_l}"],
+        "mid_hedge": ["Of course it depends on the situation, but that's roughly how I'd approach it.",
+                      "The details would depend on the actual environment, I think.",
+                      "The rest I'd probably work out with the team as we go."],
     },
 }
 
@@ -478,7 +486,7 @@ class OfflineAnswerEngine:
         text, told_story = self._fit(ctx, max_words)
         story_id = story.id if story is not None and told_story else None
         return ComposedAnswer(text=text, story_id=story_id, think_ms=think_ms,
-                              words_per_minute=persona.words_per_minute)
+                              words_per_minute=persona.pace(req.lang))
 
     # ------------------------------------------------------------------ analysis
     def _context(self, persona: Persona, req: AnswerRequest) -> _Ctx:
@@ -867,12 +875,14 @@ class OfflineAnswerEngine:
         else:
             ctx.add(ctx.fill("frame_plain", principle=principle), 55)
         kps = self._kps_for_skill(ctx)
+        if sk == 3:
+            kps = kps[:1]       # an average answer covers one key point, without trade-offs or evidence
         all_kps = [kp_phrase(k, lang) for k in ctx.kps]
         if k1 is not None:
             point = k1.part("point", lang)
             point = point if lang == "ko" else _lower_first(point)
             ctx.add(ctx.style("connectives") + " " + point, 92)
-        elif len(all_kps) >= 2:
+        elif len(all_kps) >= 2 and sk >= 4:
             if echo:
                 ctx.add(ctx.fill("generic_point", echo=echo, a=all_kps[0], b=all_kps[1]), 92)
             else:
@@ -891,16 +901,17 @@ class OfflineAnswerEngine:
                     used.add(k.id)
                     n_elab -= 1
                     ctx.add(_sentences(k.part("point", lang))[0], 48 - i)
-        if k1 is not None and sk >= 4:
+        if sk <= 3:
+            ctx.add(ctx.pick("mid_hedge"), 50)
+        elif k1 is not None:
             ctx.add(ctx.fill("tradeoff", t=k1.part("tradeoff", lang)), 86)
-            if sk >= 4:
-                ctx.add(ctx.fill("example", e=k1.part("example", lang)), 84)
+            ctx.add(ctx.fill("example", e=k1.part("example", lang)), 84)
         else:
-            if all_kps and sk >= 4:
+            if all_kps:
                 plain = [k for k in all_kps[1:] + all_kps[:1] if not _TRADEOFF_WORDS.search(k)]
                 a = plain[0] if plain else all_kps[0]
                 ctx.add(ctx.fill("generic_tradeoff", a=a, principle=principle), 86)
-            ctx.add(ctx.fill("closest_example", e=closest.part("example", lang)), 80 if sk >= 4 else 58)
+            ctx.add(ctx.fill("closest_example", e=closest.part("example", lang)), 80)
         if sk >= 5 and k2 is not None and k2.id not in used:
             ctx.add(k2.part("point", lang), 45)
             ctx.add(k2.part("example", lang), 32)
@@ -1035,7 +1046,7 @@ class OfflineAnswerEngine:
         avail = budget - MARGIN_MS
         think = min(think, max(THINK_MIN_MS, avail // 5))
         think = max(THINK_MIN_MS, min(THINK_MAX_MS, think))
-        wpm = ctx.persona.words_per_minute
+        wpm = ctx.persona.pace(ctx.lang)
         speak_ms = avail - think
         max_words = (speak_ms * wpm) // 60_000 if speak_ms > 0 else 0
         return think, max(0, max_words)

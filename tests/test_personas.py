@@ -85,7 +85,9 @@ def test_catalog_has_the_six_personas_in_both_languages():
             assert p.company[lang] and p.name(lang) and p.profile["summary"][lang]
             assert len(p.profile["skills"][lang]) >= 3
         assert HANGUL.search(p.name("ko")) and not HANGUL.search(p.name("en"))
-        assert 110 <= p.words_per_minute <= 170
+        assert 110 <= p.pace("en") <= 170 and p.words_per_minute == p.pace("en")
+        # Korean tokens (eojeol) are longer than English words, so the Korean pace is lower
+        assert 100 <= p.pace("ko") < p.pace("en")
         assert p.tech_stack and p.values and p.weaknesses and len(p.knowledge) >= 5
         for k in p.knowledge:  # examples are the evidence of technical answers: they carry numbers
             assert DIGIT.search(k.part("example", "ko")) and DIGIT.search(k.part("example", "en")), k.id
@@ -304,7 +306,7 @@ def test_answers_fit_the_time_budget(budget_ms):
                     a = compose_answer(req(pid, q, lang, skill, budget_ms=budget_ms))
                     assert isinstance(a, ComposedAnswer)
                     assert 800 <= a.think_ms <= 3000
-                    assert 110 <= a.words_per_minute <= 170
+                    assert a.words_per_minute == load_catalog()[pid].pace(lang)
                     spoken = len(a.text.split()) / a.words_per_minute * 60_000
                     assert spoken + a.think_ms <= budget_ms - 1000, (pid, q["id"], lang, skill)
                     assert len(a.text.split()) >= 5
