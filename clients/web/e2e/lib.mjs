@@ -85,9 +85,9 @@ export async function startServer() {
     } catch {
       /* not up yet */
     }
-    if (Date.now() - t0 > 60_000) {
+    if (Date.now() - t0 > 120_000) {
       child.kill('SIGTERM');
-      throw new Error(`server not ready after 60 s:\n${log.slice(-3000)}`);
+      throw new Error(`server not ready after 120 s:\n${log.slice(-3000)}`);
     }
     await sleep(300);
   }
