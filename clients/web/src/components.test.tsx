@@ -251,6 +251,12 @@ describe('Match', () => {
     expect(screen.getByText('Strong numbers.')).toBeInTheDocument();
   });
 
+  it('marks an answer sent at the deadline', async () => {
+    const { h } = await inRoom(matchFixture({ answers: [] }));
+    act(() => h.socket().push('answer_submitted', { seq: 41, room_id: 'r1', participant_id: 'u2', question_id: 'q1', answer_id: 'a5', text: 'half an answer', auto_submitted: true, skipped: false }));
+    expect(screen.getByText('Time’s up', { exact: false })).toBeInTheDocument();
+  });
+
   it('re-orders the leaderboard on leaderboard_update', async () => {
     const { h } = await inRoom(matchFixture());
     const names = () => within(screen.getByTestId('leaderboard')).getAllByRole('listitem').map((li) => li.getAttribute('data-participant'));

@@ -150,6 +150,9 @@ const en = {
   'match.rankUp': 'up',
   'match.rankDown': 'down',
   'match.waitingFor': 'Waiting…',
+  'match.skipped': 'Skipped',
+  'match.autoSubmitted': 'Time’s up',
+  'match.autoSubmittedHint': 'Submitted automatically at the deadline',
 
   'dim.relevance': 'Relevance',
   'dim.structure': 'Structure',
@@ -338,6 +341,9 @@ const ko: Record<MsgKey, string> = {
   'match.rankUp': '상승',
   'match.rankDown': '하락',
   'match.waitingFor': '대기 중…',
+  'match.skipped': '건너뜀',
+  'match.autoSubmitted': '시간 종료',
+  'match.autoSubmittedHint': '마감 시각에 자동으로 제출되었습니다',
 
   'dim.relevance': '관련성',
   'dim.structure': '구조',

@@ -219,6 +219,8 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
         participant_id: p.participant_id,
         question_id: p.question_id,
         text: p.text ?? '',
+        auto_submitted: p.auto_submitted,
+        skipped: p.skipped,
       });
       const drafts = { ...r.drafts };
       delete drafts[p.participant_id];

@@ -89,6 +89,10 @@ export interface Answer {
   score?: number | null;
   dimensions?: Record<string, number> | null;
   feedback?: string | string[] | Record<string, unknown> | null;
+  /** Sent by the server at the deadline (or because the player was away). */
+  auto_submitted?: boolean;
+  /** No answer at all (an absent player's turn was skipped). */
+  skipped?: boolean;
 }
 
 export interface LeaderboardEntry {

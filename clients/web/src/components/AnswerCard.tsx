@@ -83,6 +83,11 @@ export function AnswerCard({ p, answer, draft, active, isMe }: { p: Participant 
           <span className="answer-name">{name} <KindBadge kind={kind} /></span>
           {p?.company && <span className="muted small">{p.company}</span>}
         </div>
+        {answer?.skipped ? (
+          <span className="chip chip-warn">{t('match.skipped')}</span>
+        ) : answer?.auto_submitted ? (
+          <span className="chip chip-warn" title={t('match.autoSubmittedHint')}>⏱ {t('match.autoSubmitted')}</span>
+        ) : null}
         {scored && <ScoreBadge score={answer!.score as number} />}
       </header>
       {text ? (
