@@ -136,6 +136,7 @@ export interface ReportAnswer {
 export interface Report {
   room_id: string;
   title: string;
+  end_reason?: string | null;
   language: Lang;
   participants: Participant[];
   ranking: LeaderboardEntry[];

@@ -106,6 +106,9 @@ export function ResultsView({ report, myId }: { report: Report; myId: string | n
         <div>
           <p className="eyebrow">{t('results.title')}</p>
           <h1>{report.title}</h1>
+          {report.end_reason && report.end_reason !== 'completed' && (
+            <p className="muted">{report.end_reason === 'ended_by_host' ? t('results.endedByHost') : t('results.endedEarly')}</p>
+          )}
         </div>
         <button type="button" className="btn btn-primary" onClick={() => arena.closeResults()} data-testid="back-to-lobby">
           {t('results.backLobby')}
