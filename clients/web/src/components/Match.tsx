@@ -199,7 +199,13 @@ export function Match({ room }: { room: ClientRoom }) {
           </div>
           <div className="q-body">
             <h1 className="q-text" data-testid="question-text" key={q?.question_id}>{q?.text ?? t('match.getReady')}</h1>
-            <CountdownRing deadlineMs={deadline} totalMs={totalMs} label={status} />
+            {room.phase === 'scoring' ? (
+              <span className="ring scoring-ring" role="status" aria-label={status}>
+                <span className="spinner" aria-hidden="true" />
+              </span>
+            ) : (
+              <CountdownRing deadlineMs={deadline} totalMs={totalMs} label={status} />
+            )}
           </div>
           <p className={`status-line ${myTurn && !submitted ? 'status-you' : ''}`} role="status" aria-live="polite" data-testid="match-status">
             {status}
