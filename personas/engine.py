@@ -3,30 +3,43 @@
 No network and no model: the answer is assembled from the persona's data
 (STAR stories, domain knowledge, values, speaking style) and the question's
 text, category and rubric key points, with a ``random.Random`` seeded from the
-request so the same request always gives the same text.
+request (sha512 of a string, stable across processes), so the same request
+always gives the same text. About 0.3 ms per answer; thread-safe.
 
-How skill shapes an answer (1 weak .. 5 strong):
+How an answer is built (skill 1 weak .. 5 strong):
 
-* 5: full structure. Behavioural: situation, task, the speaker's own actions
-  ("제가" / "I"), a quantified result and the lesson, with every key point
-  named. Technical: a framing, numbered approach steps built from the key
-  points, domain facts, explicit trade-offs and an example with numbers.
-* 4: the same with less detail; 3: shorter, some key points, fewer numbers.
-* 2: vague story gist, no numbers, filler words; 1: short, generic, hedging,
-  partly off-topic.
+* behavioural: the best unused story by theme cues and Korean bigram overlap;
+  at skill 4-5 each key point is attached to the STAR part it asks about
+  ("갈등 해결 후 결과와 관계 변화를 말씀드리면, <result>"); skill 5 tells the
+  whole story (situation, task, the speaker's actions, quantified result,
+  lesson). Skill 3: situation, one action, result, half the key points.
+* technical / company: framing, one step per key point, a domain fact of the
+  persona when its topic really matches (else the key points carry it), a
+  trade-off and an example with numbers (skill 4-5). Skill 3: one key point and
+  a hedge. Company questions about another company speak from the persona's
+  strength; "why us" questions adapt the motivation to the named company.
+* culture fit: a value, then one sentence per key point chosen by what the
+  point asks for (reason -> value, example -> story, method -> action, ...).
+* "introduce yourself": name, years, role, strengths, a highlight, motivation.
+* skill 2: a vague story gist or half-remembered fact, no numbers, fillers;
+  skill 1: short, hedging, partly off-topic, no numbers.
 
-Skill 3+ personas may briefly refer to another candidate's earlier answer
+Skill 3+ personas may refer to another candidate's earlier answer
 (``AnswerRequest.context``) by naming its topic, never by copying it.
+Template wordings rotate by persona and seed, so personas answering the same
+question do not share phrasing.
 
 Length always fits the time budget: ``words / words_per_minute * 60000 +
 think_ms <= budget_ms - 1000`` (words = ``len(text.split())``) whenever that is
-possible at all; with a tiny budget the answer is cut to what fits, possibly empty.
+possible at all; with a tiny budget the answer is cut to what fits, possibly
+empty. ``story_id`` is reported only if part of the story survived trimming.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 import random
 
@@ -123,41 +136,48 @@ T = {
         "slot_A2": ["{kp}의 경우, {x}", "{kp} 측면에서는, {x}"],
         "slot_R": ["{kp}{을} 말씀드리면, {x}", "{kp}{으로} 보면, {x}"],
         "slot_L": ["{kp}{을} 말씀드리면, {x}", "마지막으로 {kp}에 대해 말씀드리면, {x}"],
-        "culture_stmt": [["저는 특히 {kp}{을} 중요하게 생각합니다.", "먼저 {kp}{을} 가장 중요하게 여깁니다."],
-                         ["또 {kp}{을} 꾸준히 실천하려고 합니다.", "{kp}도 제가 꼭 지키는 부분입니다."],
-                         ["{kp} 역시 빼놓을 수 없다고 생각합니다.", "그리고 {kp}에도 신경을 씁니다."],
-                         ["마지막으로 {kp}까지 챙기려고 합니다.", "끝으로 {kp}도 중요하게 봅니다."]],
+        "culture_value": [["저는 특히 {kp}{을} 중요하게 생각합니다.", "먼저 {kp}{을} 가장 중요하게 여깁니다."],
+                          ["또 {kp}{을} 꾸준히 실천하려고 합니다.", "{kp}도 제가 꼭 지키는 부분입니다."],
+                          ["{kp} 역시 빼놓을 수 없다고 생각합니다.", "그리고 {kp}에도 신경을 씁니다."],
+                          ["마지막으로 {kp}까지 챙기려고 합니다.", "끝으로 {kp}도 중요하게 봅니다."]],
+        "culture_stmt": [["먼저 {kp}부터 말씀드리면, {x}", "우선 {kp}{을} 말씀드리면, {x}", "{kp}부터 답변드리면, {x}"],
+                         ["{kp}에 대해서는, {x}", "다음으로 {kp}{을} 말씀드리면, {x}", "{kp}{으로} 보면, {x}"],
+                         ["{kp}의 경우, {x}", "또 {kp} 측면에서는, {x}", "이어서 {kp}{을} 말씀드리면, {x}"],
+                         ["마지막으로 {kp}{을} 말씀드리면, {x}", "끝으로 {kp}에 대해서는, {x}"]],
         "kp_beh": ["이 과정에서 제가 특히 신경 쓴 부분은 {kps}입니다.",
                    "돌아보면 이 경험의 핵심은 {kps}에 있었다고 생각합니다.",
                    "특히 {kps}에 집중했던 것이 주효했습니다."],
         "value_tie": ["그래서 {v}", "이것이 제가 일하는 원칙과도 맞닿아 있습니다. {v}"],
         "no_story": ["말씀드린 사례 외에 제가 이런 상황에서 일하는 방식을 말씀드리겠습니다.",
                      "이미 말씀드린 경험과 겹치지 않게, 제 원칙 위주로 말씀드리겠습니다."],
+        "this_company": "이 회사",
+        "frame_company": ["{echo}에 대해서는 제 강점인 {angle}의 관점에서 말씀드리겠습니다.",
+                          "{company}의 {echo} 문제를 제가 쌓아 온 {angle}에 비추어 말씀드리겠습니다."],
         "frame_plain": ["저는 이 질문을 {principle}의 관점에서 보겠습니다.",
                         "이 문제는 {principle}{을} 기준으로 접근하겠습니다."],
         "frame_tech": ["{echo}{은} 결국 {principle}의 문제라고 봅니다.",
                        "{echo}에 대해서는 {principle}{을} 기준으로 접근하겠습니다.",
                        "저는 {echo}{을} {principle}의 관점에서 보겠습니다."],
         "steps": [["첫째로 {kp}부터 명확히 정의하겠습니다.", "먼저 {kp}{을} 정리하겠습니다.",
-                   "우선 {kp}부터 점검하겠습니다."],
+                   "우선 {kp}부터 점검하겠습니다.", "출발점은 {kp}입니다."],
                   ["둘째로 {kp}{을} 설계에 반영하겠습니다.", "다음으로 {kp}{을} 구체적으로 구현하겠습니다.",
-                   "그다음 {kp}{을} 챙기겠습니다."],
+                   "그다음 {kp}{을} 챙기겠습니다.", "이어서 {kp}{을} 설계 단계에서 결정하겠습니다."],
                   ["셋째로 {kp}{을} 지표로 검증하겠습니다.", "세 번째로 {kp}에 대한 기준을 세우겠습니다.",
-                   "이어서 {kp}까지 확인하겠습니다."],
-                  ["마지막으로 {kp}까지 고려하겠습니다.", "끝으로 {kp}{을} 운영 단계에서 점검하겠습니다."],
-                  ["추가로 {kp}도 함께 보겠습니다."]],
+                   "이어서 {kp}까지 확인하겠습니다.", "그리고 {kp}{을} 테스트로 확인하겠습니다."],
+                  ["마지막으로 {kp}까지 고려하겠습니다.", "끝으로 {kp}{을} 운영 단계에서 점검하겠습니다.",
+                   "마무리로 {kp}까지 챙기겠습니다."],
+                  ["추가로 {kp}도 함께 보겠습니다.", "{kp}도 빠뜨리지 않겠습니다."]],
         "wrapup": ["정리하면, {a}{과} {b}{을} 중심으로 설계하되 {principle}{을} 기준으로 트레이드오프를 판단하겠습니다.",
-                   "요약하면 {a}{과} {b}{이} 뼈대이고, 판단 기준은 {principle}입니다."],
-        "generic_point_plain": ["이 질문에서 가장 중요한 것은 {a}{과} {b}{이라}고 생각합니다.",
-                                "핵심은 {a}{과} {b}에 있다고 봅니다."],
-        "generic_point": ["{echo}에서 가장 중요한 것은 {a}{과} {b}{이라}고 생각합니다.",
-                          "{echo}의 핵심은 {a}{과} {b}에 있다고 봅니다.",
-                          "제가 보기에 {echo} 문제는 {a}에서 출발해서 {b}{으로} 완성됩니다.",
-                          "{a}{과} {b}, 이 두 가지가 {echo}의 뼈대라고 생각합니다."],
+                   "요약하면 {a}{과} {b}{이} 뼈대이고, 판단 기준은 {principle}입니다.",
+                   "한마디로 {a}에서 시작해 {b}{으로} 마무리하고, 애매할 때는 {principle}{을} 우선하겠습니다.",
+                   "결론적으로 {a}{과} {b}{을} 먼저 잡고, 나머지는 {principle}에 비추어 정하겠습니다.",
+                   "정리하자면 뼈대는 {a}, 그리고 {b}이고, 제 판단 기준은 늘 {principle}입니다."],
         "generic_tradeoff": ["다만 {a}{을} 강화할수록 복잡도와 운영 비용이 늘어나는 트레이드오프가 있어서, {principle}{을} 기준으로 균형을 잡겠습니다.",
+                             "장단점도 분명한데, {a}{을} 욕심내면 개발 속도가 느려지므로 {principle}에 꼭 필요한 만큼만 하겠습니다.",
                              "{a}에서 얻는 이점에는 지연, 비용, 복잡도라는 대가가 따르기 때문에, 이 트레이드오프는 {principle}{을} 기준으로 판단하겠습니다.",
                              "트레이드오프도 분명합니다. {a}에 투자할수록 비용과 복잡도가 커지므로, {principle}에 얼마나 기여하는지로 우선순위를 정하겠습니다."],
-        "closest_example": ["제 경험 중 가장 가까운 사례를 말씀드리면, {e}", "비슷한 문제를 다뤄 본 경험으로는, {e}"],
+        "closest_example": ["제 경험 중 가장 가까운 사례를 말씀드리면, {e}", "비슷한 문제를 다뤄 본 경험으로는, {e}",
+                            "직접 해 본 일 중에서는 이런 경우가 있었습니다. {e}"],
         "tradeoff": ["트레이드오프도 말씀드리면, {t}", "물론 장단점이 있습니다. {t}", "다만 트레이드오프가 있습니다. {t}"],
         "example": ["실제 경험을 말씀드리면, {e}", "예를 들어 {e}", "실제로 {e}"],
         "stance": ["{v}", "제가 가장 중요하게 생각하는 점을 말씀드리면, {v}"],
@@ -165,6 +185,8 @@ T = {
         "company_tie": ["{company}에서도 {angle}{으로} 기여하고 싶습니다.",
                         "{company}{이라면} 제 {angle}{을} 가장 잘 살릴 수 있다고 생각합니다."],
         "motivation": ["지원 동기를 말씀드리면, {m}", "{m}"],
+        "motivation_other": ["{company}{은} {their}{이} 강한 곳이고, 제가 쌓아 온 {angle}{을} 그 규모에서 제대로 써 보고 싶어서 지원했습니다.",
+                             "제가 쌓아 온 {angle}{이} {company}의 {their}{과} 만나면 더 큰 가치를 만들 수 있다고 생각해서 지원했습니다."],
         "intro_who": ["저는 {years}년 차 {role} {name}입니다.", "{role}로 {years}년간 일해 온 {name}입니다."],
         "intro_skills": ["제 강점은 {a}, {b}, 그리고 {c}입니다.", "{a}{과} {b}, {c}에 강점이 있습니다."],
         "intro_story": ["최근에는 {title} 경험이 가장 기억에 남는데, {r}", "대표적인 경험으로 {title}{이} 있습니다. {r}"],
@@ -177,18 +199,20 @@ T = {
                       "앞선 답변과는 조금 다른 각도로, {angle}에 초점을 맞춰 말씀드리겠습니다."],
         # weak answers
         "weak_open": ["{f} 글쎄요.", "{f} 잘 기억은 안 나는데요.", "{f} 어렵네요.", "{f} 그게, 음."],
-        "weak_generic": ["그냥 팀원들이랑 얘기를 많이 해서 어떻게든 잘 마무리됐던 것 같습니다.",
-                         "아무튼 열심히 하다 보니 괜찮아졌던 것 같아요.",
-                         "뭐, 결과는 나쁘지 않았던 것 같습니다.",
-                         "그때그때 맞춰서 하면 된다고 생각합니다."],
         "weak_tech": ["그건 보통 {tech} 같은 걸 쓰면 되지 않을까 싶습니다.",
                       "잘은 모르겠지만, 일단 {tech}{으로} 해 보면 될 것 같습니다."],
         "weak_offtopic": ["요즘은 {tech} 공부를 좀 하고 있습니다.", "참고로 저는 {tech}{을} 제일 좋아합니다."],
-        "weak_close": ["네, 그 정도인 것 같습니다.", "아무튼 열심히 하겠습니다.", "네, 이상입니다."],
+        "weak_close": ["네, 그 정도인 것 같습니다.", "아무튼 열심히 하겠습니다.", "네, 이상입니다.",
+                       "뭐, 대충 그렇습니다.", "네, 그렇게 생각합니다."],
         "mid_action": ["{f} 제가 이것저것 해 보면서 팀이랑 맞춰 갔습니다.",
-                       "그래서 제가 몇 가지를 바꿔 봤고, 다행히 좀 나아졌습니다."],
-        "mid_result": ["결과는 꽤 괜찮았던 것 같습니다.", "결과적으로 전보다는 나아졌습니다."],
-        "mid_kp": ["{kp}도 중요했던 것 같습니다.", "{kp}{이} 좀 필요하다고 느꼈습니다."],
+                       "그래서 제가 몇 가지를 바꿔 봤고, 다행히 좀 나아졌습니다.",
+                       "제가 할 수 있는 걸 하나씩 해 봤습니다.",
+                       "{f} 일단 급한 것부터 처리했습니다."],
+        "mid_result": ["결과는 꽤 괜찮았던 것 같습니다.", "결과적으로 전보다는 나아졌습니다.",
+                       "끝나고 나서는 다들 만족했던 것 같아요."],
+        "mid_kp": ["{kp}도 중요했던 것 같습니다.", "{kp}{이} 좀 필요하다고 느꼈습니다.",
+                   "돌아보면 {kp}{이} 아쉬웠습니다.", "{kp} 같은 것도 생각해 봐야 할 것 같습니다.",
+                   "{kp}{은} 나중에 알게 됐습니다."],
         "mid_tech": ["{f} 보통은 {point}", "{f} 제 생각에는 {point}"],
         "mid_hedge": ["물론 상황에 따라 다르겠지만, 대체로 그렇게 접근할 것 같습니다.",
                       "세부적인 부분은 실제 환경을 보고 정해야 할 것 같습니다.",
@@ -209,39 +233,48 @@ T = {
         "slot_A2": ["As for {kp}, {x}", "In terms of {kp}, {x}"],
         "slot_R": ["As for {kp}: {x}", "On {kp}: {x}"],
         "slot_L": ["Finally, {kp}: {x}", "As for {kp}: {x}"],
-        "culture_stmt": [["Above all, I care about {kp}.", "First, I put a lot of weight on {kp}."],
-                         ["I also practise {kp} consistently.", "{KP} is something I always stick to."],
-                         ["{KP} matters just as much to me.", "I also pay attention to {kp}."],
-                         ["Finally, I make sure of {kp}.", "Last but not least, {kp}."]],
+        "culture_value": [["Above all, I care about {kp}.", "First, I put a lot of weight on {kp}."],
+                          ["I also practise {kp} consistently.", "{KP} is something I always stick to."],
+                          ["{KP} matters just as much to me.", "I also pay attention to {kp}."],
+                          ["Finally, I make sure of {kp}.", "Last but not least, I keep {kp} in mind."]],
+        "culture_stmt": [["First, on {kp}: {x}", "Let me start with {kp}: {x}", "To begin with {kp}: {x}"],
+                         ["As for {kp}, {x_l}", "Next, {kp}: {x}", "On {kp}: {x}"],
+                         ["In terms of {kp}, {x_l}", "Then there is {kp}: {x}", "Regarding {kp}, {x_l}"],
+                         ["Finally, {kp}: {x}", "Last, on {kp}: {x}"]],
         "kp_beh": ["Along the way I paid particular attention to {kps}.",
                    "Looking back, the key was {kps}.",
                    "What made the difference was focusing on {kps}."],
         "value_tie": ["That is why {v_l}", "It connects to a principle I hold: {v}"],
         "no_story": ["Rather than repeat an example I already gave, let me describe how I work in such situations.",
                      "To avoid repeating myself, I'll answer from my principles."],
+        "this_company": "your company",
+        "frame_company": ["On {echo}, let me answer from my strength: {angle}.",
+                          "Let me look at {company}'s {echo} through my experience with {angle}."],
         "frame_plain": ["I would look at this question from the point of view of {principle}.",
                         "My yardstick here is {principle}."],
         "frame_tech": ["To me, {echo} is ultimately about {principle}.",
                        "I would approach {echo} with one yardstick: {principle}.",
                        "I look at {echo} from the point of view of {principle}."],
-        "steps": [["First, I would pin down {kp}.", "First, I'd clarify {kp}.", "I would start with {kp}."],
+        "steps": [["First, I would pin down {kp}.", "First, I'd clarify {kp}.", "I would start with {kp}.",
+                   "My starting point is {kp}."],
                   ["Second, I would build {kp} into the design.", "Next, I would implement {kp} concretely.",
-                   "Then I'd take care of {kp}."],
+                   "Then I'd take care of {kp}.", "Next comes {kp}, decided at design time."],
                   ["Third, I would validate {kp} with metrics.", "Third, I'd set clear criteria for {kp}.",
-                   "After that I would check {kp}."],
-                  ["Finally, I would account for {kp}.", "Lastly, I'd review {kp} in production."],
-                  ["I would also look at {kp}."]],
+                   "After that I would check {kp}.", "Then I'd prove {kp} with tests."],
+                  ["Finally, I would account for {kp}.", "Lastly, I'd review {kp} in production.",
+                   "To close, I'd make sure of {kp}."],
+                  ["I would also look at {kp}.", "{KP} would not be forgotten either."]],
         "wrapup": ["To sum up, I would build around {a} and {b}, and settle the trade-offs by {principle}.",
-                   "In short, {a} and {b} are the backbone, and my yardstick is {principle}."],
-        "generic_point_plain": ["What matters most here is {a} and {b}.", "The heart of it is {a} together with {b}."],
-        "generic_point": ["For {echo}, what matters most is {a} and {b}.",
-                          "The heart of {echo} is {a} together with {b}.",
-                          "As I see it, {echo} starts from {a} and is completed by {b}.",
-                          "Two things carry {echo}: {a}, and {b}."],
+                   "In short, {a} and {b} are the backbone, and my yardstick is {principle}.",
+                   "In a sentence: start from {a}, finish with {b}, and when in doubt favour {principle}.",
+                   "So the core is {a} plus {b}; everything else I would decide by {principle}.",
+                   "Summing up, the backbone is {a}, then {b}, and my tie-breaker is always {principle}."],
         "generic_tradeoff": ["The trade-off is that investing more in {a} adds complexity and operating cost, so I would balance it against {principle}.",
                              "The trade-off is clear: the more we put into {a}, the higher the cost and complexity, so I would prioritise by how much it serves {principle}.",
-                             "Every gain in {a} has a price in latency, cost or complexity; my tie-breaker for that trade-off is {principle}."],
-        "closest_example": ["The closest experience I have: {e}", "The nearest problem I have solved myself: {e}"],
+                             "Every gain in {a} has a price in latency, cost or complexity; my tie-breaker for that trade-off is {principle}.",
+                             "The pros and cons are real: overdoing {a} slows delivery, so I would do only as much as {principle} needs."],
+        "closest_example": ["The closest experience I have: {e}", "The nearest problem I have solved myself: {e}",
+                            "Something similar I have done myself: {e}"],
         "tradeoff": ["On the trade-offs: {t}", "There are pros and cons. {t}", "There is a trade-off here. {t}"],
         "example": ["From my own experience: {e}", "For example, {e_l}", "In practice, {e_l}"],
         "stance": ["{v}", "Let me start with what matters most to me. {v}"],
@@ -249,6 +282,8 @@ T = {
         "company_tie": ["At {company} I want to contribute through {angle}.",
                         "I believe {company} is where my {angle} would count the most."],
         "motivation": ["As for my motivation, {m_l}", "{m}"],
+        "motivation_other": ["{company} is strong in {their}, and I applied because I want to put my {angle} to work at that scale.",
+                             "I believe my {angle}, combined with {company}'s {their}, can create much more value; that is why I applied."],
         "intro_who": ["I'm {name}, a {role_l} with {years} years of experience.",
                       "My name is {name}; I have worked as a {role_l} for {years} years."],
         "intro_skills": ["My strengths are {a_l}, {b_l} and {c_l}.", "I am strongest in {a_l}, {b_l} and {c_l}."],
@@ -261,18 +296,20 @@ T = {
         "ctx_plain": ["Unlike the answer before mine, I'll look at this from the angle of {angle}.",
                       "Let me take a slightly different angle from the previous answer: {angle}."],
         "weak_open": ["{F} hmm, I'm not sure.", "{F} I don't really remember.", "{F} that's a hard one.", "{F} okay, so."],
-        "weak_generic": ["I just talked with the team a lot and it kind of worked out somehow.",
-                         "Anyway, I worked hard and it got better, I think.",
-                         "The result was, like, not bad, I guess.",
-                         "I think you just handle it case by case."],
         "weak_tech": ["I think you'd usually just use something like {tech}.",
                       "I'm not sure, but I'd try {tech} first, maybe."],
         "weak_offtopic": ["These days I'm studying {tech} a bit.", "By the way, {tech} is my favourite tool."],
-        "weak_close": ["Yeah, that's about it.", "Anyway, I'll work hard.", "So, yeah."],
+        "weak_close": ["Yeah, that's about it.", "Anyway, I'll work hard.", "So, yeah.", "That's all, I guess.",
+                       "Something like that."],
         "mid_action": ["{F} I tried a few things and kind of aligned with the team.",
-                       "So I changed a couple of things and it got somewhat better."],
-        "mid_result": ["The result was pretty okay, I think.", "In the end it was better than before."],
-        "mid_kp": ["I think {kp} was also important.", "I felt we needed {kp} a bit more."],
+                       "So I changed a couple of things and it got somewhat better.",
+                       "I did what I could, one thing at a time.",
+                       "{F} I handled the urgent stuff first."],
+        "mid_result": ["The result was pretty okay, I think.", "In the end it was better than before.",
+                       "Afterwards people seemed happy with it."],
+        "mid_kp": ["I think {kp} was also important.", "I felt we needed {kp} a bit more.",
+                   "Looking back, {kp} was missing.", "Maybe {kp} is something to think about too.",
+                   "I only figured out {kp} later."],
         "mid_tech": ["{F} usually, {point_l}", "{F} in my view, {point_l}"],
         "mid_hedge": ["Of course it depends on the situation, but that's roughly how I'd approach it.",
                       "The details would depend on the actual environment, I think.",
@@ -424,10 +461,18 @@ class _Ctx:
     kps: list[str]
     tag_scores: dict[str, float]
     tag_hits: dict[str, list[str]]
+    pidx: int = 0
     pieces: list[_Piece] = field(default_factory=list)
 
     def pick(self, key: str) -> str:
         return self.rng.choice(T[self.lang][key])
+
+    def rot(self, family: str, variants, i: int = 0) -> str:
+        """A variant chosen by persona and seed, so personas answering the same question use
+        different wordings. Each template family ranks the personas in its own fixed order, so
+        the pairs that share a wording differ from family to family."""
+        rank = _family_rank(family, self.persona.id)
+        return variants[(rank + self.req.seed + i) % len(variants)]
 
     def style(self, key: str) -> str:
         return self.rng.choice(self.persona.style[key][self.lang])
@@ -506,7 +551,10 @@ class OfflineAnswerEngine:
                 tag_scores[tag] = len(hq) + 0.5 * len(hk)
                 tag_hits[tag] = hq
         category = req.category or _infer_category(q_low, lang)
-        return _Ctx(persona=persona, req=req, lang=lang, skill=req.skill, rng=rng, category=category,
+        from .catalog import persona_ids
+        ids = persona_ids()
+        pidx = ids.index(persona.id) if persona.id in ids else 0
+        return _Ctx(persona=persona, req=req, lang=lang, skill=req.skill, rng=rng, category=category, pidx=pidx,
                     q_low=q_low, q_feat=features(req.question_text or ""), kp_feat=features(kp_low),
                     kps=kps, tag_scores=tag_scores, tag_hits=tag_hits)
 
@@ -586,7 +634,12 @@ class OfflineAnswerEngine:
         if not counts:
             return None
         best = max(counts, key=lambda w: (counts[w], len(w)))
-        return _restore_case(ctx.req.question_text, best.lower())
+        word = _restore_case(ctx.req.question_text, best.lower())
+        if ctx.lang == "en":
+            m = re.search(r"([A-Za-z-]+)\s+" + re.escape(word) + r"\b", ctx.req.question_text)
+            if m and m.group(1).lower() not in EN_STOP and len(m.group(1)) > 2:
+                word = m.group(0)
+        return word
 
     def _story_echo(self, ctx: _Ctx, story: Story) -> str | None:
         """The theme of the story that the question asks about, as a label (``갈등``, ``leadership``)."""
@@ -679,7 +732,7 @@ class OfflineAnswerEngine:
         ctx.add(ctx.fill("weak_offtopic", tech=other), 30)
         if len(lines) > 1:
             ctx.add(lines[1], 25)
-        ctx.add(ctx.pick("weak_close"), 20)
+        ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
         return story
 
     def _weak_lines(self, ctx: _Ctx, n: int) -> list[str]:
@@ -766,12 +819,12 @@ class OfflineAnswerEngine:
             ctx.add(_fill(ctx.pick("weak_open"), lang, **kw), 40)
             if story is not None:
                 ctx.add(story.part("gist", lang), 90, story=True)
-            ctx.add(_fill(ctx.pick("mid_action"), lang, **self._fmt_kw(ctx)), 80)
+            ctx.add(_fill(ctx.rot("maction", T[ctx.lang]["mid_action"]), ctx.lang, **self._fmt_kw(ctx)), 80)
             ctx.add(self._weak_lines(ctx, 1)[0], 50)
-            ctx.add(ctx.pick("mid_result"), 70)
+            ctx.add(ctx.rot("mresult", T[ctx.lang]["mid_result"]), 70)
             for kp in self._kps_for_skill(ctx):
-                ctx.add(ctx.fill("mid_kp", kp=kp), 60)
-            ctx.add(ctx.pick("weak_close"), 20)
+                ctx.add(_fill(ctx.rot("mkp", T[ctx.lang]["mid_kp"]), ctx.lang, kp=kp), 60)
+            ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
             return story
         self._opening(ctx)
         if weakness_q:
@@ -809,7 +862,7 @@ class OfflineAnswerEngine:
             ctx.add(ctx.fill("weak_open", **self._fmt_kw(ctx)), 40)
             ctx.add(ctx.fill("intro_weak", role=prof["role"][lang], name=p.name(lang)), 90)
             ctx.add(self._weak_lines(ctx, 1)[0], 50)
-            ctx.add(ctx.pick("weak_close"), 20)
+            ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
             return None
         self._opening(ctx)
         ctx.add(ctx.fill("intro_who", years=str(prof["years"]), role=prof["role"][lang], name=p.name(lang)), 98)
@@ -847,7 +900,7 @@ class OfflineAnswerEngine:
                 best, best_sc = v, sc
         return best["text"][ctx.lang]
 
-    def _tech_core(self, ctx: _Ctx, company: str | None = None) -> None:
+    def _tech_core(self, ctx: _Ctx) -> None:
         """Framing, approach steps from key points, domain facts, trade-offs, example."""
         p, lang, sk = ctx.persona, ctx.lang, ctx.skill
         ranked = self._rank_knowledge_hits(ctx)
@@ -864,14 +917,19 @@ class OfflineAnswerEngine:
             point = _sentences((k1 or closest).part("point", lang))[0]
             ctx.add(_fill(ctx.pick("mid_tech"), lang, point=point, **kw), 90)
             for kp in self._kps_for_skill(ctx):
-                ctx.add(ctx.fill("mid_kp", kp=kp), 70)
+                ctx.add(_fill(ctx.rot("mkp", T[ctx.lang]["mid_kp"]), ctx.lang, kp=kp), 70)
             ctx.add(self._weak_lines(ctx, 1)[0], 50)
             ctx.add(ctx.fill("weak_offtopic", tech=ctx.rng.choice(p.tech_stack)), 30)
-            ctx.add(ctx.pick("weak_close"), 20)
+            ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
             return
         echo = self._topic_echo(ctx, k1)
-        if echo:
-            ctx.add(ctx.fill("frame_tech", echo=echo, principle=principle), 65)
+        if ctx.category == "company":
+            # about a company's product: speak from the persona's strength, not its own product rules
+            ctx.add(_fill(ctx.rot("frame_company", T[lang]["frame_company"]), lang,
+                          echo=echo or self._mentioned_company(ctx), company=self._mentioned_company(ctx),
+                          angle=p.profile["angle"][lang]), 65)
+        elif echo:
+            ctx.add(_fill(ctx.rot("frame_tech", T[lang]["frame_tech"]), lang, echo=echo, principle=principle), 65)
         else:
             ctx.add(ctx.fill("frame_plain", principle=principle), 55)
         kps = self._kps_for_skill(ctx)
@@ -882,27 +940,25 @@ class OfflineAnswerEngine:
             point = k1.part("point", lang)
             point = point if lang == "ko" else _lower_first(point)
             ctx.add(ctx.style("connectives") + " " + point, 92)
-        elif len(all_kps) >= 2 and sk >= 4:
-            if echo:
-                ctx.add(ctx.fill("generic_point", echo=echo, a=all_kps[0], b=all_kps[1]), 92)
-            else:
-                ctx.add(ctx.fill("generic_point_plain", a=all_kps[0], b=all_kps[1]), 92)
         used = {k1.id} if k1 is not None else set()
         n_elab = {5: 2, 4: 1}.get(sk, 0)
         for i, kp in enumerate(kps):
-            slot = T[lang]["steps"][min(i, len(T[lang]["steps"]) - 1)]
-            if i == len(kps) - 1 and i >= 2:
-                slot = T[lang]["steps"][3]
-            ctx.add(_fill(ctx.rng.choice(slot), lang, kp=kp), 88 - i)
+            # first, second, third ... finally; extra middle points get "also"
+            slot = T[lang]["steps"][3 if (i == len(kps) - 1 and i >= 2) else (i if i < 3 else 4)]
+            # the first three key points outrank everything but the core; later ones yield to the
+            # trade-off and the persona's own example when time is short
+            ctx.add(_fill(ctx.rot(f"steps{i}", slot, i), lang, kp=kp, KP=_upper_first(kp)), 88 - i if i < 3 else 78 - i)
             if n_elab:
-                # a domain fact of this persona that speaks to this key point
-                k = self._knowledge_for(ctx, ctx.kps[i], used)
+                # a domain fact of this persona that speaks to this key point (strong matches only)
+                k = self._knowledge_for(ctx, ctx.kps[i], used, allowed={m.id for m in matched})
                 if k is not None:
                     used.add(k.id)
                     n_elab -= 1
                     ctx.add(_sentences(k.part("point", lang))[0], 48 - i)
         if sk <= 3:
-            ctx.add(ctx.pick("mid_hedge"), 50)
+            if k1 is None:
+                ctx.add(self._best_value(ctx), 55)
+            ctx.add(ctx.rot("hedge", T[lang]["mid_hedge"]), 50)
         elif k1 is not None:
             ctx.add(ctx.fill("tradeoff", t=k1.part("tradeoff", lang)), 86)
             ctx.add(ctx.fill("example", e=k1.part("example", lang)), 84)
@@ -910,13 +966,13 @@ class OfflineAnswerEngine:
             if all_kps:
                 plain = [k for k in all_kps[1:] + all_kps[:1] if not _TRADEOFF_WORDS.search(k)]
                 a = plain[0] if plain else all_kps[0]
-                ctx.add(ctx.fill("generic_tradeoff", a=a, principle=principle), 86)
-            ctx.add(ctx.fill("closest_example", e=closest.part("example", lang)), 80)
+                ctx.add(_fill(ctx.rot("gtrade", T[lang]["generic_tradeoff"]), lang, a=a, principle=principle), 86)
+            ctx.add(_fill(ctx.rot("closest", T[lang]["closest_example"]), lang, e=closest.part("example", lang)), 84)
         if sk >= 5 and k2 is not None and k2.id not in used:
             ctx.add(k2.part("point", lang), 45)
             ctx.add(k2.part("example", lang), 32)
         if sk >= 4 and len(kps) >= 2:
-            ctx.add(ctx.fill("wrapup", a=kps[0], b=kps[1], principle=principle), 58)
+            ctx.add(_fill(ctx.rot("wrapup", T[lang]["wrapup"]), lang, a=kps[0], b=kps[1], principle=principle), 58)
 
     def _strong_match(self, ctx: _Ctx, k: Knowledge) -> bool:
         """The question names one of the entry's topics, or two key points do."""
@@ -925,12 +981,12 @@ class OfflineAnswerEngine:
             return True
         return sum(1 for kp in ctx.kps if cue_hits(kp.lower(), topics, ctx.lang)) >= 2
 
-    def _knowledge_for(self, ctx: _Ctx, kp: str, exclude: set) -> Knowledge | None:
+    def _knowledge_for(self, ctx: _Ctx, kp: str, exclude: set, allowed: set | None = None) -> Knowledge | None:
         """The persona's knowledge entry whose topics a key point names, if any."""
         low = kp.lower()
         best, best_hits = None, 0
         for k in ctx.persona.knowledge:
-            if k.id in exclude:
+            if k.id in exclude or (allowed is not None and k.id not in allowed):
                 continue
             hits = len(cue_hits(low, k.topics[ctx.lang], ctx.lang))
             if hits > best_hits:
@@ -952,15 +1008,35 @@ class OfflineAnswerEngine:
         ctx.add(_sentences(story.part("action", lang))[0], 82, story=True)
         ctx.add(story.part("result", lang), 84, story=True)
 
-    def _mentioned_company(self, ctx: _Ctx) -> str:
-        """The company the question names (lang display name), else the persona's own."""
+    def _mentioned_persona(self, ctx: _Ctx) -> Persona | None:
+        """The persona whose company (or product: 로켓배송, 매너온도, ...) the question names, if any."""
         from .catalog import load_catalog
         for other in load_catalog().values():
             names = [other.company["ko"].lower(), other.company["en"].lower(), other.id]
             names += [a.lower() for a in other.company.get("aliases", ())]
             if any(n and n in ctx.q_low for n in names):
-                return other.company[ctx.lang]
+                return other
+        return None
+
+    def _mentioned_company(self, ctx: _Ctx) -> str:
+        """The company the question names (display name in the answer's language); for a company
+        question naming none, "this company"; otherwise the persona's own."""
+        target = self._mentioned_persona(ctx)
+        if target is not None:
+            return target.company[ctx.lang]
+        if ctx.category == "company":
+            return T[ctx.lang]["this_company"]
         return ctx.persona.company[ctx.lang]
+
+    def _motivation(self, ctx: _Ctx) -> str:
+        """Why this company: the persona's own motivation, or, when the question names another
+        company, the persona's angle brought to that company."""
+        p, lang = ctx.persona, ctx.lang
+        target = self._mentioned_persona(ctx)
+        if target is None or target is p:
+            return p.profile["motivation"][lang]
+        return _fill(ctx.rot("motivation", T[lang]["motivation_other"]), lang, company=target.company[lang],
+                     angle=p.profile["angle"][lang], their=target.profile["angle"][lang])
 
     def _culture(self, ctx: _Ctx) -> Story | None:
         p, lang, sk = ctx.persona, ctx.lang, ctx.skill
@@ -970,9 +1046,9 @@ class OfflineAnswerEngine:
             ctx.add(_fill(ctx.pick("weak_open"), lang, **kw), 40)
             ctx.add(_sentences(self._best_value(ctx))[0], 90)
             for kp in self._kps_for_skill(ctx):
-                ctx.add(ctx.fill("mid_kp", kp=kp), 70)
+                ctx.add(_fill(ctx.rot("mkp", T[ctx.lang]["mid_kp"]), ctx.lang, kp=kp), 70)
             ctx.add(self._weak_lines(ctx, 1)[0], 50)
-            ctx.add(ctx.pick("weak_close"), 20)
+            ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
             return None
         self._opening(ctx)
         ctx.add(ctx.fill("stance", v=self._best_value(ctx)), 95)
@@ -980,13 +1056,12 @@ class OfflineAnswerEngine:
             w = p.weaknesses[0]
             ctx.add(ctx.fill("weakness", w=w["text"][lang], i=w["improvement"][lang]), 92)
         kps = self._kps_for_skill(ctx)
-        if sk >= 4:
-            slots = T[lang]["culture_stmt"]
-            for i, kp in enumerate(kps):
-                slot = slots[3] if (i == len(kps) - 1 and i >= 2) else slots[min(i, 2)]
-                ctx.add(_fill(ctx.rng.choice(slot), lang, kp=kp, KP=_upper_first(kp)), 89 - i)
+        if sk >= 4 and kps:
+            used = self._kp_statements(ctx, kps, ctx.kps[:len(kps)], story, skip_best_value=True)
+            if story is not None and not used & {"situation", "action", "result"}:
+                self._short_story(ctx, story)      # the story still serves as evidence
             kps = []
-        if story is not None:
+        elif story is not None:
             self._short_story(ctx, story)
             if sk >= 5:
                 ctx.add(story.part("lesson", lang), 60, story=True)
@@ -1001,6 +1076,59 @@ class OfflineAnswerEngine:
         self._closing(ctx)
         return story
 
+    def _kp_statements(self, ctx: _Ctx, kps: list[str], raw: list[str], story: Story | None,
+                       reason: str | None = None, skip_best_value: bool = False) -> set[str]:
+        """One sentence per key point, by what the point asks for.
+
+        Reason/why -> a value (or ``reason``); example/experience -> the story's situation;
+        method/how -> its first action; result -> its result; goal/lesson/effort -> its lesson or
+        a weakness fix; anything else (an attitude or practice) -> "저는 특히 …을 중요하게
+        생각합니다". Returns the story parts used.
+        """
+        lang = ctx.lang
+        used: set[str] = set()
+        values = [v["text"][lang] for v in ctx.persona.values]
+        best = self._best_value(ctx)
+        values = ([] if skip_best_value else [best]) + [v for v in values if v != best]
+
+        def material(kind: str) -> tuple[str, bool] | None:
+            if kind == "why":
+                if reason and "reason" not in used:
+                    used.add("reason")
+                    return reason, False
+                while values:
+                    v = values.pop(0)
+                    if v not in used:
+                        used.add(v)
+                        return v, False
+                return None
+            if story is None:
+                if kind in ("example", "how", "result") and "knowledge" not in used:
+                    used.add("knowledge")
+                    return self._rank_knowledge(ctx)[0][1].part("example", lang), False
+                if kind == "goal" and "weak" not in used:
+                    used.add("weak")
+                    return ctx.persona.weaknesses[-1]["improvement"][lang], False
+                return None
+            part = {"example": "situation", "how": "action", "result": "result", "goal": "lesson"}[kind]
+            if part in used:
+                return None
+            used.add(part)
+            text = story.part(part, lang)
+            return (text if part in ("result", "lesson") else _sentences(text)[0]), True
+
+        for i, (kp, r) in enumerate(zip(kps, raw)):
+            kind = next((k for k, pat in _CULTURE_KINDS if pat.search(r.lower())), None)
+            m = material(kind) if kind else None
+            if m is None:
+                slot = T[lang]["culture_value"][min(i, 3)]
+                ctx.add(_fill(ctx.rot(f"cval{min(i, 3)}", slot), lang, kp=kp, KP=_upper_first(kp)), 89 - i)
+            else:
+                slot = T[lang]["culture_stmt"][3 if (i == len(kps) - 1 and i >= 2) else min(i, 2)]
+                ctx.add(_fill(ctx.rot(f"cstmt{min(i, 3)}", slot), lang, kp=kp, KP=_upper_first(kp), x=m[0]),
+                        89 - i, story=m[1])
+        return used
+
     def _company(self, ctx: _Ctx) -> Story | None:
         p, lang, sk = ctx.persona, ctx.lang, ctx.skill
         motivation_q = bool(cue_hits(ctx.q_low, _MOTIVATION_CUES[lang], lang))
@@ -1008,27 +1136,33 @@ class OfflineAnswerEngine:
             if motivation_q:
                 kw = self._fmt_kw(ctx)
                 ctx.add(_fill(ctx.pick("weak_open"), lang, **kw), 40)
-                ctx.add(_sentences(p.profile["motivation"][lang])[0], 90)
+                ctx.add(_sentences(self._motivation(ctx))[0], 90)
                 for kp in self._kps_for_skill(ctx):
-                    ctx.add(ctx.fill("mid_kp", kp=kp), 70)
-                ctx.add(ctx.pick("weak_close"), 20)
+                    ctx.add(_fill(ctx.rot("mkp", T[ctx.lang]["mid_kp"]), ctx.lang, kp=kp), 70)
+                ctx.add(self._weak_lines(ctx, 1)[0], 50)
+                ctx.add(ctx.rot("wclose", T[ctx.lang]["weak_close"]), 20)
                 return None
             self._tech_core(ctx)
             return None
         self._opening(ctx)
         story = None
         if motivation_q:
-            ctx.add(ctx.fill("motivation", m=p.profile["motivation"][lang]), 95)
-            ctx.add(self._best_value(ctx), 70)
+            ctx.add(ctx.fill("motivation", m=self._motivation(ctx)), 95)
             story = self._pick_story(ctx, min_score=0.5) if sk >= 4 else None
-            if story is not None:
-                self._short_story(ctx, story)
-            else:
-                k = self._rank_knowledge(ctx)[0][1]
-                ctx.add(ctx.fill("example", e=k.part("example", lang)), 80)
             kps = self._kps_for_skill(ctx)
-            if kps:
-                ctx.add(ctx.fill("culture_kp", kps=_join_list(kps, lang)), 88)
+            if sk >= 4 and kps:
+                used = self._kp_statements(ctx, kps, ctx.kps[:len(kps)], story)
+                if story is not None and not used & {"situation", "action", "result"}:
+                    self._short_story(ctx, story)
+            else:
+                ctx.add(self._best_value(ctx), 70)
+                if story is not None:
+                    self._short_story(ctx, story)
+                else:
+                    k = self._rank_knowledge(ctx)[0][1]
+                    ctx.add(ctx.fill("example", e=k.part("example", lang)), 80)
+                if kps:
+                    ctx.add(ctx.fill("culture_kp", kps=_join_list(kps, lang)), 88)
         else:
             self._tech_core(ctx)
         if sk >= 4:
@@ -1106,13 +1240,22 @@ _SLOT_CUES = tuple((slot, re.compile(pat)) for slot, pat in (
     ("A2", r"행동|방식|과정|방법|노력|대응|조치|제시|설득|합의|경청|action|how|steps|approach|listen|persuad|agree"),
 ))
 
+# What a culture-fit / motivation key point asks for (first match wins); None -> an attitude.
+_CULTURE_KINDS = tuple((kind, re.compile(pat)) for kind, pat in (
+    ("example", r"사례|경험|예시|example|experience|instance|story"),
+    ("result", r"결과|성과|변화|result|outcome|impact"),
+    ("goal", r"목표|지향|노력|성장|배운|교훈|계획|기여|goal|aim|effort|growth|lesson|plan|contribut|future"),
+    ("how", r"방법|방식|과정|기준|어떻게|실천|method|how|process|criteria|approach|way"),
+    ("why", r"계기|이유|동기|보람|왜|이해|reason|why|motivation|reward|understanding"),
+))
+
 _INTRO_CUES = {
     "ko": ("자기소개", "자기 소개", "본인 소개", "자신을 소개", "본인을 소개", "간단히 소개"),
     "en": ("about yourself", "introduce yourself", "walk me through your background", "your background",
            "who you are"),
 }
 _MOTIVATION_CUES = {
-    "ko": ("지원 동기", "지원한 동기", "동기", "지원한 이유", "지원하신 이유", "왜 우리", "왜 저희", "입사", "오고 싶", "지원하게", "선택한 이유"),
+    "ko": ("지원 동기", "지원한 동기", "동기", "지원한 이유", "지원하셨", "지원하게 된", "지원하신 이유", "왜 우리", "왜 저희", "입사", "오고 싶", "지원하게", "선택한 이유"),
     "en": ("why do you want", "why us", "why our", "why join", "motivat", "why did you apply", "join us",
            "want to work"),
 }
@@ -1163,6 +1306,21 @@ def _knowledge_features(k: Knowledge, lang: str) -> frozenset:
         f = features(" ".join(k.topics[lang]) + " " + k.part("point", lang) + " " + k.part("tradeoff", lang))
         _FEATURE_CACHE[key] = f
     return f
+
+
+_RANK_CACHE: dict[tuple[str, str], int] = {}
+
+
+def _family_rank(family: str, persona_id: str) -> int:
+    """The persona's position in a family-specific fixed order of all personas (crc32, stable)."""
+    key = (family, persona_id)
+    r = _RANK_CACHE.get(key)
+    if r is None:
+        from .catalog import persona_ids
+        order = sorted(persona_ids(), key=lambda pid: zlib.crc32(f"{family}:{pid}".encode()))
+        r = order.index(persona_id) if persona_id in order else 0
+        _RANK_CACHE[key] = r
+    return r
 
 
 _ENGINE = OfflineAnswerEngine()

@@ -345,6 +345,20 @@ def test_self_introduction():
         assert p.name("en") in e.text
 
 
+def test_motivation_follows_the_company_named():
+    kps = ("회사에 대한 이해", "본인 역량과의 연결", "입사 후 기여")
+    other = compose_answer(AnswerRequest("toss", "네이버에 지원하신 이유는 무엇인가요?", "ko", 5,
+                                         category="company", key_points=kps)).text
+    assert "네이버" in other and "토스를 지향" not in other
+    own = compose_answer(AnswerRequest("toss", "토스에 지원하신 이유는 무엇인가요?", "ko", 5,
+                                       category="company", key_points=kps)).text
+    assert "토스를 지향" in own
+    # a product name identifies the company too (로켓배송 -> 쿠팡); nobody claims a company not asked about
+    rocket = compose_answer(AnswerRequest("daangn", "로켓배송의 재고 배치 시스템을 어떻게 설계하시겠습니까?", "ko", 5,
+                                          category="company", key_points=("수요 예측", "재고 배치 최적화"))).text
+    assert "당근에서도" not in rocket and "당근이라면" not in rocket
+
+
 def test_questions_from_the_room_bank_if_present():
     try:
         from rooms.questions import default_bank
