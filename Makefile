@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 REQS    := $(sort $(wildcard requirements/*.txt))
 WEB     := clients/web
-WEB_SRC := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.* $(WEB)/tsconfig*.json -type f 2>/dev/null)
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/scripts $(WEB)/index.html $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.* $(WEB)/tsconfig*.json -type f 2>/dev/null)
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
@@ -60,9 +60,10 @@ test: install system-deps web test-py test-web
 test-py: install
 	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
-test-web: web
-	@if [ -f $(WEB)/package.json ]; then cd $(WEB) && npm test --silent; fi
-	@if [ -f $(WEB)/e2e/match.e2e.mjs ]; then cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs; fi
+# Vitest component tests, then two browser contexts play a real match in headless Chromium.
+test-web: install web system-deps
+	cd $(WEB) && npm test --silent
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
 
 # Bounded load test: 50 users, 60 s, against a server this target starts on 127.0.0.1.
 loadtest: install

@@ -268,13 +268,13 @@ class Room:
             RoomError: ``wrong_phase`` (match running or over, not seated),
                 ``room_full`` (every human seat taken).
         """
+        p = self.participants.get(user_id)
+        if p is not None and p.kind == "human" and p.seated:
+            return  # a rejoin / reconnection (also after the match, to see the final state)
         if self.phase == Phase.FINISHED:
             raise RoomError(ErrorCode.WRONG_PHASE, "the match is over")
         if role == ROLE_SPECTATOR:
             return
-        p = self.participants.get(user_id)
-        if p is not None and p.kind == "human" and p.seated:
-            return  # a rejoin / reconnection
         if self.phase != Phase.LOBBY:
             raise RoomError(ErrorCode.WRONG_PHASE, "the match has started; join as a spectator")
         if len(self.seated_humans()) >= self.settings.max_humans:

@@ -296,3 +296,15 @@ def test_deterministic_given_seed():
         rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: "I added an index."))
         return [(e.name, e.payload.get("question_id")) for e in rt.events]
     assert run(1) == run(1)
+
+
+def test_seated_player_can_rejoin_a_finished_room_but_strangers_cannot():
+    room, clock, rt = make_room(humans=("h1", "h2"), questions=1)
+    room.start_match("h1")
+    rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: "I added an index."))
+    assert room.join("h2", "H2") == "rejoined"
+    assert room.snapshot("h2")["phase"] == "finished"
+    for role in ("player", "spectator"):
+        with pytest.raises(RoomError) as e:
+            room.join("h9", "H9", role=role)
+        assert e.value.code == "wrong_phase"

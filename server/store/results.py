@@ -113,7 +113,8 @@ class ResultStore:
         participants = [{"participant_id": p["participant_id"], "kind": p["kind"], "display_name": p["display_name"],
                          "persona_id": p["persona_id"], "skill": p["skill"]} for p in parts]
         ranking = [{"participant_id": p["participant_id"], "display_name": p["display_name"], "kind": p["kind"],
-                    "score": p["final_score"], "rank": p["final_rank"]} for p in parts if p["final_rank"] is not None]
+                    "score": int(p["final_score"]) if float(p["final_score"]).is_integer() else p["final_score"],
+                    "rank": p["final_rank"]} for p in parts if p["final_rank"] is not None]
         questions = []
         for q in qs:
             questions.append({"question_id": q["question_id"], "index": q["idx"], "text": q["text"],
