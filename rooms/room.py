@@ -162,6 +162,7 @@ class Room:
         self.turn_index = 0
         self.scheduler: TurnScheduler | None = None
         self.score_job_id: str | None = None
+        self.delivery: dict[tuple[str, str], dict] = {}   # (participant_id, question_id) -> spoken delivery
         self.end_reason: str | None = None
         self._events: list[RoomEvent] = []
         self._jobs: list[Any] = []
@@ -457,6 +458,16 @@ class Room:
         q = self.current_question
         p.notes.append({"question_id": q.id if q else None, "text": text, "at_ms": self.clock.now_ms()})
 
+    def set_delivery(self, participant_id: str, question_id: str, delivery: dict) -> bool:
+        """Attach spoken-delivery measurements (media sidecar: wpm, pauses, volume, pitch) to a
+        participant's answer to ``question_id``. Used by the scorer if it arrives before scoring
+        starts; returns False (ignored) once the question is being scored or over."""
+        q = self.questions[-1] if self.questions else None
+        if q is None or q.id != question_id or self.phase not in (Phase.QUESTION, Phase.ANSWERING):
+            return False
+        self.delivery[(participant_id, question_id)] = dict(delivery)
+        return True
+
     def evaluation(self, user_id: str, answer_id: str | None = None) -> dict:
         """The score of a revealed answer (default: the caller's latest scored answer).
 
@@ -702,7 +713,8 @@ class Room:
         self._jobs.append(ScoreJob(
             job_id=self.score_job_id, room_id=self.room_id, question_id=q.id, lang=self.settings.language,
             answer_seconds=self.settings.answer_seconds,
-            answers=tuple(AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped)
+            answers=tuple(AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped,
+                                        spoken=self.delivery.get((a.participant_id, q.id)))
                           for a in self.answers if a.question_id == q.id)))
 
     def _apply_scores(self, results: dict) -> None:
