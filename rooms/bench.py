@@ -58,7 +58,7 @@ def simulate(seed: int, mode: str = "round_robin") -> tuple[float, Room]:
             return
         for pid, turn in list(room.turns.items()):
             if pid.startswith("h") and not turn.done and (room.scheduler.simultaneous or
-                                                          room.turn_order[room.turn_index] == pid):
+                                                          room.current_turn_pid() == pid):
                 room.submit_answer(pid, HUMAN_ANSWER)
 
     rt.run_to_end(clock, on_tick=humans_answer)

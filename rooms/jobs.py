@@ -50,6 +50,20 @@ class AIAnswerJob:
 
 
 @dataclass(frozen=True)
+class FollowUpJob:
+    """Ask the interviewer (LLM chain or offline template) for a follow-up question to one
+    candidate's answer. Reply with ``Room.provide_follow_up(job_id, text)``."""
+
+    job_id: str
+    room_id: str
+    participant_id: str
+    question_id: str
+    question_text: str
+    answer_text: str
+    lang: str
+
+
+@dataclass(frozen=True)
 class ScoreJob:
     """Score all answers to one question. Reply with ``Room.provide_scores``.
 

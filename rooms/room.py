@@ -38,7 +38,7 @@ from typing import Any, Callable
 from .clock import Clock
 from .errors import ErrorCode, RoomError
 from .evaluation.base import AnswerToScore, ScoreResult, Scorer
-from .jobs import AIAnswerJob, MatchFinishedJob, RoomEvent, ScoreJob
+from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .participants import AWAY, LEFT, ONLINE, Participant
 from .questions import Question, QuestionBank, QuestionQueue
 from .ranking import rank_scores
@@ -70,6 +70,9 @@ TRANSITIONS: dict[str, set[str]] = {
 MATCH_PHASES = {Phase.COUNTDOWN, Phase.QUESTION, Phase.ANSWERING, Phase.SCORING, Phase.REVEAL}
 ROLE_PLAYER, ROLE_SPECTATOR = "player", "spectator"
 _WORD = re.compile(r"\S+\s*")
+FOLLOW_UP_WEIGHT = 0.3          # share of a question's score that the follow-up answer carries (ours)
+STOCK_FOLLOW_UP = {"ko": "방금 답변에서 본인이 직접 한 일과 그 결과를 조금 더 구체적으로 설명해 주시겠어요?",
+                   "en": "Could you say more about what you personally did there, and what the result was?"}
 
 
 @dataclass
@@ -86,11 +89,15 @@ class Answer:
     skipped: bool = False
     story_id: str | None = None
     result: ScoreResult | None = None
+    follow_up_of: str | None = None      # the main answer this one follows up
+    follow_up_question: str | None = None
 
     def public(self, with_score: bool = True) -> dict:
         d = {"answer_id": self.answer_id, "participant_id": self.participant_id, "question_id": self.question_id,
              "question_index": self.question_index, "text": self.text, "auto_submitted": self.auto_submitted,
              "skipped": self.skipped}
+        if self.follow_up_of:
+            d.update(follow_up_of=self.follow_up_of, follow_up_question=self.follow_up_question)
         if with_score and self.result is not None:
             d.update(self.result.to_dict())
         return d
@@ -117,6 +124,7 @@ class Turn:
     story_id: str | None = None
     last_stream_ms: int = 0
     stream_pending: bool = False
+    follow_up: str | None = None          # the follow-up question, for a follow-up turn
 
 
 class Room:
@@ -162,6 +170,10 @@ class Room:
         self.turn_index = 0
         self.scheduler: TurnScheduler | None = None
         self.score_job_id: str | None = None
+        self.follow_up_pid: str | None = None      # who is answering (or about to answer) a follow-up
+        self.follow_up_job_id: str | None = None
+        self.follow_up_asked_ms: int | None = None
+        self.follow_up_done = False
         self.delivery: dict[tuple[str, str], dict] = {}   # (participant_id, question_id) -> spoken delivery
         self.end_reason: str | None = None
         self._events: list[RoomEvent] = []
@@ -500,9 +512,15 @@ class Room:
             raise RoomError(ErrorCode.NOT_YOUR_TURN, "you have no turn in this question")
         if turn.done:
             raise RoomError(ErrorCode.ALREADY_SUBMITTED, "you already answered this question")
-        if not self.scheduler.simultaneous and self.turn_order[self.turn_index] != user_id:
+        if not self.scheduler.simultaneous and self.current_turn_pid() != user_id:
             raise RoomError(ErrorCode.NOT_YOUR_TURN, "it is not your turn")
         return turn
+
+    def current_turn_pid(self) -> str | None:
+        """Round robin: whose turn it is (the follow-up candidate after the main turns)."""
+        if self.turn_index < len(self.turn_order):
+            return self.turn_order[self.turn_index]
+        return self.follow_up_pid if self.follow_up_job_id is None else None
 
     # ---------------------------------------------------------- job results
     def provide_ai_answer(self, job_id: str, text: str, think_ms: int = 1500, words_per_minute: int = 140,
@@ -586,6 +604,8 @@ class Room:
 
     def _start_answering(self) -> None:
         q = self.questions[-1]
+        self.follow_up_pid = self.follow_up_job_id = self.follow_up_asked_ms = None
+        self.follow_up_done = False
         self.turn_order = [pid for pid in self.scheduler.order(len(self.questions) - 1)
                            if self.participants[pid].seated]
         self.turn_index = 0
@@ -607,7 +627,10 @@ class Room:
 
     def _start_turn(self) -> None:
         if self.turn_index >= len(self.turn_order):
-            self._start_scoring()
+            if self._want_follow_up():
+                self._ask_follow_up()
+            else:
+                self._start_scoring()
             return
         pid = self.turn_order[self.turn_index]
         now = self.clock.now_ms()
@@ -619,6 +642,53 @@ class Room:
                                     "turns_total": len(self.turn_order)})
         self._begin_turn(turn)
 
+    # -- follow-ups (round robin only): one candidate per question, rotating over the seats
+    def _want_follow_up(self) -> bool:
+        return (self.settings.follow_ups and not self.scheduler.simultaneous and not self.follow_up_done
+                and self.follow_up_pid is None)
+
+    def _ask_follow_up(self) -> None:
+        q = self.questions[-1]
+        answered = {a.participant_id: a for a in self.answers
+                    if a.question_id == q.id and not a.skipped and a.text.strip() and not a.follow_up_of}
+        seats = self.scheduler.seats
+        start = (len(self.questions) - 1) % max(1, len(seats))
+        target = next((seats[(start + k) % len(seats)] for k in range(len(seats))
+                       if seats[(start + k) % len(seats)] in answered
+                       and self.participants[seats[(start + k) % len(seats)]].seated), None)
+        self.follow_up_done = True
+        if target is None:
+            self._start_scoring()
+            return
+        self.follow_up_pid = target
+        self.follow_up_job_id = self._next_id("j")
+        self.follow_up_asked_ms = self.clock.now_ms()
+        self.phase_ends_ms = self.follow_up_asked_ms + self.settings.timings.follow_up_wait_ms
+        self._jobs.append(FollowUpJob(self.follow_up_job_id, self.room_id, target, q.id, q.text(self.settings.language),
+                                      answered[target].text, self.settings.language))
+
+    def provide_follow_up(self, job_id: str, text: str | None) -> bool:
+        """Deliver the follow-up question for ``FollowUpJob`` ``job_id`` and open that candidate's
+        follow-up turn (half the answer time). A stock question is used if ``text`` is empty.
+        Returns False if the job is stale."""
+        if self.phase != Phase.ANSWERING or job_id != self.follow_up_job_id:
+            return False
+        text = (text or "").strip()[:500] or STOCK_FOLLOW_UP[self.settings.language]
+        self.follow_up_job_id = None
+        q = self.questions[-1]
+        pid = self.follow_up_pid
+        now = self.clock.now_ms()
+        turn = Turn(pid, now, now + self.settings.answer_ms // 2, follow_up=text)
+        self.turns[pid] = turn
+        self.phase_ends_ms = turn.deadline_ms
+        self._emit("follow_up_asked", {"participant_id": pid, "question_id": q.id, "text": text,
+                                       "deadline_ms": turn.deadline_ms})
+        self._emit("turn_started", {"participant_id": pid, "question_id": q.id, "deadline_ms": turn.deadline_ms,
+                                    "turn_index": len(self.turn_order), "turns_total": len(self.turn_order) + 1,
+                                    "follow_up": text})
+        self._begin_turn(turn)
+        return True
+
     def _begin_turn(self, turn: Turn) -> None:
         p = self.participants[turn.participant_id]
         now = self.clock.now_ms()
@@ -627,10 +697,14 @@ class Room:
             lang = self.settings.language
             context = tuple(a.text for a in self.answers
                             if a.question_id == q.id and a.text and not self.scheduler.simultaneous)
+            qtext = q.text(lang)
+            if turn.follow_up:
+                qtext = f"{qtext}\n{turn.follow_up}"
+                context = tuple(a.text for a in self.answers if a.question_id == q.id and a.participant_id == p.participant_id)
             turn.ai_job_id = self._next_id("j")
             self._jobs.append(AIAnswerJob(
                 job_id=turn.ai_job_id, room_id=self.room_id, participant_id=p.participant_id,
-                persona_id=p.persona_id, skill=p.skill or 3, question_id=q.id, question_text=q.text(lang),
+                persona_id=p.persona_id, skill=p.skill or 3, question_id=q.id, question_text=qtext,
                 category=q.category, key_points=tuple(q.key_points(lang)), lang=lang,
                 seed=self.rng.getrandbits(31),
                 budget_ms=int((turn.deadline_ms - now) / self.settings.timings.answer_scale),
@@ -640,10 +714,12 @@ class Room:
 
     def _tick_answering(self, now: int) -> None:
         wait = self.settings.timings.absent_wait_ms
+        if self.follow_up_job_id is not None and now >= self.phase_ends_ms:
+            self.provide_follow_up(self.follow_up_job_id, None)       # the interviewer was slow: stock question
         for turn in list(self.turns.values()):
             if turn.done or self.phase != Phase.ANSWERING:
                 continue
-            if not self.scheduler.simultaneous and self.turn_order[self.turn_index] != turn.participant_id:
+            if not self.scheduler.simultaneous and self.current_turn_pid() != turn.participant_id:
                 continue
             p = self.participants[turn.participant_id]
             if p.is_ai and turn.plan:
@@ -682,6 +758,10 @@ class Room:
         turn.draft = text
         a = Answer(self._next_id("a"), turn.participant_id, q.id, len(self.questions), text, now,
                    auto_submitted=auto, skipped=skipped, story_id=turn.story_id)
+        if turn.follow_up:
+            main = next(x for x in self.answers if x.question_id == q.id and x.participant_id == a.participant_id
+                        and not x.follow_up_of)
+            a.follow_up_of, a.follow_up_question = main.answer_id, turn.follow_up
         self.answers.append(a)
         p = self.participants[turn.participant_id]
         if p.is_ai and turn.story_id:
@@ -695,14 +775,20 @@ class Room:
             if turn.stream_pending and text:
                 turn.stream_pending = False
             self._emit("answer_submitted", self._submitted_payload(a))
-            self.turn_index += 1
-            self._start_turn()
+            if turn.follow_up:
+                self._start_scoring()
+            else:
+                self.turn_index += 1
+                self._start_turn()
         return a
 
     @staticmethod
     def _submitted_payload(a: Answer) -> dict:
-        return {"participant_id": a.participant_id, "question_id": a.question_id, "answer_id": a.answer_id,
-                "text": a.text, "auto_submitted": a.auto_submitted, "skipped": a.skipped}
+        d = {"participant_id": a.participant_id, "question_id": a.question_id, "answer_id": a.answer_id,
+             "text": a.text, "auto_submitted": a.auto_submitted, "skipped": a.skipped}
+        if a.follow_up_of:
+            d["follow_up_of"] = a.follow_up_of
+        return d
 
     def _start_scoring(self) -> None:
         if self.phase != Phase.ANSWERING:
@@ -738,10 +824,22 @@ class Room:
         for a in mine:
             r = results[a.answer_id]
             a.result = r if isinstance(r, ScoreResult) else ScoreResult(**r)
+        for a in mine:
+            if a.follow_up_of:
+                continue
+            extra = {}
+            fu = next((f for f in mine if f.follow_up_of == a.answer_id), None)
+            if fu is not None:
+                # The follow-up probes the same question: it carries FOLLOW_UP_WEIGHT of the question's score.
+                combined = round((1 - FOLLOW_UP_WEIGHT) * a.result.score + FOLLOW_UP_WEIGHT * fu.result.score)
+                extra = {"follow_up": {"answer_id": fu.answer_id, "score": fu.result.score,
+                                       "feedback": fu.result.feedback}, "main_score": a.result.score}
+                a.result = ScoreResult(combined, a.result.dimensions, a.result.feedback)
             self._emit("score_update", {"participant_id": a.participant_id, "question_id": q.id,
-                                        "answer_id": a.answer_id, **a.result.to_dict()})
-        if mine:
-            self.queue.record_room_score(sum(a.result.score for a in mine) / len(mine))
+                                        "answer_id": a.answer_id, **a.result.to_dict(), **extra})
+        main = [a for a in mine if not a.follow_up_of]
+        if main:
+            self.queue.record_room_score(sum(a.result.score for a in main) / len(main))
 
     def _finish(self, reason: str) -> None:
         self.end_reason = reason
@@ -760,7 +858,7 @@ class Room:
         out = {pid: 0 for pid, p in self.participants.items() if p.kind == "ai" or p.seated or
                any(a.participant_id == pid for a in self.answers)}
         for a in self.answers:
-            if a.result is not None:
+            if a.result is not None and not a.follow_up_of:     # a follow-up is folded into its main answer
                 out[a.participant_id] = out.get(a.participant_id, 0) + a.result.score
         return out
 
@@ -817,10 +915,11 @@ class Room:
         if self.phase == Phase.ANSWERING and self.scheduler is not None:
             if self.scheduler.simultaneous:
                 turn = {"participant_id": None, "deadline_ms": self.phase_ends_ms}
-            elif self.turn_index < len(self.turn_order):
-                cur = self.turns.get(self.turn_order[self.turn_index])
-                turn = {"participant_id": self.turn_order[self.turn_index],
-                        "deadline_ms": cur.deadline_ms if cur else None}
+            elif self.current_turn_pid() is not None:
+                pid = self.current_turn_pid()
+                cur = self.turns.get(pid)
+                turn = {"participant_id": pid, "deadline_ms": cur.deadline_ms if cur else None,
+                        "follow_up": cur.follow_up if cur else None}
         role = self.role_of(viewer_id) if viewer_id else None
         return {
             "room_id": self.room_id, "seq": self.seq, "title": self.settings.title, "phase": self.phase,

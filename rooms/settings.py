@@ -59,6 +59,7 @@ class Timings:
     ai_think_min_ms: int = 1_200
     ai_think_max_ms: int = 3_000
     stream_interval_ms: int = 200   # at most one answer_stream per participant this often
+    follow_up_wait_ms: int = 4_000  # how long the room waits for a follow-up question before using a stock one
     answer_scale: float = 1.0       # multiplies answer_seconds (tests and demos run faster)
 
     def scaled(self, factor: float) -> "Timings":
@@ -82,6 +83,7 @@ class RoomSettings:
     private: bool = False
     categories: tuple[str, ...] = CATEGORIES
     difficulty: str = "mixed"
+    follow_ups: bool = False
     timings: Timings = field(default_factory=Timings)
 
     @property
@@ -152,4 +154,5 @@ class RoomSettings:
             "private": self.private,
             "categories": list(self.categories),
             "difficulty": self.difficulty,
+            "follow_ups": self.follow_ups,
         }

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from .clock import ManualClock
 from .evaluation.base import Scorer
-from .jobs import AIAnswerJob, MatchFinishedJob, RoomEvent, ScoreJob
+from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .questions import QuestionBank
 from .room import Phase, Room
 
@@ -38,6 +38,7 @@ class LocalRuntime:
     bank: QuestionBank
     ai_answerer: AIAnswerer
     on_event: Callable[[RoomEvent], None] | None = None
+    follow_up_asker: Callable[[FollowUpJob], str | None] | None = None
     events: list = field(default_factory=list)
     board: dict = field(default_factory=dict)
     finished_record: dict | None = None
@@ -66,6 +67,9 @@ class LocalRuntime:
         if isinstance(job, AIAnswerJob):
             text, think_ms, wpm, story = self.ai_answerer(job)
             self.room.provide_ai_answer(job.job_id, text, think_ms, wpm, story)
+        elif isinstance(job, FollowUpJob):
+            if self.follow_up_asker is not None:
+                self.room.provide_follow_up(job.job_id, self.follow_up_asker(job))
         elif isinstance(job, ScoreJob):
             q = self.bank.get(job.question_id)
             self.room.provide_scores(job.job_id, self.scorer.score_answers(q, job.answers, job.lang))

@@ -48,6 +48,7 @@ class Gateway:
         self.manager = manager
         self.secret = jwt_secret
         self.sessions: dict[str, Session] = {}
+        self.media = None                     # a server.media_bridge.MediaBridge, set by the app
         self.handlers: dict[str, Callable[[str, Session, Any], Awaitable[dict]]] = {
             "list_rooms": self.list_rooms, "create_room": self.create_room, "join_room": self.join_room,
             "leave_room": self.leave_room, "set_ready": self.set_ready, "start_match": self.start_match,
@@ -157,7 +158,7 @@ class Gateway:
             question_count=msg.question_count, language=msg.language, turn_mode=msg.turn_mode,
             answer_seconds=msg.answer_seconds, max_humans=msg.max_humans, private=msg.private,
             categories=tuple(msg.categories) if msg.categories else CATEGORIES,
-            difficulty=msg.difficulty or "mixed")
+            difficulty=msg.difficulty or "mixed", follow_ups=msg.follow_ups)
         room = self.manager.create_room(s.user_id, s.display_name, settings)
         host = self.manager.hosts[room.room_id]
         await host.flush()
@@ -242,10 +243,33 @@ class Gateway:
         room._active_turn(s.user_id)          # raises wrong_phase / not_your_turn / already_submitted
         if len(msg.pcm) % 2:
             raise RoomError("bad_audio", "16-bit PCM needs an even number of bytes")
+        if self.media is None:
+            raise RoomError("media_unavailable", "the media sidecar is not running; answer by typing")
+        # Sample rate, silence etc. are checked by the sidecar: its errors come back as error_message.
+        await self.media.audio_chunk(room.room_id, s.user_id, msg.seq, msg.sample_rate, msg.pcm)
         return {"seq": msg.seq, "received": len(msg.pcm)}
 
     async def media_offer(self, sid: str, s: Session, msg: schemas.MediaOfferIn) -> dict:
-        raise RoomError("media_unavailable", "the media sidecar is not running; answer by typing")
+        """Relay a WebRTC offer to the media sidecar; ack ``{sdp, type: "answer"}``.
+
+        Seated players only, any phase before ``finished``; waits up to 5 s for the sidecar.
+        """
+        room = self._host(s).room
+        room._player(s.user_id)               # raises spectator_read_only / not_in_room
+        if room.phase == "finished":
+            raise RoomError(ErrorCode.WRONG_PHASE, "the match is over")
+        if self.media is None:
+            raise RoomError("media_unavailable", "the media sidecar is not running; answer by typing")
+        try:
+            room._active_turn(s.user_id)
+            speaking = True
+        except RoomError:
+            speaking = False
+        return await self.media.offer(room.room_id, s.user_id, msg.sdp, listen=speaking)
+
+    def sids_of(self, room_id: str, user_id: str) -> list[str]:
+        """Socket ids of ``user_id`` in ``room_id`` (a player may have several tabs)."""
+        return [sid for sid, x in self.sessions.items() if x.user_id == user_id and x.room_id == room_id]
 
     async def kicked(self, room_id: str, participant_id: str) -> None:
         """Remove a kicked player's sockets from the room's broadcast group."""

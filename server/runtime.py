@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable
 from rooms.clock import SystemClock
 from rooms.errors import ErrorCode, RoomError
 from rooms.evaluation.factory import default_scorer
-from rooms.jobs import AIAnswerJob, MatchFinishedJob, RoomEvent, ScoreJob
+from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from rooms.questions import QuestionBank, default_bank
 from rooms.room import Phase, Room
 from rooms.settings import RoomSettings
@@ -137,6 +137,8 @@ class RoomHost:
                     lobby_dirty = True
                 await self.manager.emit(ev.name, ev.wire(), room=self.sio_room)
                 metrics.EVENTS_OUT.labels(ev.name).inc()
+                if self.manager.on_room_event is not None:      # media bridge: turns -> sidecar (sync, no I/O)
+                    self.manager.on_room_event(room, ev)
                 if ev.name == "participant_left" and ev.payload.get("kicked"):
                     await self.manager.on_kicked(room.room_id, ev.payload["participant_id"])
             if scored:
@@ -163,6 +165,8 @@ class RoomHost:
                 else:
                     text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
                 self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
+            elif isinstance(job, FollowUpJob):
+                self.room.provide_follow_up(job.job_id, await self._follow_up_text(llm, job))
             elif isinstance(job, ScoreJob):
                 q = self.manager.bank.get(job.question_id)
                 scorer = self.manager.scorer_for(job.answer_seconds)
@@ -178,6 +182,17 @@ class RoomHost:
             metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - t0)
         if not self.disposed:
             await self.flush()
+
+    @staticmethod
+    async def _follow_up_text(llm, job: FollowUpJob) -> str | None:
+        """The interviewer's follow-up: the LLM chain when configured, else the offline template."""
+        if llm is not None:
+            return await llm.follow_up(job.question_text, job.answer_text, job.lang)
+        try:
+            from personas.llm.followup import offline_follow_up
+        except ImportError:                # optional SDKs missing: the room asks its stock question
+            return None
+        return offline_follow_up(job.question_text, job.answer_text, job.lang)
 
     async def _judge(self, llm, q, job: ScoreJob, results: dict) -> dict:
         """Blend LLM-as-judge verdicts into the rubric scores, within ~60% of the scoring timeout;
@@ -253,6 +268,8 @@ class RoomManager:
         self.by_code: dict[str, str] = {}
         self.clock = SystemClock()
         self._on_kicked = on_kicked
+        #: ``(room, event) -> None``, called for every event a RoomHost flushes (the media bridge sets it).
+        self.on_room_event: Callable[[Room, RoomEvent], None] | None = None
         self._lobby_dirty = asyncio.Event()
         self.lobby_task: asyncio.Task | None = None
 

@@ -80,6 +80,7 @@ class CreateRoomIn(Strict):
     private: bool = False
     categories: Optional[list[Literal[CATEGORIES]]] = None  # type: ignore[valid-type]
     difficulty: Optional[Literal[DIFFICULTIES]] = None  # type: ignore[valid-type]
+    follow_ups: bool = Field(False, description="round robin: the interviewer asks one candidate per question a follow-up")
 
 
 class JoinRoomIn(Strict):
@@ -194,6 +195,17 @@ class TurnStarted(RoomEventBase):
     participants: Optional[list[str]] = None
     turn_index: Optional[int] = None
     turns_total: Optional[int] = None
+    follow_up: Optional[str] = Field(None, description="set on a follow-up turn: the follow-up question")
+
+
+class FollowUpAsked(RoomEventBase):
+    """Round robin with ``follow_ups``: after the main turns, one candidate (rotating) gets a follow-up
+    question on their answer, with half the answer time; a ``turn_started`` with ``follow_up`` follows.
+    Their question score becomes 70% main answer + 30% follow-up."""
+    participant_id: str
+    question_id: str
+    text: str
+    deadline_ms: int
 
 
 class AnswerStream(RoomEventBase):
@@ -224,6 +236,8 @@ class ScoreUpdate(RoomEventBase):
     score: int = Field(ge=0, le=100)
     dimensions: dict[str, int]
     feedback: str
+    main_score: Optional[int] = Field(None, description="with a follow-up: the main answer's own score")
+    follow_up: Optional[dict] = Field(None, description="with a follow-up: {answer_id, score, feedback}")
 
 
 class LeaderboardUpdate(RoomEventBase):
@@ -314,7 +328,7 @@ class RoomState(BaseModel):
 SERVER_EVENTS: dict[str, type[BaseModel]] = {
     "connection_ack": ConnectionAck, "room_state": RoomState, "phase_changed": PhaseChanged,
     "question_asked": QuestionAsked, "turn_order": TurnOrder, "turn_started": TurnStarted,
-    "answer_stream": AnswerStream, "answer_submitted": AnswerSubmitted, "answer_locked": AnswerLocked,
+    "follow_up_asked": FollowUpAsked, "answer_stream": AnswerStream, "answer_submitted": AnswerSubmitted, "answer_locked": AnswerLocked,
     "score_update": ScoreUpdate, "leaderboard_update": LeaderboardUpdate, "participant_joined": ParticipantJoined,
     "participant_left": ParticipantLeft, "presence_changed": PresenceChanged, "ready_changed": ReadyChanged,
     "host_changed": HostChanged, "spectator_joined": SpectatorsChanged, "spectator_left": SpectatorsChanged,

@@ -128,3 +128,33 @@ async def test_full_match_three_humans_three_ai(server):
 
     # a strong human answer should beat "잘 모르겠습니다" ("I don't know")
     assert sums[host.user_id] > sums[p3.user_id]
+
+
+async def test_follow_ups_over_the_socket_are_stored(server):
+    host = await server.player("Ari")
+    p2 = await server.player("Bora")
+    ack = await host.call("create_room", {"title": "follow-ups", "personas": [{"id": "toss", "skill": 4}],
+                                           "question_count": 2, "language": "ko", "turn_mode": "round_robin",
+                                           "answer_seconds": 20, "max_humans": 2, "follow_ups": True})
+    assert ack["ok"], ack
+    for p in (host, p2):
+        assert (await p.call("join_room", {"room_id": ack["room_id"]}))["ok"]
+    assert (await p2.call("set_ready", {"ready": True}))["ok"]
+    stop = asyncio.Event()
+    bots = [asyncio.create_task(bot(p, stop)) for p in (host, p2)]
+    assert (await host.call("start_match"))["ok"]
+    await host.wait_for(lambda: host.of("session_complete"), timeout=120)
+    stop.set()
+    await asyncio.gather(*bots)
+    asked = host.of("follow_up_asked")
+    assert [d["participant_id"] for d in asked] == [host.user_id, p2.user_id]
+    assert all(d["text"] and d["text"] != "" for d in asked)
+    with_fu = [d for d in host.of("score_update") if "follow_up" in d]
+    assert len(with_fu) == 2
+    conn = await asyncpg.connect(DATABASE_URL)
+    try:
+        rows = await conn.fetch("""SELECT a.follow_up_of, a.follow_up_question FROM answers a JOIN matches m
+                                   USING (match_id) WHERE m.room_id=$1 AND a.follow_up_of IS NOT NULL""", ack["room_id"])
+    finally:
+        await conn.close()
+    assert len(rows) == 2 and all(r["follow_up_question"] for r in rows)

@@ -25,7 +25,7 @@ def answer_when_my_turn(room, text_for):
         for pid, turn in list(room.turns.items()):
             p = room.participants[pid]
             if p.kind == "human" and not turn.done and (
-                    room.scheduler.simultaneous or room.turn_order[room.turn_index] == pid):
+                    room.scheduler.simultaneous or room.current_turn_pid() == pid):
                 room.submit_answer(pid, text_for(pid))
     return hook
 
@@ -308,3 +308,52 @@ def test_seated_player_can_rejoin_a_finished_room_but_strangers_cannot():
         with pytest.raises(RoomError) as e:
             room.join("h9", "H9", role=role)
         assert e.value.code == "wrong_phase"
+
+
+def test_follow_up_goes_to_one_candidate_and_counts_30_percent():
+    from rooms.settings import RoomSettings
+    room, clock, rt = make_room(humans=("h1", "h2"), personas=("naver",), questions=2)
+    room.settings = RoomSettings(**{**room.settings.__dict__, "follow_ups": True})
+    asked = []
+    rt.follow_up_asker = lambda job: asked.append(job) or f"What was the result of that, {job.participant_id}?"
+    room.start_match("h1")
+    rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: f"I measured latency and added an index ({pid})."))
+    fus = names(rt, "follow_up_asked")
+    assert [e.payload["participant_id"] for e in fus] == ["h1", "h2"], "rotates over the seats"
+    assert [j.participant_id for j in asked] == ["h1", "h2"] and asked[0].answer_text.startswith("I measured")
+    for e in fus:
+        turn = [t for t in names(rt, "turn_started") if t.payload.get("follow_up")]
+        assert any(t.payload["participant_id"] == e.payload["participant_id"] for t in turn)
+    scores = names(rt, "score_update")
+    assert len(scores) == 6, "one score per main answer; the follow-up is folded in"
+    with_fu = [e.payload for e in scores if "follow_up" in e.payload]
+    assert len(with_fu) == 2
+    for p in with_fu:
+        assert p["score"] == round(0.7 * p["main_score"] + 0.3 * p["follow_up"]["score"])
+    fu_answers = [a for a in room.answers if a.follow_up_of]
+    assert len(fu_answers) == 2 and all(a.follow_up_question.startswith("What was") for a in fu_answers)
+    board = rt.board
+    assert board == room.totals(), "the leaderboard counts each question once"
+
+
+def test_follow_up_falls_back_to_a_stock_question_and_ai_answers_it():
+    from rooms.settings import RoomSettings
+    room, clock, rt = make_room(humans=("h1",), personas=("naver",), questions=2)
+    room.settings = RoomSettings(**{**room.settings.__dict__, "follow_ups": True})
+    rt.follow_up_asker = None                        # the interviewer never answers
+    room.start_match("h1")
+    rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: "I measured latency and added an index."))
+    fus = names(rt, "follow_up_asked")
+    assert [e.payload["participant_id"] for e in fus] == ["h1", "ai:naver"]
+    assert all(e.payload["text"].startswith("Could you say more") for e in fus)
+    ai_fu = [a for a in room.answers if a.follow_up_of and a.participant_id == "ai:naver"]
+    assert ai_fu and ai_fu[0].text, "the AI candidate answers its follow-up"
+
+
+def test_no_follow_ups_in_simultaneous_mode():
+    from rooms.settings import RoomSettings
+    room, clock, rt = make_room(humans=("h1", "h2"), personas=(), mode="simultaneous", questions=1)
+    room.settings = RoomSettings(**{**room.settings.__dict__, "follow_ups": True})
+    room.start_match("h1")
+    rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: "An answer."))
+    assert not names(rt, "follow_up_asked")

@@ -53,6 +53,8 @@ class ResultStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.pool: asyncpg.Pool | None = None
+        #: ``(room_id, participant_id, question_id) -> WAV path | None`` for spoken answers (the media bridge).
+        self.recording_for = None
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, apply_migrations, self.url)
@@ -94,11 +96,18 @@ class ResultStore:
                  for q in record["questions"]])
             await c.executemany(
                 """INSERT INTO answers (answer_id, match_id, question_idx, question_id, participant_id, text,
-                   auto_submitted, skipped, story_id, score, dimensions, feedback, submitted_at)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::jsonb,$12,$13)""",
+                   auto_submitted, skipped, story_id, score, dimensions, feedback, submitted_at,
+                   follow_up_of, follow_up_question)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::jsonb,$12,$13,$14,$15)""",
                 [(a["answer_id"], mid, a["question_index"], a["question_id"], a["participant_id"], a["text"],
                   a["auto_submitted"], a["skipped"], a.get("story_id"), a["score"], json.dumps(a["dimensions"]),
-                  a["feedback"], _ts(a["submitted_ms"])) for a in record["answers"]])
+                  a["feedback"], _ts(a["submitted_ms"]), a.get("follow_up_of"), a.get("follow_up_question"))
+                 for a in record["answers"]])
+            recs = [(a.get("recording") or (self.recording_for(record["room_id"], a["participant_id"], a["question_id"])
+                                            if self.recording_for else None), a["answer_id"]) for a in record["answers"]]
+            recs = [r for r in recs if r[0]]
+            if recs:                          # spoken answers link to the turn's recording
+                await c.executemany("UPDATE answers SET recording=$1 WHERE answer_id=$2", recs)
         return mid
 
     async def report(self, room_id: str) -> dict | None:
@@ -122,7 +131,9 @@ class ResultStore:
                               "answers": [{"answer_id": a["answer_id"], "participant_id": a["participant_id"],
                                            "text": a["text"], "score": a["score"],
                                            "dimensions": json.loads(a["dimensions"]), "feedback": a["feedback"],
-                                           "auto_submitted": a["auto_submitted"], "skipped": a["skipped"]}
+                                           "auto_submitted": a["auto_submitted"], "skipped": a["skipped"],
+                                           "follow_up_of": a["follow_up_of"],
+                                           "follow_up_question": a["follow_up_question"]}
                                           for a in ans if a["question_idx"] == q["idx"]]})
         return {"room_id": room_id, "title": m["title"], "language": m["language"],
                 "settings": json.loads(m["settings"]), "end_reason": m["end_reason"],
