@@ -97,6 +97,10 @@ export class Arena {
   private resyncInFlight = false;
   /** Room events that arrive while a join ack is still on its way (replayed onto the snapshot). */
   private preJoin: { name: string; payload: any }[] = [];
+  /** Listeners for the speaker-only media events (audio_processed). */
+  private mediaListeners = new Set<(name: string, payload: any) => void>();
+  /** The last few drafts we sent, to tell our own answer_stream echo from a live transcript. */
+  private recentDrafts: string[] = [];
 
   constructor(deps: ArenaDeps) {
     this.deps = {
@@ -259,6 +263,10 @@ export class Arena {
       if (Array.isArray(p?.rooms)) this.set({ lobby: p.rooms });
     });
     s.on('room_state', (p: any) => this.onSnapshot(p?.state ?? p));
+    s.on('audio_processed', (p: any) => {
+      if (this.socket !== s) return;
+      for (const fn of this.mediaListeners) fn('audio_processed', p ?? {});
+    });
     s.on('error_message', (p: any) => {
       if (this.socket !== s) return;
       if (p?.code === 'kicked') return this.removedFromRoom(errorText(this.state.lang, 'kicked'));
@@ -575,12 +583,24 @@ export class Arena {
       if (t == null || t === this.draftSentText) return;
       this.draftLastSent = this.deps.now();
       this.draftSentText = t;
+      this.recentDrafts = [...this.recentDrafts.slice(-7), t];
       this.emit('answer_draft', { text: t }).catch((e: ArenaError) => {
         if (e.code === 'text_too_long') this.showError(e);
       });
     };
     if (wait === 0) fire();
     else this.draftTimer = setTimeout(fire, wait);
+  }
+
+  /** Was `text` one of our own recent drafts (an echo of our typing, not a transcript)? */
+  isOwnDraft(text: string): boolean {
+    return this.recentDrafts.includes(text);
+  }
+
+  /** Speaker-only media events (`audio_processed`); returns an unsubscribe function. */
+  onMedia(fn: (name: string, payload: any) => void): () => void {
+    this.mediaListeners.add(fn);
+    return () => this.mediaListeners.delete(fn);
   }
 
   private flushDraftTimer() {

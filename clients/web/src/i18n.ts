@@ -154,6 +154,29 @@ const en = {
   'match.autoSubmitted': 'Time’s up',
   'match.autoSubmittedHint': 'Submitted automatically at the deadline',
 
+  'mic.start': 'Answer out loud',
+  'mic.stop': 'Stop microphone',
+  'mic.level': 'Microphone level',
+  'mic.hint': 'Speak your answer: the words appear in the box as you talk, and you can edit them before submitting.',
+  'mic.waitTurn': 'The microphone opens on your turn.',
+  'mic.starting': 'Opening the microphone…',
+  'mic.connecting': 'Connecting the voice channel…',
+  'mic.live': 'Listening — speak now. Press the button again to stop.',
+  'mic.livePcm': 'Listening (compatibility mode) — speak now.',
+  'mic.denied': 'The microphone is blocked. Allow it in the browser’s address bar, or just type your answer.',
+  'mic.unavailable': 'Voice answers are not available right now — typing still works.',
+  'mic.cameraOn': 'Camera on',
+  'mic.cameraOff': 'Camera off',
+  'mic.cameraError': 'The camera could not be opened; the microphone keeps working.',
+  'mic.preview': 'Your camera',
+  'nudge.region': 'Speaking tips',
+  'nudge.pace': 'Pace',
+  'nudge.volume': 'Volume',
+  'nudge.pause': 'Pause',
+  'nudge.pitch': 'Tone',
+  'nudge.expression': 'Expression',
+  'nudge.advisory': 'advisory, not scored',
+
   'dim.relevance': 'Relevance',
   'dim.structure': 'Structure',
   'dim.specificity': 'Specificity',
@@ -347,6 +370,29 @@ const ko: Record<MsgKey, string> = {
   'match.autoSubmitted': '시간 종료',
   'match.autoSubmittedHint': '마감 시각에 자동으로 제출되었습니다',
 
+  'mic.start': '말로 답변하기',
+  'mic.stop': '마이크 끄기',
+  'mic.level': '마이크 음량',
+  'mic.hint': '말로 답변하세요. 말하는 대로 답변 칸에 글자가 나타나고, 제출 전에 고칠 수 있습니다.',
+  'mic.waitTurn': '내 차례가 되면 마이크를 켤 수 있습니다.',
+  'mic.starting': '마이크를 여는 중…',
+  'mic.connecting': '음성 채널에 연결하는 중…',
+  'mic.live': '듣고 있습니다 — 지금 말하세요. 버튼을 다시 누르면 멈춥니다.',
+  'mic.livePcm': '듣고 있습니다(호환 모드) — 지금 말하세요.',
+  'mic.denied': '마이크가 차단되어 있습니다. 주소창에서 마이크를 허용하거나, 그냥 글로 답변하세요.',
+  'mic.unavailable': '지금은 음성 답변을 쓸 수 없습니다 — 글로 답변하면 됩니다.',
+  'mic.cameraOn': '카메라 켜짐',
+  'mic.cameraOff': '카메라 꺼짐',
+  'mic.cameraError': '카메라를 열 수 없습니다. 마이크는 계속 작동합니다.',
+  'mic.preview': '내 카메라',
+  'nudge.region': '말하기 팁',
+  'nudge.pace': '속도',
+  'nudge.volume': '음량',
+  'nudge.pause': '멈춤',
+  'nudge.pitch': '억양',
+  'nudge.expression': '표정',
+  'nudge.advisory': '참고용, 채점 안 함',
+
   'dim.relevance': '관련성',
   'dim.structure': '구조',
   'dim.specificity': '구체성',
@@ -407,8 +453,13 @@ const errEn: Record<string, string> = {
   unknown_participant: 'That player is not in the room.',
   internal_error: 'Something went wrong on the server. Please try again.',
   kicked: 'The host removed you from the room.',
-  bad_audio: 'The audio could not be read.',
+  bad_audio: 'The audio could not be read (empty or damaged). Typing still works.',
   media_unavailable: 'Voice answers are not available right now; please type your answer.',
+  bad_sdp: 'Your browser and the server could not agree on a voice connection; trying the simpler way.',
+  bad_sample_rate: 'The server cannot use this microphone’s audio format. Typing still works.',
+  chunk_too_large: 'A piece of audio was too large for the server. Typing still works.',
+  overloaded: 'Voice recognition is busy right now, so some of your words may be missing. Check the text before submitting.',
+  ice_failed: 'The voice connection was blocked by the network; switching to the simpler way.',
   network: 'Could not reach the server. Check your connection and try again.',
   timeout: 'The server took too long to answer. Please try again.',
   http: 'The server returned an error.',
@@ -436,8 +487,13 @@ const errKo: Record<string, string> = {
   unknown_participant: '방에 없는 참가자입니다.',
   internal_error: '서버에서 문제가 발생했습니다. 다시 시도해 주세요.',
   kicked: '방장이 나를 방에서 내보냈습니다.',
-  bad_audio: '오디오를 읽을 수 없습니다.',
+  bad_audio: '오디오를 읽을 수 없습니다(비어 있거나 손상됨). 글로는 계속 답변할 수 있습니다.',
   media_unavailable: '지금은 음성 답변을 쓸 수 없습니다. 글로 답변해 주세요.',
+  bad_sdp: '브라우저와 서버가 음성 연결 방식을 맞추지 못했습니다. 더 단순한 방식으로 시도합니다.',
+  bad_sample_rate: '서버가 이 마이크의 오디오 형식을 쓸 수 없습니다. 글로는 계속 답변할 수 있습니다.',
+  chunk_too_large: '오디오 조각이 서버가 받기에 너무 큽니다. 글로는 계속 답변할 수 있습니다.',
+  overloaded: '지금 음성 인식이 바빠서 일부 말이 빠질 수 있습니다. 제출 전에 글을 확인해 주세요.',
+  ice_failed: '네트워크가 음성 연결을 막았습니다. 더 단순한 방식으로 바꿉니다.',
   network: '서버에 연결할 수 없습니다. 네트워크를 확인하고 다시 시도해 주세요.',
   timeout: '서버 응답이 너무 늦습니다. 다시 시도해 주세요.',
   http: '서버가 오류를 반환했습니다.',
@@ -481,4 +537,17 @@ export function dimLabel(lang: Lang, name: string): string {
   const key = `dim.${name}` as MsgKey;
   if (key in en) return translate(lang, key);
   return name.replace(/_/g, ' ');
+}
+
+/** A delivery nudge from the media sidecar in the UI language (its messages come in English). */
+export function nudgeText(lang: Lang, kind: string, message: string): string {
+  if (lang !== 'ko') return message;
+  const num = message.match(/(\d+(?:\.\d+)?)/)?.[1];
+  if (kind === 'pace' && /slow down/i.test(message)) return num ? `천천히 말해 보세요: 분당 약 ${num}단어입니다(140–160 권장).` : '조금 천천히 말해 보세요.';
+  if (kind === 'pace' && /pick up|faster/i.test(message)) return num ? `조금 더 빠르게 말해 보세요: 분당 약 ${num}단어입니다.` : '조금 더 빠르게 말해 보세요.';
+  if (kind === 'volume') return '목소리가 작습니다. 조금 더 크게 말해 보세요.';
+  if (kind === 'pause') return num ? `긴 멈춤(${num}초): 이어서 말하거나 요점을 정리해 보세요.` : '긴 멈춤: 숨을 고르고 이어서 말해 보세요.';
+  if (kind === 'pitch') return '억양에 변화를 주면 더 생동감 있게 들립니다.';
+  if (kind === 'expression') return '긴장해 보여요. 어깨에 힘을 빼고, 어울릴 때는 미소를 지어 보세요.';
+  return message;
 }

@@ -6,6 +6,9 @@ import { AnswerCard } from './AnswerCard';
 import { Avatar } from './common';
 import { CountdownRing } from './CountdownRing';
 import { Leaderboard } from './Leaderboard';
+import { MicPanel, type MicControl } from './MicPanel';
+import { Nudges } from './Nudges';
+import { applyAudio, applyEdit, applyStream, liveInit, shownText, type LiveText } from '../mic/transcript';
 
 const MAX_CHARS = 4000;
 
@@ -29,6 +32,51 @@ function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: bool
   });
   const [busy, setBusy] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const mic = useRef<MicControl | null>(null);
+  const [micLive, setMicLive] = useState(false);
+  /** While speaking: the text the player owns plus the live partial transcript. */
+  const live = useRef<LiveText | null>(null);
+  const active = myTurn && !submitted;
+
+  function save(v: string) {
+    try {
+      sessionStorage.setItem(draftKey(room.room_id, qid), v);
+    } catch {
+      /* ignore */
+    }
+  }
+
+  // Transcripts: audio_processed (to the speaker) while the mic is on.
+  useEffect(() => {
+    if (!micLive) return;
+    live.current = liveInit(text);
+    const off = arena.onMedia((name, p) => {
+      if (name !== 'audio_processed' || !live.current) return;
+      live.current = applyAudio(live.current, p);
+      const v = shownText(live.current).slice(0, MAX_CHARS);
+      setText(v);
+      save(v);
+      // A final is settled text: keep the server's draft (and the other players' view) in step.
+      if (p?.is_final) arena.sendDraft(v);
+    });
+    return () => {
+      off();
+      live.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [micLive]);
+
+  // Our own answer_stream while speaking is the server's draft + partial (not an echo of typing).
+  const myStream = room.drafts[myId];
+  useEffect(() => {
+    if (!micLive || !live.current || myStream == null || arena.isOwnDraft(myStream)) return;
+    if (myStream === shownText(live.current)) return;
+    live.current = applyStream(live.current, myStream);
+    const v = shownText(live.current).slice(0, MAX_CHARS);
+    setText(v);
+    save(v);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [myStream, micLive]);
 
   // When the turn becomes ours, push what we already typed and focus the box.
   useEffect(() => {
@@ -42,16 +90,14 @@ function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: bool
   function change(v: string) {
     const next = v.slice(0, MAX_CHARS);
     setText(next);
-    try {
-      sessionStorage.setItem(draftKey(room.room_id, qid), next);
-    } catch {
-      /* ignore */
-    }
+    save(next);
+    if (live.current) live.current = applyEdit(live.current, next);
     if (myTurn && !submitted) arena.sendDraft(next);
   }
 
   async function submit() {
     if (!myTurn || submitted || busy) return;
+    mic.current?.stop();
     setBusy(true);
     const ok = await arena.submitAnswer(text);
     setBusy(false);
@@ -93,6 +139,7 @@ function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: bool
         }}
         aria-describedby="answer-help"
       />
+      {(active || micLive) && <MicPanel active={active} onLive={setMicLive} control={mic} />}
       <div className="answer-box-foot">
         <span id="answer-help" className="muted small">
           {submitted ? t('match.submitted') : myTurn ? t('match.chars', { n: text.length }) : t('match.waitTurn')}
@@ -175,7 +222,7 @@ export function Match({ room }: { room: ClientRoom }) {
   // Answers from someone not in the order (late joiners) still show.
   for (const a of room.answers) if (!order.includes(a.participant_id)) cards.push({ id: a.participant_id, answer: a, active: false });
 
-  const myFeedback = room.rtf.filter((f) => f.participant_id === myId).slice(-2);
+  const myFeedback = room.rtf.filter((f) => f.participant_id === myId);
 
   return (
     <section className={`match phase-${room.phase}`} data-phase={room.phase}>
@@ -216,13 +263,7 @@ export function Match({ room }: { room: ClientRoom }) {
 
         {!spectator && room.phase !== 'countdown' && q && <AnswerBox key={`${room.room_id}:${q.question_id}`} room={room} myTurn={myTurn} submitted={submitted} />}
 
-        {myFeedback.length > 0 && (
-          <ul className="rtf" aria-live="polite">
-            {myFeedback.map((f) => (
-              <li key={f.at + f.kind}>💡 {f.message}</li>
-            ))}
-          </ul>
-        )}
+        <Nudges items={myFeedback} />
 
         <section className="answers" aria-label={t('match.answers')}>
           <h2 className="section-title">{t('match.answers')}</h2>

@@ -1,0 +1,41 @@
+// The answer box while speaking: what the player typed or kept (`base`), plus the current
+// partial transcript. Finals are appended to `base`; an edit by the player replaces `base` and
+// drops the partial, so the text stays editable before submit.
+
+export interface LiveText {
+  base: string;
+  partial: string;
+  /** The speaker's own answer_stream (server draft + partial), used until audio_processed arrives. */
+  stream: string | null;
+  gotAudio: boolean;
+}
+
+export const liveInit = (base: string): LiveText => ({ base, partial: '', stream: null, gotAudio: false });
+
+export function joinText(a: string, b: string): string {
+  const t = b.trim();
+  if (!t) return a;
+  if (!a.trim()) return t;
+  return /\s$/.test(a) ? a + t : `${a} ${t}`;
+}
+
+export function shownText(l: LiveText): string {
+  if (!l.gotAudio && l.stream != null) return l.stream;
+  return joinText(l.base, l.partial);
+}
+
+export function applyAudio(l: LiveText, p: { transcript?: unknown; is_final?: unknown }): LiveText {
+  const text = typeof p.transcript === 'string' ? p.transcript : '';
+  // The first audio_processed takes over from answer_stream: back to what the player owns.
+  if (p.is_final) return { base: joinText(l.base, text), partial: '', stream: null, gotAudio: true };
+  return { ...l, partial: text, stream: null, gotAudio: true };
+}
+
+export function applyStream(l: LiveText, text: string): LiveText {
+  if (l.gotAudio) return l;
+  return { ...l, stream: text };
+}
+
+export function applyEdit(_l: LiveText, text: string): LiveText {
+  return { base: text, partial: '', stream: null, gotAudio: _l.gotAudio };
+}
