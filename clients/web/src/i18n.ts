@@ -540,7 +540,23 @@ export function dimLabel(lang: Lang, name: string): string {
 }
 
 /** A delivery nudge from the media sidecar in the UI language (its messages come in English). */
+const EMOTIONS: Record<string, [string, string]> = {
+  angry: ['angry', '화나 보임'],
+  disgust: ['displeased', '불쾌해 보임'],
+  fear: ['anxious', '불안해 보임'],
+  happy: ['happy', '밝아 보임'],
+  sad: ['sad', '슬퍼 보임'],
+  surprise: ['surprised', '놀라 보임'],
+  neutral: ['neutral', '담담해 보임'],
+};
+
 export function nudgeText(lang: Lang, kind: string, message: string): string {
+  const emo = kind === 'expression' ? message.match(/^expression:\s*(\w+)/i)?.[1]?.toLowerCase() : undefined;
+  if (emo) {
+    const pair = EMOTIONS[emo];
+    if (lang === 'ko') return pair ? `표정: ${pair[1]}` : `표정: ${emo}`;
+    return `You look ${pair ? pair[0] : emo}.`;
+  }
   if (lang !== 'ko') return message;
   const num = message.match(/(\d+(?:\.\d+)?)/)?.[1];
   if (kind === 'pace' && /slow down/i.test(message)) return num ? `천천히 말해 보세요: 분당 약 ${num}단어입니다(140–160 권장).` : '조금 천천히 말해 보세요.';

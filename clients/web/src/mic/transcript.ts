@@ -33,6 +33,9 @@ export function applyAudio(l: LiveText, p: { transcript?: unknown; is_final?: un
 
 export function applyStream(l: LiveText, text: string): LiveText {
   if (l.gotAudio) return l;
+  // Only a stream that carries what the player already owns (server draft = typed + spoken):
+  // a spoken-only stream would hide the typed text until audio_processed arrives.
+  if (l.base.trim() && !text.startsWith(l.base.trim())) return l;
   return { ...l, stream: text };
 }
 
