@@ -27,8 +27,8 @@ export function chromiumPath() {
   return found;
 }
 
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+export async function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 export function freePort() {

@@ -124,7 +124,7 @@ export function MicPanel({ active, onLive, control }: { active: boolean; onLive?
   const pct = Math.round(level * 100);
 
   return (
-    <div className={`mic-panel mic-${status.phase}`} data-testid="mic-panel" data-phase={status.phase}>
+    <div className={`mic-panel mic-${status.phase}`} data-testid="mic-panel" data-phase={status.phase} data-code={status.code ?? ''}>
       <div className="mic-row">
         <button
           type="button"
