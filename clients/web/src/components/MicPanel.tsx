@@ -13,6 +13,15 @@ const LIVE: MicPhase[] = ['starting', 'connecting', 'live', 'live-pcm'];
 /** Codes whose plain words are worth showing under the button. */
 const SHOWN_CODES = new Set(['media_unavailable', 'bad_sdp', 'bad_sample_rate', 'chunk_too_large', 'bad_audio', 'overloaded', 'timeout', 'network', 'ice_failed']);
 
+/** `localStorage['arena.mic.pcm'] = '1'` forces the audio_chunk path (diagnostics, e2e). */
+function pcmOnly(): boolean {
+  try {
+    return localStorage.getItem('arena.mic.pcm') === '1';
+  } catch {
+    return false;
+  }
+}
+
 export function MicPanel({ active, onLive, control }: { active: boolean; onLive?: (live: boolean) => void; control?: MutableRefObject<MicControl | null> }) {
   const arena = useArena();
   const t = useT();
@@ -84,6 +93,7 @@ export function MicPanel({ active, onLive, control }: { active: boolean; onLive?
       onLevel: setLevel,
       onCamera: setCamStream,
       camera,
+      forcePcm: pcmOnly(),
     });
     session.current = s;
     await s.start();
