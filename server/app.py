@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 
 import socketio
 from aiohttp import web
@@ -24,11 +25,13 @@ def _persona_names() -> dict[str, dict]:
     return {e["id"]: {"name": e["name"], "company": e["company"]} for e in public_catalog("ko")}
 
 
-async def build_app(cfg: Config) -> web.Application:
+async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Application:
     """Create the aiohttp application with Socket.IO at ``/socket.io``.
 
     Embedded Redis/PostgreSQL are started when their URLs are unset. Raises
-    whatever the stores raise if they cannot be reached.
+    whatever the stores raise if they cannot be reached. The media bridge
+    (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
+    ``arena media`` as a restarted child process on the same Redis.
     """
     app = web.Application(client_max_size=1024 * 1024)
     keep = []
@@ -61,18 +64,32 @@ async def build_app(cfg: Config) -> web.Application:
                           on_kicked=on_kicked)
     gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret)
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
+    from .media_bridge import MediaBridge, MediaSupervisor
+
+    media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
+    app["media"] = media
+    app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
     setup_routes(app, cfg)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
         manager.start()
+        await media.start()                       # media bridge: rooms <-> sidecar over Redis
+        manager.on_room_event = media.on_room_event
+        results.recording_for = media.recording_for
+        gateway_ref["g"].media = media
+        if app["media_supervisor"] is not None:
+            app["media_supervisor"].start()
         # Recipes: freeze start-up objects and raise GC thresholds, or GC pauses set the p99.
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
 
     async def on_cleanup(app: web.Application) -> None:
+        if app["media_supervisor"] is not None:
+            await app["media_supervisor"].stop()
         await manager.stop()
+        await media.stop()
         await redis.close()
         await results.close()
         for h in app["embedded"]:
@@ -94,7 +111,8 @@ def serve(cfg: Config) -> None:
     setup_logging(cfg.log_level)
 
     async def make() -> web.Application:
-        return await build_app(cfg)
+        # ARENA_MEDIA=0: no media sidecar child (typed answers only, or a sidecar run elsewhere).
+        return await build_app(cfg, supervise_media=os.environ.get("ARENA_MEDIA", "1") != "0")
 
     log.info("serving", host=cfg.host, port=cfg.port)
     web.run_app(make(), host=cfg.host, port=cfg.port, print=None, access_log=None)

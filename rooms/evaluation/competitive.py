@@ -168,6 +168,9 @@ class CompetitiveEvaluator:
                 text = ""
             out[a.answer_id] = ScoreResult(score=a.score, dimensions=results[a.answer_id].dimensions,
                                            feedback=text)
+        # -- spoken delivery (media bridge): pace/pauses dimensions feed communication; see delivery.py
+        from .delivery import apply_delivery
+        out = apply_delivery(out, answers, WEIGHTS.get(question.category, WEIGHTS["behavioural"]), lang)
         self.last_timing_ms = (time.perf_counter() - t0) * 1000.0
         return out
 

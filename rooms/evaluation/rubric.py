@@ -85,7 +85,10 @@ class RubricScorer:
 
     def score_answers(self, question: Question, answers: Sequence[AnswerToScore], lang: str) -> dict[str, ScoreResult]:
         """Score each answer independently; returns ``{answer_id: ScoreResult}``."""
-        return {a.answer_id: self.score_text(question, a.text if not a.skipped else "", lang) for a in answers}
+        out = {a.answer_id: self.score_text(question, a.text if not a.skipped else "", lang) for a in answers}
+        # -- spoken delivery (media bridge): pace/pauses dimensions feed communication; see delivery.py
+        from .delivery import apply_delivery
+        return apply_delivery(out, answers, WEIGHTS.get(question.category, WEIGHTS["behavioural"]), lang)
 
     def score_text(self, question: Question, text: str, lang: str) -> ScoreResult:
         """Score one answer text (any length; never raises) against ``question``."""

@@ -53,7 +53,8 @@ class ResultStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.pool: asyncpg.Pool | None = None
-        #: ``(room_id, participant_id, question_id) -> WAV path | None`` for spoken answers (the media bridge).
+        #: ``(room_id, participant_id, question_id, is_follow_up) -> WAV path | None`` for spoken answers
+        #: (set by the media bridge); an answer dict's own ``recording`` wins.
         self.recording_for = None
 
     async def open(self) -> None:
@@ -103,7 +104,8 @@ class ResultStore:
                   a["auto_submitted"], a["skipped"], a.get("story_id"), a["score"], json.dumps(a["dimensions"]),
                   a["feedback"], _ts(a["submitted_ms"]), a.get("follow_up_of"), a.get("follow_up_question"))
                  for a in record["answers"]])
-            recs = [(a.get("recording") or (self.recording_for(record["room_id"], a["participant_id"], a["question_id"])
+            recs = [(a.get("recording") or (self.recording_for(record["room_id"], a["participant_id"], a["question_id"],
+                                                                bool(a.get("follow_up_of")))
                                             if self.recording_for else None), a["answer_id"]) for a in record["answers"]]
             recs = [r for r in recs if r[0]]
             if recs:                          # spoken answers link to the turn's recording

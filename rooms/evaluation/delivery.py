@@ -1,0 +1,102 @@
+"""Spoken delivery in the score: ``pace`` and ``pauses`` dimensions that feed ``communication``.
+
+A spoken answer is scored on its transcript exactly like a typed answer; the media
+sidecar's delivery measurements (``AnswerToScore.spoken``: ``wpm``, ``pauses``,
+``long_pauses``, ``pause_ratio``, ``duration_s``, ``speech_s``, ``word_count``; see
+``server/media/prosody.py``) then add two dimensions and move ``communication``
+a little. Typed and AI answers (``spoken is None``) are returned unchanged.
+
+=================  ===========================================================================
+rule               why
+=================  ===========================================================================
+pace 100 inside    US English conversation averages about 150 wpm (National Center for Voice
+120-170 wpm        and Speech); presentation coaching aims at 140-160. The sidecar nudges
+                   below 100 and above 180 wpm (``prosody.SLOW_WPM`` / ``FAST_WPM``). Outside
+                   the band we take 1.5 points per wpm (100 wpm -> 70, 200 wpm -> 55), floor 20.
+pauses             pauses over 1 s are "long" in Campione & Veronis (Speech Prosody 2002); the
+                   sidecar's ``long_pauses`` are >= 2 s. -25 per long pause per minute of
+                   answer, and -1 per percentage point of silence above 30% of the speaking
+                   span (pause_ratio), floor 20. The cut-offs are ours.
+communication      0.7 x the text communication + 0.3 x the mean of pace and pauses, so delivery
+                   moves the overall score by at most 0.3 x the communication weight x 100
+                   (4.5 points with the competitive weights, 3 with the rubric's).
+=================  ===========================================================================
+
+Filler words are not measured from speech: Whisper leaves out "um"/"uh" (docs/media.md),
+so hesitation shows up as pauses instead. Facial expression is never scored here.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .base import AnswerToScore, ScoreResult, clamp_score
+
+PACE_BAND_WPM = (120.0, 170.0)
+PACE_SLOPE = 1.5                 # points per wpm outside the band
+LONG_PAUSE_PENALTY = 25.0        # points per long pause (>= 2 s) per minute of answer
+PAUSE_RATIO_FREE = 0.30          # silence share of the speaking span without penalty (0..1)
+FLOOR = 20.0
+DELIVERY_SHARE = 0.3             # share of communication that comes from delivery (0..1)
+MIN_WORDS, MIN_SPEECH_S = 8, 3.0  # less evidence than this: no delivery dimensions (as prosody's pace nudge)
+
+
+def pace_score(wpm: float) -> float:
+    """0-100 for a speaking rate in words per minute."""
+    lo, hi = PACE_BAND_WPM
+    off = lo - wpm if wpm < lo else wpm - hi if wpm > hi else 0.0
+    return max(FLOOR, 100.0 - PACE_SLOPE * off)
+
+
+def pause_score(d: Mapping) -> float:
+    """0-100 from long pauses per minute and the silence share (``pause_ratio``, 0..1)."""
+    minutes = max(float(d.get("duration_s") or d.get("speech_s") or 0.0) / 60.0, 0.25)
+    long_per_min = len(d.get("long_pauses") or []) / minutes
+    ratio = float(d.get("pause_ratio") or 0.0)
+    return max(FLOOR, 100.0 - LONG_PAUSE_PENALTY * long_per_min - 100.0 * max(0.0, ratio - PAUSE_RATIO_FREE))
+
+
+def delivery_dimensions(spoken: Mapping | None) -> dict[str, float]:
+    """``{"pace": 0-100, "pauses": 0-100}`` for enough speech (>= 8 words, >= 3 s), else ``{}``."""
+    if not spoken or int(spoken.get("word_count") or 0) < MIN_WORDS or \
+            float(spoken.get("speech_s") or 0.0) < MIN_SPEECH_S:
+        return {}
+    dims = {"pauses": pause_score(spoken)}
+    if spoken.get("wpm"):
+        dims["pace"] = pace_score(float(spoken["wpm"]))
+    return dims
+
+
+def apply_delivery(results: dict[str, ScoreResult], answers: Sequence[AnswerToScore],
+                   weights: Mapping[str, float], lang: str = "en") -> dict[str, ScoreResult]:
+    """Add ``pace``/``pauses`` to spoken answers' dimensions and blend them into ``communication``.
+
+    Args:
+        results: ``{answer_id: ScoreResult}`` from a scorer.
+        answers: the scored answers (``spoken`` carries the delivery dict, or None).
+        weights: the category's dimension weights (``communication`` is used).
+        lang: feedback language ("ko" | "en").
+
+    Returns:
+        A new dict; answers that are typed, skipped, scored 0 or without enough speech are unchanged.
+    """
+    out = dict(results)
+    for a in answers:
+        r = out.get(a.answer_id)
+        if r is None or a.skipped or not a.spoken or r.score <= 0 or not a.text.strip():
+            continue
+        extra = delivery_dimensions(a.spoken)
+        if not extra:
+            continue
+        comm = float(r.dimensions.get("communication", 0))
+        new_comm = (1 - DELIVERY_SHARE) * comm + DELIVERY_SHARE * sum(extra.values()) / len(extra)
+        score = clamp_score(r.score + float(weights.get("communication", 0.1)) * (new_comm - comm))
+        dims = {**r.dimensions, "communication": clamp_score(new_comm), **{k: clamp_score(v) for k, v in extra.items()}}
+        wpm = a.spoken.get("wpm")
+        longs = len(a.spoken.get("long_pauses") or [])
+        if lang == "ko":
+            note = (f"(말하기: 분당 {wpm:.0f}단어" if wpm else "(말하기") + f", 긴 멈춤 {longs}번)"
+        else:
+            note = (f"(spoken: {wpm:.0f} wpm" if wpm else "(spoken") + f", {longs} long pause{'s' if longs != 1 else ''})"
+        out[a.answer_id] = ScoreResult(score=score, dimensions=dims, feedback=f"{r.feedback} {note}".strip())
+    return out

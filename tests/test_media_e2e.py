@@ -1,0 +1,151 @@
+"""Spoken answers end to end: a real game server, the media sidecar in-process on the real Redis
+(``run_sidecar``), python-socketio clients, PostgreSQL, and (for WebRTC) a real aiortc peer.
+
+Timings: the server runs at ``TIME_SCALE`` = 0.5, so ``answer_seconds`` 20 gives a 10 s turn, long
+enough for ~6 s of espeak-ng speech (sent at 2x real time) plus the sidecar's final (~1.5 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+import numpy as np
+
+from server.media.audio import read_wav
+from tests.conftest import DATABASE_URL
+from tests.media_fixtures import *  # noqa: F401,F403  (fixtures)
+from tests.media_fixtures import SENTENCES, wer
+
+SPOKEN = SENTENCES["strength"]
+
+
+async def _room(srv, answer_seconds: int) -> tuple:
+    """Host + second player, no AI, round robin, one English question: the host answers first."""
+    host = await srv.player("Speaker")
+    other = await srv.player("Typist")
+    ack = await host.call("create_room", {"title": "Spoken", "personas": [], "question_count": 1, "language": "en",
+                                          "turn_mode": "round_robin", "answer_seconds": answer_seconds,
+                                          "max_humans": 2, "private": True, "categories": ["behavioural"]})
+    assert ack["ok"], ack
+    assert (await host.call("join_room", {"room_id": ack["room_id"]}))["ok"]
+    assert (await other.call("join_room", {"join_code": ack["join_code"]}))["ok"]
+    assert (await other.call("set_ready", {"ready": True}))["ok"]
+    return host, other, ack["room_id"]
+
+
+def _turn_of(player, pid: str):
+    return lambda: next((d for d in player.of("turn_started") if d["participant_id"] == pid), None)
+
+
+def _pcm_chunks(path, ms: int = 100) -> tuple[int, list[bytes]]:
+    a, sr = read_wav(path)
+    pcm = (np.clip(a, -1, 1) * 32767).astype("<i2").tobytes()
+    n = sr * ms // 1000 * 2
+    return sr, [pcm[i:i + n] for i in range(0, len(pcm), n)]
+
+
+async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spoken_wav):
+    """(a) audio_chunk speech -> answer_stream partials, audio_processed, auto-submit with the transcript at
+    the deadline, delivery dimensions in the score, the recording in PostgreSQL; (b) not_your_turn,
+    a wrong sample rate (error_message from the sidecar), an oversize chunk (bad_request)."""
+    t0 = time.monotonic()
+    host, other, room_id = await _room(media_server, answer_seconds=20)
+    assert (await host.call("start_match"))["ok"]
+    turn = await host.wait_for(_turn_of(host, host.user_id), timeout=20)
+
+    # (b) audio from a player whose turn it is not; oversize; wrong sample rate (checked by the sidecar)
+    ack = await other.call("audio_chunk", {"seq": 1, "sample_rate": 16000, "pcm": b"\0" * 3200})
+    assert not ack["ok"] and ack["error"]["code"] == "not_your_turn", ack
+    ack = await host.call("audio_chunk", {"seq": 1, "sample_rate": 16000, "pcm": b"\0" * (64 * 1024 + 2)})
+    assert not ack["ok"] and ack["error"]["code"] == "bad_request", ack
+    ack = await host.call("audio_chunk", {"seq": 1, "sample_rate": 11025, "pcm": b"\0" * 3200})
+    assert ack["ok"], ack                                   # accepted by the server, refused by the sidecar
+    err = await host.wait_for(lambda: host.of("error_message"), timeout=10)
+    assert err[0]["code"] == "bad_sample_rate" and err[0]["seq"] == 1, err
+
+    # (a) the speaker's audio: 100 ms chunks at 2x real time
+    sr, chunks = _pcm_chunks(spoken_wav)
+    assert sr == 16000
+    for i, c in enumerate(chunks):
+        ack = await host.call("audio_chunk", {"seq": i + 2, "sample_rate": sr, "pcm": c})
+        assert ack["ok"], ack
+        await asyncio.sleep(0.05)
+    finals = await host.wait_for(lambda: [d for d in host.of("audio_processed") if d["is_final"]], timeout=10)
+    assert time.time() * 1000 < turn["deadline_ms"], "the final must arrive inside the turn"
+    partials = [d for d in host.of("audio_processed") if not d["is_final"]]
+    assert partials and all(d["transcript"] for d in partials)
+    assert all(isinstance(d["seq"], int) for d in partials + finals)
+    assert not other.of("audio_processed"), "audio_processed goes to the speaker only"
+    streams = [d for d in other.of("answer_stream") if d["participant_id"] == host.user_id]
+    assert len(streams) >= 2, streams                     # partials broadcast to the room
+
+    # the deadline auto-submits the spoken transcript
+    sub = await other.wait_for(lambda: next((d for d in other.of("answer_submitted")
+                                             if d["participant_id"] == host.user_id), None), timeout=15)
+    assert sub["auto_submitted"] and wer(SPOKEN, sub["text"]) <= 0.15, sub["text"]
+    await other.wait_for(_turn_of(other, other.user_id), timeout=5)
+    await asyncio.sleep(1.5)                                # the sidecar's turn_summary (delivery, recording)
+    assert (await other.call("submit_answer", {"text": "I would ask the team what blocks them and fix it."}))["ok"]
+
+    scores = await host.wait_for(lambda: {d["participant_id"]: d for d in host.of("score_update")}
+                                 if len(host.of("score_update")) == 2 else None, timeout=30)
+    mine = scores[host.user_id]
+    assert {"pace", "pauses"} <= set(mine["dimensions"]), mine
+    assert 0 <= mine["dimensions"]["pace"] <= 100 and "wpm" in mine["feedback"]
+    assert "pace" not in scores[other.user_id]["dimensions"], "typed answers get no delivery dimensions"
+
+    await host.wait_for(lambda: host.of("session_complete"), timeout=20)
+    conn = await asyncpg.connect(DATABASE_URL)
+    try:
+        rows = await conn.fetch("SELECT a.participant_id, a.text, a.recording, a.dimensions FROM answers a "
+                                "JOIN matches m USING (match_id) WHERE m.room_id=$1", room_id)
+    finally:
+        await conn.close()
+    by = {r["participant_id"]: r for r in rows}
+    assert by[host.user_id]["recording"] and by[host.user_id]["recording"].endswith(".wav")
+    rec, rsr = read_wav(by[host.user_id]["recording"])
+    assert rsr == 16000 and rec.size / rsr > 5.0
+    assert by[other.user_id]["recording"] is None
+    assert time.monotonic() - t0 < 60
+
+
+async def test_spoken_answer_over_webrtc(media_sidecar, media_server, spoken_wav):
+    """(c) media_offer signalling over Socket.IO with a real aiortc peer (MediaPlayer on the WAV): the
+    transcript reaches the room; a malformed SDP is refused with bad_sdp and the room keeps working."""
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.contrib.media import MediaPlayer
+
+    host, other, room_id = await _room(media_server, answer_seconds=24)
+    ack = await host.call("media_offer", {"sdp": "v=0\r\nthis is not an offer\r\n", "type": "offer"})
+    assert not ack["ok"] and ack["error"]["code"] == "bad_sdp", ack
+    assert (await host.call("start_match"))["ok"]                  # the room keeps working
+    await host.wait_for(_turn_of(host, host.user_id), timeout=20)
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    player = MediaPlayer(str(spoken_wav))
+    pc.addTrack(player.audio)
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        ack = await host.call("media_offer", {"sdp": pc.localDescription.sdp, "type": "offer"})
+        assert ack["ok"] and ack["type"] == "answer" and "127.0.0.1" in ack["sdp"], ack
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=ack["sdp"], type=ack["type"]))
+        final = await host.wait_for(lambda: next((d for d in host.of("audio_processed") if d["is_final"]), None),
+                                    timeout=15)
+        assert pc.connectionState == "connected"
+        assert wer(SPOKEN, final["transcript"]) <= 0.15, final
+        streams = [d for d in other.of("answer_stream") if d["participant_id"] == host.user_id]
+        assert streams and wer(SPOKEN, streams[-1]["text"]) <= 0.15, streams[-1:]
+        # the host ends the turn with what the room has: the draft is the transcript
+        state = (await host.call("request_state"))["state"]
+        assert wer(SPOKEN, state["drafts"][host.user_id]) <= 0.15, state["drafts"]
+        ack = await host.call("submit_answer", {"text": state["drafts"][host.user_id]})
+        assert ack["ok"], ack
+        await other.wait_for(_turn_of(other, other.user_id), timeout=5)
+        assert (await other.call("submit_answer", {"text": "I listen first, then I decide."}))["ok"]
+        await host.wait_for(lambda: len(host.of("score_update")) == 2, timeout=30)
+    finally:
+        await pc.close()
+        if player.audio:
+            player.audio.stop()
