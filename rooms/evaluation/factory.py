@@ -22,7 +22,7 @@ def default_scorer(answer_seconds: int = 90) -> Scorer:
     The :class:`~rooms.evaluation.competitive.CompetitiveEvaluator` (offline
     MiniLM / multilingual-e5 embeddings + rubric features) when
     ``requirements/ai.txt`` is installed: on the graded set it reaches Spearman
-    0.87 / QWK 0.86 against 0.70 / 0.65 for the rubric scorer (docs/evaluation.md).
+    0.86 / QWK 0.86 against 0.70 / 0.65 for the rubric scorer (docs/evaluation.md).
     Otherwise, or with ``ARENA_SCORER=rubric``, the lexical ``RubricScorer``.
     Models load lazily on the first scored question; call ``warm_up()`` on the
     returned scorer (if it has one) at start-up to load them early.
