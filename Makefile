@@ -60,10 +60,12 @@ test: install system-deps web test-py test-web
 test-py: install
 	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
-# Vitest component tests, then two browser contexts play a real match in headless Chromium.
+# Vitest component tests; two browser contexts play a real match in headless Chromium; a player answers
+# out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored).
 test-web: install web system-deps
 	cd $(WEB) && npm test --silent
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
 
 # Bounded load test: 50 users, 60 s, against a server this target starts on 127.0.0.1.
 loadtest: install
