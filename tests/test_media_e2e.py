@@ -149,3 +149,30 @@ async def test_spoken_answer_over_webrtc(media_sidecar, media_server, spoken_wav
         await pc.close()
         if player.audio:
             player.audio.stop()
+
+
+async def test_supervisor_restarts_a_dying_sidecar_and_stops_it(tmp_path):
+    """``arena serve``'s supervisor: a child that exits is restarted with backoff and gets REDIS_URL;
+    stop() terminates a running child."""
+    import sys
+
+    from server.media_bridge import MediaSupervisor
+
+    runs = tmp_path / "runs"
+    code = f"import os, sys; open({str(runs)!r}, 'a').write(os.environ['REDIS_URL'] + '\\n'); sys.exit(3)"
+    sup = MediaSupervisor("redis://127.0.0.1:6379/9", argv=[sys.executable, "-c", code],
+                          min_backoff_s=0.1, max_backoff_s=0.4)
+    sup.start()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 15 and (not runs.exists() or len(runs.read_text().splitlines()) < 3):
+        await asyncio.sleep(0.1)
+    await sup.stop()
+    lines = runs.read_text().splitlines()
+    assert len(lines) >= 3 and set(lines) == {"redis://127.0.0.1:6379/9"} and sup.restarts >= 2
+
+    sup = MediaSupervisor("redis://127.0.0.1:6379/9", argv=[sys.executable, "-c", "import time; time.sleep(60)"])
+    sup.start()
+    while sup.proc is None:
+        await asyncio.sleep(0.05)
+    await sup.stop(timeout_s=3)
+    assert sup.proc.returncode is not None and sup.restarts == 0
