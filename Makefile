@@ -57,8 +57,8 @@ demo: install
 
 test: install system-deps web test-py test-web
 
-test-py: install
-	TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+test-py: install system-deps
+	ARENA_REQUIRE_MEDIA=1 TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
 # Vitest component tests; two browser contexts play a real match in headless Chromium; a player answers
 # out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored).

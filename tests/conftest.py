@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -22,23 +23,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-async def server():
-    """Start the full server (aiohttp + Socket.IO) on a free port; yields a helper object."""
+@contextlib.asynccontextmanager
+async def running_server(time_scale: float = 0.05):
+    """Start the full server (aiohttp + Socket.IO) on a free port against the real Redis and
+    PostgreSQL, with a private Redis key prefix; yields a :class:`ServerHandle`, then cleans up."""
     from server.app import build_app
     from server.config import Config
     from server.logs import setup_logging
 
     setup_logging("warning")
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
-    cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=0.05,
+    cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=time_scale,
                  jwt_secret="test-secret")
     app = await build_app(cfg)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     srv = ServerHandle(f"http://127.0.0.1:{port}", app, prefix)
     try:
         yield srv
@@ -49,6 +50,13 @@ async def server():
         if keys:
             await r.delete(*keys)
         await runner.cleanup()
+
+
+@pytest.fixture
+async def server():
+    """The full server with 0.05 time scale (phases and answer time × 0.05)."""
+    async with running_server() as srv:
+        yield srv
 
 
 class Player:

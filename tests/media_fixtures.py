@@ -13,9 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from tests.conftest import DATABASE_URL, REDIS_URL, ServerHandle, free_port
+from tests.conftest import REDIS_URL, running_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "media"))
 from media_helpers import SENTENCES, need, need_modules, speak, wer  # noqa: E402
@@ -87,26 +86,5 @@ async def media_sidecar(media_env, stt_model):
 @pytest.fixture
 async def media_server(media_env):
     """The full server (aiohttp + Socket.IO + media bridge) on a free port, ``TIME_SCALE`` timings."""
-    from server.app import build_app
-    from server.config import Config
-    from server.logs import setup_logging
-
-    setup_logging("warning")
-    prefix = f"test:{uuid.uuid4().hex[:8]}:"
-    cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=TIME_SCALE,
-                 jwt_secret="test-secret")
-    app = await build_app(cfg)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    srv = ServerHandle(f"http://127.0.0.1:{port}", app, prefix)
-    try:
+    async with running_server(TIME_SCALE) as srv:
         yield srv
-    finally:
-        await srv.close_clients()
-        r = app["redis"].r
-        keys = [k async for k in r.scan_iter(match=prefix + "*")]
-        if keys:
-            await r.delete(*keys)
-        await runner.cleanup()
