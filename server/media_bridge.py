@@ -73,6 +73,7 @@ class SpokenTurn:
     finals: list[str] = field(default_factory=list)
     deliveries: list[dict] = field(default_factory=list)   # per-final delivery (prosody.analyse)
     open: bool = True                                       # False after turn_end was sent
+    typed: str | None = None                                # what the player had typed before speaking
 
     @property
     def turn_id(self) -> str:
@@ -80,8 +81,8 @@ class SpokenTurn:
         return self.question_id + ("#fu" if self.follow_up else "")
 
     def text(self, partial: str = "") -> str:
-        """Finals so far, then the current partial; cut to the room's text limit (8 KB)."""
-        t = " ".join(x.strip() for x in [*self.finals, partial] if x and x.strip())
+        """Typed text (if any), finals so far, then the current partial; cut to the room's text limit (8 KB)."""
+        t = " ".join(x.strip() for x in [self.typed or "", *self.finals, partial] if x and x.strip())
         b = t.encode("utf-8")
         return b[:MAX_TEXT_BYTES].decode("utf-8", "ignore") if len(b) > MAX_TEXT_BYTES else t
 
@@ -360,6 +361,9 @@ class MediaBridge:
             if st is None or not st.open or msg.get("turn_id") not in (None, st.turn_id):
                 return                                      # audio outside a spoken turn
             transcript = str(msg.get("transcript") or "")
+            if st.typed is None:                            # keep what was typed before the first words
+                turn = room.turns.get(pid)
+                st.typed = turn.draft if turn is not None and not turn.done else ""
             if kind == "final":
                 if transcript.strip():
                     st.finals.append(transcript)

@@ -65,7 +65,8 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     err = await host.wait_for(lambda: host.of("error_message"), timeout=10)
     assert err[0]["code"] == "bad_sample_rate" and err[0]["seq"] == 1, err
 
-    # (a) the speaker's audio: 100 ms chunks at 2x real time
+    # (a) the speaker types a few words first, then speaks: 100 ms chunks at 2x real time
+    assert (await host.call("answer_draft", {"text": "Typed first."}))["ok"]
     sr, chunks = _pcm_chunks(spoken_wav)
     assert sr == 16000
     for i, c in enumerate(chunks):
@@ -84,7 +85,8 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     # the deadline auto-submits the spoken transcript
     sub = await other.wait_for(lambda: next((d for d in other.of("answer_submitted")
                                              if d["participant_id"] == host.user_id), None), timeout=15)
-    assert sub["auto_submitted"] and wer(SPOKEN, sub["text"]) <= 0.15, sub["text"]
+    assert sub["auto_submitted"] and sub["text"].startswith("Typed first. "), sub["text"]
+    assert wer(SPOKEN, sub["text"][len("Typed first. "):]) <= 0.15, sub["text"]
     await other.wait_for(_turn_of(other, other.user_id), timeout=5)
     await asyncio.sleep(1.5)                                # the sidecar's turn_summary (delivery, recording)
     assert (await other.call("submit_answer", {"text": "I would ask the team what blocks them and fix it."}))["ok"]
