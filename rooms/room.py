@@ -814,7 +814,9 @@ class Room:
                 scorer = self._fallback_scorer = RubricScorer(self.settings.answer_seconds)
             results = dict(results)
             results.update(scorer.score_answers(
-                q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped) for a in missing],
+                q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped,
+                                  spoken=self.delivery.get((a.participant_id, q.id)) if not a.follow_up_of else None)
+                    for a in missing],
                 self.settings.language))
         self.score_job_id = None
         self._set_phase(Phase.REVEAL, self.settings.timings.reveal_ms)
