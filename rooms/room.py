@@ -800,7 +800,7 @@ class Room:
             job_id=self.score_job_id, room_id=self.room_id, question_id=q.id, lang=self.settings.language,
             answer_seconds=self.settings.answer_seconds,
             answers=tuple(AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped,
-                                        spoken=self.delivery.get((a.participant_id, q.id)))
+                                        spoken=None if a.follow_up_of else self.delivery.get((a.participant_id, q.id)))
                           for a in self.answers if a.question_id == q.id)))
 
     def _apply_scores(self, results: dict) -> None:
