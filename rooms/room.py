@@ -175,6 +175,7 @@ class Room:
         self.follow_up_asked_ms: int | None = None
         self.follow_up_done = False
         self.delivery: dict[tuple[str, str], dict] = {}   # (participant_id, question_id) -> spoken delivery
+        self.expression: dict[tuple[str, str], dict] = {} # (participant_id, question_id) -> {"samples", "sum"}
         self.end_reason: str | None = None
         self._events: list[RoomEvent] = []
         self._jobs: list[Any] = []
@@ -479,6 +480,37 @@ class Room:
             return False
         self.delivery[(participant_id, question_id)] = dict(delivery)
         return True
+
+    def set_expression(self, participant_id: str, emotions: dict) -> bool:
+        """Add one camera sample (emotion label -> probability 0-1, from the media sidecar at ~2 fps)
+        to the participant's expression for the current question. Advisory: it is scored only when
+        the host opted in (``score_expression``). Returns False outside a question."""
+        q = self.questions[-1] if self.questions else None
+        if q is None or self.phase not in (Phase.QUESTION, Phase.ANSWERING) or not emotions:
+            return False
+        acc = self.expression.setdefault((participant_id, q.id), {"samples": 0, "sum": {}})
+        acc["samples"] += 1
+        for label, p in emotions.items():
+            acc["sum"][str(label)] = acc["sum"].get(str(label), 0.0) + float(p)
+        return True
+
+    def expression_summary(self, participant_id: str, question_id: str) -> dict | None:
+        """``{"dominant", "emotions": {label: mean probability}, "samples"}`` or None without samples."""
+        acc = self.expression.get((participant_id, question_id))
+        if not acc or not acc["samples"]:
+            return None
+        mean = {k: round(v / acc["samples"], 3) for k, v in acc["sum"].items()}
+        return {"dominant": max(mean, key=mean.get), "emotions": mean, "samples": acc["samples"]}
+
+    def _spoken(self, a: "Answer", qid: str) -> dict | None:
+        """What the scorer gets about how an answer was spoken: delivery, plus expression if opted in."""
+        if a.follow_up_of:
+            return None
+        d = self.delivery.get((a.participant_id, qid))
+        expr = self.expression_summary(a.participant_id, qid) if self.settings.score_expression else None
+        if d and expr:
+            d = {**d, "expression": expr}
+        return d
 
     def evaluation(self, user_id: str, answer_id: str | None = None) -> dict:
         """The score of a revealed answer (default: the caller's latest scored answer).
@@ -799,8 +831,7 @@ class Room:
         self._jobs.append(ScoreJob(
             job_id=self.score_job_id, room_id=self.room_id, question_id=q.id, lang=self.settings.language,
             answer_seconds=self.settings.answer_seconds,
-            answers=tuple(AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped,
-                                        spoken=None if a.follow_up_of else self.delivery.get((a.participant_id, q.id)))
+            answers=tuple(AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped, spoken=self._spoken(a, q.id))
                           for a in self.answers if a.question_id == q.id)))
 
     def _apply_scores(self, results: dict) -> None:
@@ -814,8 +845,7 @@ class Room:
                 scorer = self._fallback_scorer = RubricScorer(self.settings.answer_seconds)
             results = dict(results)
             results.update(scorer.score_answers(
-                q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped,
-                                  spoken=self.delivery.get((a.participant_id, q.id)) if not a.follow_up_of else None)
+                q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped, spoken=self._spoken(a, q.id))
                     for a in missing],
                 self.settings.language))
         self.score_job_id = None
@@ -933,6 +963,8 @@ class Room:
                           "index": len(self.questions), "total": self.settings.question_count} if q else None),
             "turn_order": list(self.turn_order) if self.phase == Phase.ANSWERING else [],
             "turn": turn, "answers": answers, "drafts": drafts, "leaderboard": lb,
+            "expression": ({pid: e for pid in self.participants
+                            if (e := self.expression_summary(pid, q.id)) is not None} if q else {}),
             "you": {"participant_id": viewer_id if role == ROLE_PLAYER else None, "role": role},
             "end_reason": self.end_reason,
         }
@@ -947,7 +979,8 @@ class Room:
             "participants": [{**p.public(), "notes": list(p.notes)} for p in self.participants.values()],
             "questions": [{"index": i + 1, "question_id": q.id, "text": q.text(lang), "category": q.category,
                            "difficulty": q.difficulty} for i, q in enumerate(self.questions)],
-            "answers": [{**a.public(), "submitted_ms": a.submitted_ms, "story_id": a.story_id}
+            "answers": [{**a.public(), "submitted_ms": a.submitted_ms, "story_id": a.story_id,
+                         "expression": None if a.follow_up_of else self.expression_summary(a.participant_id, a.question_id)}
                         for a in self.answers if a.result is not None],
         }
 

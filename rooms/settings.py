@@ -84,6 +84,7 @@ class RoomSettings:
     categories: tuple[str, ...] = CATEGORIES
     difficulty: str = "mixed"
     follow_ups: bool = False
+    score_expression: bool = False        # host opt-in: facial expression counts in spoken answers' scores
     timings: Timings = field(default_factory=Timings)
 
     @property
@@ -155,4 +156,5 @@ class RoomSettings:
             "categories": list(self.categories),
             "difficulty": self.difficulty,
             "follow_ups": self.follow_ups,
+            "score_expression": self.score_expression,
         }

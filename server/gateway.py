@@ -158,7 +158,8 @@ class Gateway:
             question_count=msg.question_count, language=msg.language, turn_mode=msg.turn_mode,
             answer_seconds=msg.answer_seconds, max_humans=msg.max_humans, private=msg.private,
             categories=tuple(msg.categories) if msg.categories else CATEGORIES,
-            difficulty=msg.difficulty or "mixed", follow_ups=msg.follow_ups)
+            difficulty=msg.difficulty or "mixed", follow_ups=msg.follow_ups,
+            score_expression=msg.score_expression)
         room = self.manager.create_room(s.user_id, s.display_name, settings)
         host = self.manager.hosts[room.room_id]
         await host.flush()

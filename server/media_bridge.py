@@ -395,6 +395,8 @@ class MediaBridge:
             await host.flush()
         elif kind in ("feedback", "expression"):
             if kind == "expression":
+                if isinstance(msg.get("emotions"), dict):   # every sample goes into the room's summary
+                    room.set_expression(pid, msg["emotions"])
                 dom = str(msg.get("dominant") or "")
                 last = self._expr_sent.get(key)
                 now = time.monotonic()

@@ -81,6 +81,7 @@ class CreateRoomIn(Strict):
     categories: Optional[list[Literal[CATEGORIES]]] = None  # type: ignore[valid-type]
     difficulty: Optional[Literal[DIFFICULTIES]] = None  # type: ignore[valid-type]
     follow_ups: bool = Field(False, description="round robin: the interviewer asks one candidate per question a follow-up")
+    score_expression: bool = Field(False, description="host opt-in: facial expression counts (a little) in spoken answers' scores; otherwise advisory only")
 
 
 class JoinRoomIn(Strict):
@@ -322,6 +323,7 @@ class RoomState(BaseModel):
     drafts: dict[str, str]
     leaderboard: list[LeaderboardEntry]
     you: dict = Field(description="{participant_id, role: player|spectator|null}")
+    expression: dict = Field(default_factory=dict, description="advisory: {participant_id: {dominant, emotions, samples}} for the current question (camera on)")
     end_reason: Optional[str]
 
 

@@ -357,3 +357,38 @@ def test_no_follow_ups_in_simultaneous_mode():
     room.start_match("h1")
     rt.run_to_end(clock, on_tick=answer_when_my_turn(room, lambda pid: "An answer."))
     assert not names(rt, "follow_up_asked")
+
+
+def test_expression_is_advisory_unless_the_host_opts_in():
+    from rooms.evaluation.base import ScoreResult
+    from rooms.evaluation.delivery import apply_delivery
+    from rooms.settings import RoomSettings
+
+    spoken = {"wpm": 140, "word_count": 60, "speech_s": 25, "pauses": [], "long_pauses": [], "pause_ratio": 0.1}
+    tense = {"happy": 0.0, "neutral": 0.1, "fear": 0.7, "sad": 0.2}
+    for opted_in in (False, True):
+        room, clock, rt = make_room(humans=("h1",), personas=("naver",), questions=1)
+        room.settings = RoomSettings(**{**room.settings.__dict__, "score_expression": opted_in})
+        room.start_match("h1")
+        rt.run_until(clock, lambda: room.phase == Phase.ANSWERING)
+        qid = room.questions[-1].id
+        assert room.set_expression("h1", tense) and room.set_expression("h1", {**tense, "fear": 0.5, "neutral": 0.3})
+        summary = room.snapshot("h1")["expression"]["h1"]
+        assert summary["dominant"] == "fear" and summary["samples"] == 2 and summary["emotions"]["neutral"] == 0.2
+        room.set_delivery("h1", qid, spoken)
+        room.submit_answer("h1", "I measured latency and added an index, and p99 fell by 40%.")
+        scored = []
+        rt.run_job = lambda job, _orig=rt.run_job: scored.append(job) or _orig(job)
+        rt.run_until(clock, lambda: room.phase == Phase.REVEAL)
+        job = next(j for j in scored if type(j).__name__ == "ScoreJob")
+        mine = next(a for a in job.answers if a.participant_id == "h1")
+        assert ("expression" in mine.spoken) is opted_in
+        out = apply_delivery({mine.answer_id: ScoreResult(70, {"communication": 70}, "ok")}, [mine],
+                             {"communication": 0.15})
+        assert ("expression" in out[mine.answer_id].dimensions) is opted_in
+        if opted_in:
+            assert out[mine.answer_id].dimensions["expression"] == 20    # tense -> the floor
+        rt.run_to_end(clock)
+        rec = rt.finished_record["answers"]
+        assert next(a for a in rec if a["participant_id"] == "h1")["expression"]["dominant"] == "fear"
+    assert not room.set_expression("h1", tense), "no samples after the match"

@@ -23,7 +23,10 @@ communication      0.7 x the text communication + 0.3 x the mean of pace and pau
 =================  ===========================================================================
 
 Filler words are not measured from speech: Whisper leaves out "um"/"uh" (docs/media.md),
-so hesitation shows up as pauses instead. Facial expression is never scored here.
+so hesitation shows up as pauses instead. Facial expression is advisory and scored only when the
+host opted in (``score_expression``): then ``expression`` = 100 x the mean share of happy, neutral
+and half of surprise over the answer's camera samples (the FER2013 labels), i.e. composure, which
+joins pace and pauses in the delivery share. This is our own, deliberately small weighting.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ def delivery_dimensions(spoken: Mapping | None) -> dict[str, float]:
     dims = {"pauses": pause_score(spoken)}
     if spoken.get("wpm"):
         dims["pace"] = pace_score(float(spoken["wpm"]))
+    expr = spoken.get("expression")
+    if isinstance(expr, Mapping) and isinstance(expr.get("emotions"), Mapping):
+        e = expr["emotions"]
+        composure = float(e.get("happy", 0)) + float(e.get("neutral", 0)) + 0.5 * float(e.get("surprise", 0))
+        dims["expression"] = max(FLOOR, min(100.0, 100.0 * composure))
     return dims
 
 

@@ -98,11 +98,12 @@ class ResultStore:
             await c.executemany(
                 """INSERT INTO answers (answer_id, match_id, question_idx, question_id, participant_id, text,
                    auto_submitted, skipped, story_id, score, dimensions, feedback, submitted_at,
-                   follow_up_of, follow_up_question)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::jsonb,$12,$13,$14,$15)""",
+                   follow_up_of, follow_up_question, expression)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11::jsonb,$12,$13,$14,$15,$16::jsonb)""",
                 [(a["answer_id"], mid, a["question_index"], a["question_id"], a["participant_id"], a["text"],
                   a["auto_submitted"], a["skipped"], a.get("story_id"), a["score"], json.dumps(a["dimensions"]),
-                  a["feedback"], _ts(a["submitted_ms"]), a.get("follow_up_of"), a.get("follow_up_question"))
+                  a["feedback"], _ts(a["submitted_ms"]), a.get("follow_up_of"), a.get("follow_up_question"),
+                  json.dumps(a["expression"]) if a.get("expression") else None)
                  for a in record["answers"]])
             recs = [(a.get("recording") or (self.recording_for(record["room_id"], a["participant_id"], a["question_id"],
                                                                 bool(a.get("follow_up_of")))
@@ -135,7 +136,9 @@ class ResultStore:
                                            "dimensions": json.loads(a["dimensions"]), "feedback": a["feedback"],
                                            "auto_submitted": a["auto_submitted"], "skipped": a["skipped"],
                                            "follow_up_of": a["follow_up_of"],
-                                           "follow_up_question": a["follow_up_question"]}
+                                           "follow_up_question": a["follow_up_question"],
+                                           "recording": a["recording"],
+                                           "expression": json.loads(a["expression"]) if a["expression"] else None}
                                           for a in ans if a["question_idx"] == q["idx"]]})
         return {"room_id": room_id, "title": m["title"], "language": m["language"],
                 "settings": json.loads(m["settings"]), "end_reason": m["end_reason"],
