@@ -81,6 +81,11 @@ const K = {
 
 type Listener = () => void;
 
+/** `submitted` key for your answer to the follow-up on question `qid`. */
+export function followUpKey(qid: string): string {
+  return `${qid}#follow_up`;
+}
+
 const NON_ROOM_EVENTS = new Set(['connection_ack', 'lobby_update', 'room_state', 'error_message', 'audio_processed']);
 
 export class Arena {
@@ -461,6 +466,7 @@ export class Arena {
     const submitted = { ...this.state.submitted };
     const me = room.you.participant_id ?? this.state.auth?.user_id;
     if (room.question && room.answers.some((a) => a.participant_id === me)) submitted[room.question.question_id] = true;
+    if (room.question && room.answers.some((a) => a.participant_id === me && a.follow_up_of)) submitted[followUpKey(room.question.question_id)] = true;
     this.set({ sync: state, joining: null, results: null, submitted });
     if (gap) this.requestState();
     if (room.phase === 'finished') this.markFinished(room);
@@ -610,7 +616,10 @@ export class Arena {
   }
 
   async submitAnswer(text: string): Promise<boolean> {
-    const qid = this.room?.question?.question_id;
+    const room = this.room;
+    const q = room?.question?.question_id;
+    // A follow-up turn is a second answer to the same question: track it under its own key.
+    const qid = q && room?.turn?.follow_up && room.turn.participant_id === this.myId() ? followUpKey(q) : q;
     this.flushDraftTimer();
     try {
       await this.emit('submit_answer', { text });

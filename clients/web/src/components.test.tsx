@@ -129,6 +129,68 @@ describe('Lobby', () => {
     expect(h.socket().sentOf('join_room').at(-1)).toMatchObject({ room_id: 'r1', role: 'player' });
   });
 
+  it('sends follow_ups and score_expression; follow-ups are off in simultaneous mode', async () => {
+    _resetPersonaCache();
+    const h = makeArena({
+      replies: {
+        create_room: () => ({ ok: true, room_id: 'r1', join_code: 'QX7K2P' }),
+        join_room: () => ({ ok: true, state: roomFixture() }),
+      },
+    });
+    h.arena.connect();
+    h.socket().connect();
+    mount(h);
+    await userEvent.click(screen.getByTestId('create-room'));
+    const dialog = screen.getByRole('dialog', { name: 'Create a room' });
+    await within(dialog).findByText('Naver');
+    const followUps = within(dialog).getByRole('checkbox', { name: 'Follow-up questions' });
+    const expression = within(dialog).getByRole('checkbox', { name: 'Score facial expression (advisory otherwise)' });
+    expect(followUps).not.toBeChecked();
+    expect(expression).not.toBeChecked();
+    expect(expression).toHaveAccessibleDescription(/facial expression counts a little/);
+    // Keyboard: focus the switch and toggle it with Space.
+    followUps.focus();
+    await userEvent.keyboard(' ');
+    expect(followUps).toBeChecked();
+    // Simultaneous: disabled, unchecked, with a hint saying why.
+    await userEvent.click(within(dialog).getByLabelText('Simultaneous'));
+    expect(followUps).toBeDisabled();
+    expect(followUps).not.toBeChecked();
+    expect(followUps).toHaveAccessibleDescription('Only in round robin mode.');
+    // Back to round robin: enabled again and the choice is kept.
+    await userEvent.click(within(dialog).getByLabelText('Round robin'));
+    expect(followUps).toBeEnabled();
+    expect(followUps).toBeChecked();
+    await userEvent.click(expression);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Create room' }));
+    await screen.findByText('Waiting room');
+    expect(h.socket().sentOf('create_room')[0]).toMatchObject({ turn_mode: 'round_robin', follow_ups: true, score_expression: true });
+  });
+
+  it('never asks for follow-ups in a simultaneous room, and shows Korean labels', async () => {
+    _resetPersonaCache();
+    const h = makeArena({
+      lang: 'ko',
+      replies: {
+        create_room: () => ({ ok: true, room_id: 'r1', join_code: 'QX7K2P' }),
+        join_room: () => ({ ok: true, state: roomFixture() }),
+      },
+    });
+    h.arena.connect();
+    h.socket().connect();
+    mount(h);
+    await userEvent.click(screen.getByTestId('create-room'));
+    const dialog = screen.getByRole('dialog', { name: '방 만들기' });
+    await within(dialog).findByText('네이버');
+    await userEvent.click(within(dialog).getByRole('checkbox', { name: '꼬리 질문' }));
+    expect(within(dialog).getByRole('checkbox', { name: '표정도 점수에 반영 (기본은 참고용)' })).not.toBeChecked();
+    await userEvent.click(within(dialog).getByLabelText('동시 답변'));
+    expect(within(dialog).getByRole('checkbox', { name: '꼬리 질문' })).toBeDisabled();
+    await userEvent.click(within(dialog).getByRole('button', { name: '방 만들기' }));
+    await waitFor(() => expect(h.socket().sentOf('create_room')).toHaveLength(1));
+    expect(h.socket().sentOf('create_room')[0]).toMatchObject({ turn_mode: 'simultaneous', follow_ups: false, score_expression: false });
+  });
+
   it('quick match creates a ready-made room in one click', async () => {
     const h = makeArena({
       replies: {
@@ -249,6 +311,56 @@ describe('Match', () => {
     expect(screen.getByLabelText('Score 84')).toBeInTheDocument();
     expect(screen.getByRole('meter', { name: 'Relevance' })).toHaveAttribute('aria-valuenow', '90');
     expect(screen.getByText('Strong numbers.')).toBeInTheDocument();
+  });
+
+  it('shows a follow-up to everyone under the question when follow_up_asked arrives', async () => {
+    // u1 (you) watches; Player Park gets the follow-up.
+    const { h } = await inRoom(matchFixture({ turn: { participant_id: 'u2', deadline_ms: 1_020_000 } }));
+    expect(screen.queryByTestId('follow-up')).toBeNull();
+    act(() => h.socket().push('follow_up_asked', { seq: 41, room_id: 'r1', participant_id: 'u2', question_id: 'q1', text: 'What would you do differently?', deadline_ms: 1_030_000 }));
+    const fu = screen.getByRole('group', { name: 'Follow-up' });
+    expect(fu).toHaveTextContent('What would you do differently?');
+    expect(fu).toHaveTextContent('for Player Park');
+    act(() => h.socket().push('turn_started', { seq: 42, room_id: 'r1', participant_id: 'u2', question_id: 'q1', deadline_ms: 1_030_000, follow_up: 'What would you do differently?' }));
+    expect(screen.getByTestId('match-status')).toHaveTextContent('Player Park is answering');
+    expect(screen.getByTestId('submit-answer')).toBeDisabled();
+    // Park's follow-up answer gets its own card, labelled.
+    act(() => h.socket().push('answer_submitted', { seq: 43, room_id: 'r1', participant_id: 'u2', question_id: 'q1', answer_id: 'a9', text: 'I would write the RFC first.', follow_up_of: 'a8' }));
+    const card = screen.getByText('I would write the RFC first.').closest('article')!;
+    expect(card).toHaveAttribute('data-follow-up', 'true');
+    expect(within(card).getByText('Follow-up')).toBeInTheDocument();
+    // A new question clears it.
+    act(() => h.socket().push('question_asked', { seq: 44, room_id: 'r1', question_id: 'q2', text: 'Why us?', category: 'company', topic: 't', difficulty: 2, index: 2, total: 3 }));
+    expect(screen.queryByTestId('follow-up')).toBeNull();
+  });
+
+  it('lets you answer your follow-up in the same answer box after your main answer', async () => {
+    const main = { answer_id: 'a2', participant_id: 'u1', question_id: 'q1', text: 'We argued about caching.' };
+    const { h } = await inRoom(matchFixture({ turn: { participant_id: 'u2', deadline_ms: 1_020_000 }, answers: [main as any] }), {
+      replies: { submit_answer: () => ({ ok: true, answer_id: 'a3' }) },
+    });
+    expect(screen.getByTestId('submit-answer')).toBeDisabled();
+    act(() => h.socket().push('turn_started', { seq: 41, room_id: 'r1', participant_id: 'u1', question_id: 'q1', deadline_ms: 1_030_000, follow_up: 'How did you measure the cache hit rate?' }));
+    expect(screen.getByTestId('follow-up')).toHaveTextContent('How did you measure the cache hit rate?');
+    expect(screen.getByTestId('follow-up')).toHaveTextContent('for you');
+    expect(screen.getByTestId('match-status')).toHaveTextContent('Your turn!');
+    const box = screen.getByLabelText(/Your answer/);
+    expect(box).toHaveValue('');
+    expect(box).toHaveAccessibleDescription(/How did you measure the cache hit rate\?/);
+    fireEvent.change(box, { target: { value: 'Grafana, 92 percent.' } });
+    await userEvent.click(screen.getByTestId('submit-answer'));
+    await waitFor(() => expect(h.socket().sentOf('submit_answer')).toEqual([{ text: 'Grafana, 92 percent.' }]));
+    await waitFor(() => expect(screen.getByTestId('submit-answer')).toBeDisabled());
+  });
+
+  it('shows the follow-up from a snapshot (reload during a follow-up turn), in Korean', async () => {
+    await inRoom(
+      matchFixture({ turn: { participant_id: 'u2', deadline_ms: 1_020_000, follow_up: '다시 한다면 무엇을 바꾸겠어요?' } }),
+      { lang: 'ko' },
+    );
+    const fu = screen.getByRole('group', { name: '꼬리 질문' });
+    expect(fu).toHaveTextContent('다시 한다면 무엇을 바꾸겠어요?');
+    expect(fu).toHaveTextContent('Player Park 님에게');
   });
 
   it('marks an answer sent at the deadline', async () => {

@@ -79,6 +79,22 @@ describe('events', () => {
     expect(room.answers[0]).toMatchObject({ text: 'At Naver we…', score: 77, dimensions: { depth: 70 } });
   });
 
+  it('follow_up_asked and a follow-up turn_started set the follow-up; the follow-up answer is a second answer', () => {
+    let room = normalizeSnapshot(matchFixture());
+    expect(room.follow_up).toBeNull();
+    room = applyEvent(room, { name: 'follow_up_asked', payload: { seq: 41, participant_id: 'ai:naver', question_id: 'q1', text: 'Numbers?', deadline_ms: 5 } });
+    expect(room.follow_up).toEqual({ participant_id: 'ai:naver', question_id: 'q1', text: 'Numbers?', deadline_ms: 5 });
+    room = applyEvent(room, { name: 'turn_started', payload: { seq: 42, participant_id: 'ai:naver', question_id: 'q1', deadline_ms: 6, follow_up: 'Numbers?' } });
+    expect(room.turn).toEqual({ participant_id: 'ai:naver', deadline_ms: 6, follow_up: 'Numbers?' });
+    room = applyEvent(room, { name: 'answer_submitted', payload: { seq: 43, participant_id: 'ai:naver', question_id: 'q1', answer_id: 'a2', text: '40% faster', follow_up_of: 'a1' } });
+    expect(room.answers.map((a) => [a.answer_id, a.follow_up_of ?? null])).toEqual([['a1', null], ['a2', 'a1']]);
+    // A snapshot keeps it (from the answered follow-up); the next question clears it.
+    const snap = normalizeSnapshot({ ...matchFixture({ seq: 43, answers: room.answers, turn: null }), answers: [...room.answers.slice(0, 1), { ...room.answers[1], follow_up_question: 'Numbers?' }] });
+    expect(snap.follow_up).toMatchObject({ participant_id: 'ai:naver', text: 'Numbers?' });
+    room = applyEvent(room, { name: 'question_asked', payload: { seq: 44, question_id: 'q2', text: 'Why us?', category: 'company', index: 2, total: 3 } });
+    expect(room.follow_up).toBeNull();
+  });
+
   it('leaderboard_update re-ranks and updates participant scores', () => {
     let room = normalizeSnapshot(matchFixture());
     room = applyEvent(room, {

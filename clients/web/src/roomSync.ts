@@ -8,6 +8,7 @@
 
 import type {
   Answer,
+  FollowUp,
   LeaderboardEntry,
   Participant,
   RealtimeFeedback,
@@ -30,6 +31,8 @@ export interface ClientRoom extends RoomState {
   locked: string[];
   /** Why the match ended (completed, ended_by_host, no_humans_left…). */
   end_reason?: string | null;
+  /** The follow-up question asked on the current question (round robin with follow_ups), if any. */
+  follow_up?: FollowUp | null;
 }
 
 export interface SyncState {
@@ -49,6 +52,7 @@ export const ROOM_EVENTS = [
   'phase_changed',
   'question_asked',
   'turn_started',
+  'follow_up_asked',
   'answer_stream',
   'answer_submitted',
   'score_update',
@@ -101,8 +105,23 @@ export function normalizeSnapshot(raw: any, prev?: ClientRoom | null): ClientRoo
     rtf: prev && prev.room_id === s.room_id && prev.question?.question_id === s.question?.question_id ? prev.rtf : [],
     locked: prev && prev.room_id === s.room_id && prev.question?.question_id === s.question?.question_id ? prev.locked : [],
     end_reason: s.end_reason ?? null,
+    follow_up: snapshotFollowUp(s, prev),
   };
   return room;
+}
+
+/** The current question's follow-up in a snapshot: the turn's, an answered one's, or the one we had. */
+function snapshotFollowUp(s: any, prev?: ClientRoom | null): FollowUp | null {
+  const qid = s.question?.question_id;
+  if (!qid) return null;
+  const turn = s.turn;
+  if (turn?.follow_up && turn.participant_id) {
+    return { participant_id: turn.participant_id, question_id: qid, text: String(turn.follow_up), deadline_ms: turn.deadline_ms ?? null };
+  }
+  const answered = Array.isArray(s.answers) ? s.answers.find((a: any) => a?.follow_up_of && a.follow_up_question && a.question_id === qid) : null;
+  if (answered) return { participant_id: answered.participant_id, question_id: qid, text: String(answered.follow_up_question) };
+  if (prev && prev.room_id === s.room_id && prev.follow_up?.question_id === qid) return prev.follow_up ?? null;
+  return null;
 }
 
 function upsertParticipant(list: Participant[], p: Participant): Participant[] {
@@ -203,12 +222,31 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
         r.turn = null;
         r.rtf = [];
         r.locked = [];
+        r.follow_up = null;
       }
       break;
     }
     case 'turn_started':
-      r.turn = { participant_id: p.participant_id ?? null, deadline_ms: p.deadline_ms };
+      r.turn = { participant_id: p.participant_id ?? null, deadline_ms: p.deadline_ms, follow_up: p.follow_up ?? null };
+      if (p.follow_up && p.participant_id) {
+        r.follow_up = {
+          participant_id: p.participant_id,
+          question_id: p.question_id ?? r.question?.question_id ?? '',
+          text: String(p.follow_up),
+          deadline_ms: p.deadline_ms ?? null,
+        };
+      }
       if (r.phase !== 'answering') r.phase = 'answering';
+      break;
+    case 'follow_up_asked':
+      if (p.participant_id && p.text) {
+        r.follow_up = {
+          participant_id: p.participant_id,
+          question_id: p.question_id ?? r.question?.question_id ?? '',
+          text: String(p.text),
+          deadline_ms: p.deadline_ms ?? null,
+        };
+      }
       break;
     case 'answer_stream':
       if (p.participant_id) r.drafts = { ...r.drafts, [p.participant_id]: String(p.text ?? '') };
@@ -221,6 +259,7 @@ export function applyEvent(room: ClientRoom, ev: RoomEvent): ClientRoom {
         text: p.text ?? '',
         auto_submitted: p.auto_submitted,
         skipped: p.skipped,
+        follow_up_of: p.follow_up_of,
       });
       const drafts = { ...r.drafts };
       delete drafts[p.participant_id];

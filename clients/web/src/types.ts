@@ -52,6 +52,10 @@ export interface RoomSettings {
   private: boolean;
   categories?: Category[];
   difficulty?: string;
+  /** Round robin only: the interviewer asks one candidate per question a follow-up. */
+  follow_ups?: boolean;
+  /** Host opt-in: facial expression counts a little in spoken answers' scores (advisory otherwise). */
+  score_expression?: boolean;
 }
 
 export interface Participant {
@@ -79,6 +83,16 @@ export interface Question {
 export interface Turn {
   participant_id: string | null;
   deadline_ms: number;
+  /** Set on a follow-up turn: the follow-up question. */
+  follow_up?: string | null;
+}
+
+/** A follow-up question the interviewer asked one candidate (`follow_up_asked`). */
+export interface FollowUp {
+  participant_id: string;
+  question_id: string;
+  text: string;
+  deadline_ms?: number | null;
 }
 
 export interface Answer {
@@ -93,6 +107,9 @@ export interface Answer {
   auto_submitted?: boolean;
   /** No answer at all (an absent player's turn was skipped). */
   skipped?: boolean;
+  /** A follow-up answer: the main answer it follows up, and the follow-up question. */
+  follow_up_of?: string | null;
+  follow_up_question?: string | null;
 }
 
 export interface LeaderboardEntry {

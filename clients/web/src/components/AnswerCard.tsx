@@ -68,7 +68,7 @@ function ScoreBadge({ score }: { score: number }) {
   );
 }
 
-export function AnswerCard({ p, answer, draft, active, isMe }: { p: Participant | undefined; answer?: Answer; draft?: string; active?: boolean; isMe?: boolean }) {
+export function AnswerCard({ p, answer, draft, active, isMe, label }: { p: Participant | undefined; answer?: Answer; draft?: string; active?: boolean; isMe?: boolean; label?: string }) {
   const t = useT();
   const name = p?.display_name ?? answer?.participant_id ?? '?';
   const kind = p?.kind ?? 'human';
@@ -76,13 +76,14 @@ export function AnswerCard({ p, answer, draft, active, isMe }: { p: Participant 
   const streaming = !answer && !!draft;
   const scored = typeof answer?.score === 'number';
   return (
-    <article className={`answer ${active ? 'answer-active' : ''} ${isMe ? 'answer-me' : ''} ${scored ? 'answer-scored' : ''}`} data-participant={p?.participant_id} aria-live={active ? 'polite' : undefined}>
+    <article className={`answer ${active ? 'answer-active' : ''} ${isMe ? 'answer-me' : ''} ${scored ? 'answer-scored' : ''}`} data-participant={p?.participant_id} data-follow-up={label ? 'true' : undefined} aria-live={active ? 'polite' : undefined}>
       <header className="answer-head">
         <Avatar id={p?.participant_id ?? name} name={name} kind={kind} personaId={p?.persona_id} size={34} />
         <div className="answer-who">
           <span className="answer-name">{name} <KindBadge kind={kind} /></span>
           {p?.company && <span className="muted small">{p.company}</span>}
         </div>
+        {label && <span className="chip">{label}</span>}
         {answer?.skipped ? (
           <span className="chip chip-warn">{t('match.skipped')}</span>
         ) : answer?.auto_submitted ? (

@@ -34,6 +34,9 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [maxHumans, setMaxHumans] = useState(4);
   const [priv, setPriv] = useState(false);
   const [difficulty, setDifficulty] = useState<string>('mixed');
+  const [followUps, setFollowUps] = useState(false);
+  const [scoreExpression, setScoreExpression] = useState(false);
+  const followUpsAllowed = turnMode === 'round_robin';
   const [busy, setBusy] = useState(false);
   const [formErr, setFormErr] = useState<string | null>(null);
 
@@ -93,6 +96,9 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
       private: priv,
       categories: CATEGORIES.filter((c) => categories.includes(c)),
       difficulty,
+      // Follow-ups exist only in round robin: never ask for them in a simultaneous room.
+      follow_ups: followUpsAllowed && followUps,
+      score_expression: scoreExpression,
     };
     setBusy(true);
     const ok = await arena.createRoom(settings);
@@ -221,6 +227,41 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
           <span className="switch" aria-hidden="true" />
           {t('create.private')}
         </label>
+
+        <div className={`switch-field ${followUpsAllowed ? '' : 'is-disabled'}`}>
+          <label className="switch-row">
+            <input
+              type="checkbox"
+              data-testid="follow-ups"
+              checked={followUpsAllowed && followUps}
+              disabled={!followUpsAllowed}
+              aria-describedby="follow-ups-hint"
+              onChange={(e) => setFollowUps(e.target.checked)}
+            />
+            <span className="switch" aria-hidden="true" />
+            {t('create.followUps')}
+          </label>
+          <p className="hint" id="follow-ups-hint">
+            {followUpsAllowed ? t('create.followUpsHint') : t('create.followUpsOff')}
+          </p>
+        </div>
+
+        <div className="switch-field">
+          <label className="switch-row">
+            <input
+              type="checkbox"
+              data-testid="score-expression"
+              checked={scoreExpression}
+              aria-describedby="score-expression-hint"
+              onChange={(e) => setScoreExpression(e.target.checked)}
+            />
+            <span className="switch" aria-hidden="true" />
+            {t('create.scoreExpression')}
+          </label>
+          <p className="hint" id="score-expression-hint">
+            {t('create.scoreExpressionHint')}
+          </p>
+        </div>
 
         {formErr && (
           <p className="field-err" role="alert">

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useArena, useArenaState, useT } from '../useArena';
 import { leaderboardOf, type ClientRoom } from '../roomSync';
-import type { Participant } from '../types';
+import { followUpKey } from '../arena';
+import type { Answer, Participant } from '../types';
 import { AnswerCard } from './AnswerCard';
 import { Avatar } from './common';
 import { CountdownRing } from './CountdownRing';
@@ -16,10 +17,11 @@ function draftKey(roomId: string, qid: string) {
   return `arena.draft.${roomId}.${qid}`;
 }
 
-function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: boolean; submitted: boolean }) {
+function AnswerBox({ room, myTurn, submitted, followUp }: { room: ClientRoom; myTurn: boolean; submitted: boolean; followUp?: boolean }) {
   const arena = useArena();
   const t = useT();
-  const qid = room.question?.question_id ?? '';
+  // A follow-up answer is drafted (and saved across reloads) apart from the main answer.
+  const qid = followUp ? followUpKey(room.question?.question_id ?? '') : room.question?.question_id ?? '';
   const myId = arena.myId() ?? '';
   const [text, setText] = useState(() => {
     let saved: string | null = null;
@@ -137,7 +139,7 @@ function AnswerBox({ room, myTurn, submitted }: { room: ClientRoom; myTurn: bool
             submit();
           }
         }}
-        aria-describedby="answer-help"
+        aria-describedby={followUp ? 'follow-up-text answer-help' : 'answer-help'}
       />
       {(active || micLive) && <MicPanel active={active} onLive={setMicLive} control={mic} />}
       <div className="answer-box-foot">
@@ -193,8 +195,16 @@ export function Match({ room }: { room: ClientRoom }) {
   const byId = new Map<string, Participant>(room.participants.map((p) => [p.participant_id, p]));
   const order = room.turn_order.length ? room.turn_order : room.participants.map((p) => p.participant_id);
   const currentId = room.phase === 'answering' ? room.turn?.participant_id ?? null : null;
-  const mine = room.answers.find((a) => a.participant_id === myId);
-  const submitted = !!(q && (submittedMap[q.question_id] || mine));
+  const mine = room.answers.find((a) => a.participant_id === myId && !a.follow_up_of);
+  // Follow-up (round robin with follow_ups): shown to everyone under the question; the candidate it
+  // is for answers it in the same answer box, as a second answer to the same question.
+  const followUp = q && room.follow_up && (!room.follow_up.question_id || room.follow_up.question_id === q.question_id) ? room.follow_up : null;
+  const followUpTurn = room.phase === 'answering' && !!room.turn?.follow_up;
+  const myFollowUp = followUpTurn && !spectator && !!myId && currentId === myId;
+  const myFollowUpAnswer = room.answers.find((a) => a.participant_id === myId && a.follow_up_of);
+  const submitted = myFollowUp
+    ? !!(q && (submittedMap[followUpKey(q.question_id)] || myFollowUpAnswer))
+    : !!(q && (submittedMap[q.question_id] || mine));
   const myTurn = !spectator && room.phase === 'answering' && (simultaneous ? currentId == null || currentId === myId : currentId === myId);
   const iAmHost = !spectator && !!myId && room.host_id === myId;
   const deadline = room.phase === 'answering' && room.turn?.deadline_ms ? room.turn.deadline_ms : room.phase_ends_ms;
@@ -210,17 +220,23 @@ export function Match({ room }: { room: ClientRoom }) {
   else status = t(`phase.${room.phase}` as any);
 
   // Cards: in turn order, everyone who answered, is answering, or is drafting.
-  const cards = order
-    .map((id) => {
-      const answer = room.answers.find((a) => a.participant_id === id);
-      const draft = room.drafts[id];
-      const active = id === currentId && !answer;
-      if (!answer && !draft && !active) return null;
-      return { id, answer, draft, active };
-    })
-    .filter(Boolean) as { id: string; answer?: any; draft?: string; active: boolean }[];
+  type Card = { key: string; id: string; answer?: Answer; draft?: string; active: boolean; followUp?: boolean };
+  const cards: Card[] = [];
+  for (const id of order) {
+    const answer = room.answers.find((a) => a.participant_id === id && !a.follow_up_of);
+    const draft = room.drafts[id];
+    const active = id === currentId && !answer;
+    if (answer || draft || active) cards.push({ key: id, id, answer, draft: answer ? undefined : draft, active });
+    if (followUp && followUp.participant_id === id) {
+      // The follow-up answer (or its live draft) right after that candidate's main answer.
+      const fa = room.answers.find((a) => a.participant_id === id && a.follow_up_of);
+      const live = followUpTurn && currentId === id && !fa;
+      if (fa || live) cards.push({ key: `${id}:follow-up`, id, answer: fa, draft: live ? draft : undefined, active: live, followUp: true });
+    }
+  }
   // Answers from someone not in the order (late joiners) still show.
-  for (const a of room.answers) if (!order.includes(a.participant_id)) cards.push({ id: a.participant_id, answer: a, active: false });
+  for (const a of room.answers) if (!order.includes(a.participant_id) && !a.follow_up_of) cards.push({ key: a.participant_id, id: a.participant_id, answer: a, active: false });
+  const followUpName = followUp ? byId.get(followUp.participant_id)?.display_name ?? followUp.participant_id : '';
 
   const myFeedback = room.rtf.filter((f) => f.participant_id === myId);
 
@@ -254,6 +270,17 @@ export function Match({ room }: { room: ClientRoom }) {
               <CountdownRing deadlineMs={deadline} totalMs={totalMs} label={status} />
             )}
           </div>
+          {followUp && (
+            <div className="q-follow-up" data-testid="follow-up" role="group" aria-labelledby="follow-up-label">
+              <p className="q-follow-up-head">
+                <span className="q-follow-up-label" id="follow-up-label">{t('match.followUp')}</span>
+                <span className="muted small">
+                  {followUp.participant_id === myId ? t('match.followUpYours') : t('match.followUpFor', { name: followUpName })}
+                </span>
+              </p>
+              <p className="q-follow-up-text" id="follow-up-text" key={followUp.text}>{followUp.text}</p>
+            </div>
+          )}
           <p className={`status-line ${myTurn && !submitted ? 'status-you' : ''}`} role="status" aria-live="polite" data-testid="match-status">
             {status}
           </p>
@@ -261,7 +288,15 @@ export function Match({ room }: { room: ClientRoom }) {
 
         {order.length > 0 && <TurnOrder room={room} order={order} currentId={currentId} myId={myId} />}
 
-        {!spectator && room.phase !== 'countdown' && q && <AnswerBox key={`${room.room_id}:${q.question_id}`} room={room} myTurn={myTurn} submitted={submitted} />}
+        {!spectator && room.phase !== 'countdown' && q && (
+          <AnswerBox
+            key={`${room.room_id}:${q.question_id}${myFollowUp ? ':follow-up' : ''}`}
+            room={room}
+            myTurn={myTurn}
+            submitted={submitted}
+            followUp={myFollowUp}
+          />
+        )}
 
         <Nudges items={myFeedback} />
 
@@ -271,7 +306,9 @@ export function Match({ room }: { room: ClientRoom }) {
           {cards.length === 0 ? (
             !simultaneous && <p className="muted">{t('match.noAnswers')}</p>
           ) : (
-            cards.map((c) => <AnswerCard key={c.id} p={byId.get(c.id)} answer={c.answer} draft={c.draft} active={c.active} isMe={c.id === myId} />)
+            cards.map((c) => (
+              <AnswerCard key={c.key} p={byId.get(c.id)} answer={c.answer} draft={c.draft} active={c.active} isMe={c.id === myId} label={c.followUp ? t('match.followUp') : undefined} />
+            ))
           )}
         </section>
       </div>
