@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve test test-py test-web loadtest bench eval docs demo web system-deps clean
+.PHONY: install run serve test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -66,6 +66,10 @@ test-web: install web system-deps
 	cd $(WEB) && npm test --silent
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
+
+# Optional: the LLM chain against a real local OpenAI-compatible server (OPENAI_BASE_URL; see docs/llm.md).
+test-llm: install
+	$(BIN)/python -m personas.llm.live_check
 
 # Bounded load test: 50 users, 60 s, against a server this target starts on 127.0.0.1.
 loadtest: install
