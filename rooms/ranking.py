@@ -1,4 +1,5 @@
-"""RankCalculator: competition ranking ("1224") of cumulative scores."""
+"""Standard competition ranking ("1224"): the one ranking function of the game (leaderboards,
+the comparator of answers to one question, and the in-memory RankCalculator all use it)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .clock import ManualClock
 from .evaluation.base import Scorer
+from .evaluation.comparator import RankCalculator
 from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .questions import QuestionBank
 from .room import Phase, Room
@@ -40,7 +41,7 @@ class LocalRuntime:
     on_event: Callable[[RoomEvent], None] | None = None
     follow_up_asker: Callable[[FollowUpJob], str | None] | None = None
     events: list = field(default_factory=list)
-    board: dict = field(default_factory=dict)
+    ranks: RankCalculator = field(default_factory=RankCalculator)
     finished_record: dict | None = None
 
     def pump(self) -> None:
@@ -53,8 +54,7 @@ class LocalRuntime:
             for ev in events:
                 self.events.append(ev)
                 if ev.name == "score_update":
-                    pid = ev.payload["participant_id"]
-                    self.board[pid] = self.board.get(pid, 0) + ev.payload["score"]
+                    self.ranks.add(ev.payload["participant_id"], ev.payload["score"])
                     scored = True
                 if self.on_event:
                     self.on_event(ev)
@@ -62,6 +62,11 @@ class LocalRuntime:
                 self.room.publish("leaderboard_update", {"entries": self.room.leaderboard(self.board)})
             for job in jobs:
                 self.run_job(job)
+
+    @property
+    def board(self) -> dict[str, int]:
+        """Cumulative scores, participant id -> total (what the server reads from its Redis board)."""
+        return {s.participant_id: s.total for s in self.ranks.standings()}
 
     def run_job(self, job: Any) -> None:
         if isinstance(job, AIAnswerJob):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from ..ranking import rank_scores
 from .base import ScoreResult
 
 
@@ -22,16 +23,7 @@ def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
     Returns:
         id -> rank, starting at 1. Empty input gives an empty dict.
     """
-    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    ranks: dict[str, int] = {}
-    prev = None
-    rank = 0
-    for i, (key, s) in enumerate(ordered, start=1):
-        if prev is None or s != prev:
-            rank = i
-            prev = s
-        ranks[key] = rank
-    return ranks
+    return {key: rank for key, _, rank in rank_scores(scores)}
 
 
 @dataclass(frozen=True)
