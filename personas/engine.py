@@ -86,6 +86,14 @@ class AnswerRequest:
     context: tuple[str, ...] = ()
     budget_ms: int = 60_000
 
+    @classmethod
+    def from_job(cls, job) -> "AnswerRequest":
+        """The request for a room's :class:`rooms.jobs.AIAnswerJob` (same field names)."""
+        return cls(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang, skill=job.skill,
+                   seed=job.seed, category=job.category, key_points=tuple(job.key_points),
+                   question_id=job.question_id, used_story_ids=frozenset(job.used_story_ids),
+                   context=tuple(job.context), budget_ms=job.budget_ms)
+
 
 @dataclass(frozen=True)
 class ComposedAnswer:

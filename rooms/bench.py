@@ -29,11 +29,7 @@ def persona_answerer():
     from personas.engine import AnswerRequest, compose_answer
 
     def answer(job):
-        a = compose_answer(AnswerRequest(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang,
-                                         skill=job.skill, seed=job.seed, category=job.category,
-                                         key_points=tuple(job.key_points), question_id=job.question_id,
-                                         used_story_ids=frozenset(job.used_story_ids), context=tuple(job.context),
-                                         budget_ms=job.budget_ms))
+        a = compose_answer(AnswerRequest.from_job(job))
         return a.text, a.think_ms, a.words_per_minute, a.story_id
     return answer
 

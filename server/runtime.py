@@ -42,24 +42,14 @@ Emit = Callable[..., Awaitable[None]]
 CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
 
 
-def answer_request(job: AIAnswerJob):
-    """The persona engine's :class:`personas.engine.AnswerRequest` for a room's AI job."""
-    from personas.engine import AnswerRequest
-
-    return AnswerRequest(persona_id=job.persona_id, question_text=job.question_text, lang=job.lang,
-                         skill=job.skill, seed=job.seed, category=job.category, key_points=tuple(job.key_points),
-                         question_id=job.question_id, used_story_ids=frozenset(job.used_story_ids),
-                         context=tuple(job.context), budget_ms=job.budget_ms)
-
-
 class AIAnswerSource:
     """Turns an :class:`AIAnswerJob` into ``(text, think_ms, wpm, story_id)`` with the offline
     persona engine. Blocking (about 20 ms): call it from a worker thread."""
 
     def __call__(self, job: AIAnswerJob) -> tuple[str, int, int, str | None]:
-        from personas.engine import compose_answer
+        from personas.engine import AnswerRequest, compose_answer
 
-        a = compose_answer(answer_request(job))
+        a = compose_answer(AnswerRequest.from_job(job))
         return a.text, a.think_ms, a.words_per_minute, a.story_id
 
 
@@ -160,7 +150,10 @@ class RoomHost:
             llm = self.manager.llm
             if isinstance(job, AIAnswerJob):
                 if llm is not None and self.manager.ai_source_is_default:
-                    a = await llm.answer(answer_request(job), time_scale=self.room.settings.timings.answer_scale)
+                    from personas.engine import AnswerRequest
+
+                    a = await llm.answer(AnswerRequest.from_job(job),
+                                         time_scale=self.room.settings.timings.answer_scale)
                     text, think, wpm, story = a.text, a.think_ms, a.words_per_minute, a.story_id
                 else:
                     text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
