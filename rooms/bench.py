@@ -4,6 +4,8 @@ Plays a 5-question match with 3 scripted humans and 3 AI personas (the real
 offline persona engine and the default scorer) and reports the median wall
 time over several runs, plus the per-call cost of the two jobs.
 
+Also times the offline persona engine over the whole question bank.
+
 Usage: ``python -m rooms.bench [--runs 7]``.
 """
 
@@ -34,8 +36,8 @@ def persona_answerer():
     return answer
 
 
-def simulate(seed: int, mode: str = "round_robin") -> tuple[float, Room]:
-    """One match; returns (wall seconds, room)."""
+def simulate(seed: int, mode: str = "round_robin", scorer=None) -> tuple[float, Room]:
+    """One match; returns (wall seconds, room). ``scorer`` defaults to :func:`default_scorer`."""
     t0 = time.perf_counter()
     clock = ManualClock()
     bank = default_bank()
@@ -46,7 +48,7 @@ def simulate(seed: int, mode: str = "round_robin") -> tuple[float, Room]:
     for h in ("h2", "h3"):
         room.join(h, h.upper())
         room.set_ready(h, True)
-    rt = LocalRuntime(room, default_scorer(60), bank, persona_answerer())
+    rt = LocalRuntime(room, scorer or default_scorer(60), bank, persona_answerer())
     room.start_match("h1")
 
     def humans_answer():
@@ -61,20 +63,46 @@ def simulate(seed: int, mode: str = "round_robin") -> tuple[float, Room]:
     return time.perf_counter() - t0, room
 
 
+def bench_personas() -> str:
+    """Offline persona answers: every bank question x 6 personas x ko/en x skills 1, 3, 5."""
+    from personas.catalog import persona_ids
+    from personas.engine import AnswerRequest, compose_answer
+
+    times = []
+    for q in default_bank():
+        for pid in persona_ids():
+            for lang in ("ko", "en"):
+                for skill in (1, 3, 5):
+                    t0 = time.perf_counter()
+                    compose_answer(AnswerRequest(persona_id=pid, question_text=q.text(lang), lang=lang, skill=skill,
+                                                 category=q.category, key_points=tuple(q.key_points(lang)),
+                                                 question_id=q.id, seed=7))
+                    times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return (f"persona compose(): {len(times)} answers, median {statistics.median(times):.2f} ms, "
+            f"p99 {times[int(len(times) * 0.99)]:.2f} ms, max {times[-1]:.2f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
     a = ap.parse_args()
-    simulate(0)                                   # warm-up: data files, caches
-    for mode in ("round_robin", "simultaneous"):
-        times = []
-        for i in range(a.runs):
-            dt, room = simulate(i + 1, mode)
-            assert room.phase == Phase.FINISHED and len(room.answers) == 30
-            times.append(dt)
-        print(f"simulated match ({mode}, 6 participants, 5 questions, 30 answers): "
-              f"median {statistics.median(times) * 1000:.1f} ms over {a.runs} runs "
-              f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})")
+    from .evaluation.rubric import RubricScorer
+
+    # The engine alone (lexical rubric scorer) and the default offline scorer (embedding models),
+    # whose 30 scorings dominate; in the server scoring runs in a worker thread, off the tick.
+    for label, scorer in (("rubric scorer", RubricScorer(60)), ("default scorer", default_scorer(60))):
+        simulate(0, scorer=scorer)                # warm-up: data files, models, caches
+        for mode in ("round_robin", "simultaneous"):
+            times = []
+            for i in range(a.runs):
+                dt, room = simulate(i + 1, mode, scorer)
+                assert room.phase == Phase.FINISHED and len(room.answers) == 30
+                times.append(dt)
+            print(f"simulated match ({mode}, {label}, 6 participants, 5 questions, 30 answers): "
+                  f"median {statistics.median(times) * 1000:.1f} ms over {a.runs} runs "
+                  f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f})")
+    print(bench_personas())
 
 
 if __name__ == "__main__":
