@@ -804,8 +804,6 @@ class Room:
             if all(t.done for t in self.turns.values()):
                 self._start_scoring()
         else:
-            if turn.stream_pending and text:
-                turn.stream_pending = False
             self._emit("answer_submitted", self._submitted_payload(a))
             if turn.follow_up:
                 self._start_scoring()
