@@ -42,11 +42,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+import numpy as np
+
 from rooms.errors import ErrorCode, RoomError
 from rooms.jobs import RoomEvent
 from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
+from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_S, is_silent
 
 IN_CHANNEL = "media:in"
 OUT_PATTERN = "media:out:*"
@@ -74,6 +77,33 @@ class SpokenTurn:
     deliveries: list[dict] = field(default_factory=list)   # per-final delivery (prosody.analyse)
     open: bool = True                                       # False after turn_end was sent
     typed: str | None = None                                # what the player had typed before speaking
+    heard_sound: bool = False                               # an audio_chunk above the silence floor came in
+    silent_s: float = 0.0                                   # audio_chunk silence before any sound (s)
+
+    def check_chunk(self, pcm: bytes, sample_rate: int) -> None:
+        """Refuse an ``audio_chunk`` that continues a silent start of the turn.
+
+        Once the turn has had :data:`~server.media.audio.SILENT_TURN_S` s (3 s) of
+        chunks under -60 dBFS and no sound, each further silent chunk is refused with
+        ``silence`` (and not forwarded); any chunk with sound ends the check for the turn.
+
+        Args:
+            pcm: 16-bit LE mono bytes (even length). sample_rate: Hz; other rates are left
+                to the sidecar (``bad_sample_rate``).
+
+        Raises:
+            RoomError: ``silence``.
+        """
+        if self.heard_sound or not self.open or sample_rate not in ALLOWED_SAMPLE_RATES or not pcm:
+            return
+        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        if not is_silent(audio):
+            self.heard_sound = True
+            return
+        if self.silent_s >= SILENT_TURN_S:
+            raise RoomError("silence", f"only silence for {SILENT_TURN_S:.0f} s since your turn began: "
+                                       "is the microphone muted or unplugged?")
+        self.silent_s += audio.size / sample_rate
 
     @property
     def turn_id(self) -> str:
@@ -247,9 +277,13 @@ class MediaBridge:
         """Forward one PCM chunk (16-bit LE mono bytes) to the sidecar as base64.
 
         Raises:
-            RoomError: ``media_unavailable`` (no sidecar), ``overloaded`` (outbox full).
+            RoomError: ``media_unavailable`` (no sidecar), ``overloaded`` (outbox full),
+                ``silence`` (see :meth:`SpokenTurn.check_chunk`).
         """
         await self._require_sidecar()
+        st = self.turns.get((room_id, participant_id))
+        if st is not None:
+            st.check_chunk(pcm, sample_rate)
         self._send({"type": "audio_chunk", "session_id": self.sessions.get((room_id, participant_id)),
                     "room_id": room_id, "participant_id": participant_id, "seq": seq,
                     "sample_rate": sample_rate, "pcm": base64.b64encode(pcm).decode("ascii")})

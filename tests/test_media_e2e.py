@@ -113,6 +113,31 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     assert time.monotonic() - t0 < 60
 
 
+async def test_a_silent_microphone_gets_a_silence_ack_and_error_message(media_sidecar, media_server):
+    """Digital silence over audio_chunk: accepted for the turn's first 3 s, then each silent chunk is
+    refused with ``silence``; the sidecar tells the speaker (error_message ``silence``); a chunk with
+    sound is accepted again, and the room goes on."""
+    host, other, _ = await _room(media_server, answer_seconds=30)
+    assert (await host.call("start_match"))["ok"]
+    await host.wait_for(_turn_of(host, host.user_id), timeout=20)
+    second = b"\0" * 32000                                            # 1 s at 16 kHz
+    for seq in (1, 2, 3):
+        ack = await host.call("audio_chunk", {"seq": seq, "sample_rate": 16000, "pcm": second})
+        assert ack["ok"], ack
+    ack = await host.call("audio_chunk", {"seq": 4, "sample_rate": 16000, "pcm": second})
+    assert not ack["ok"] and ack["error"]["code"] == "silence", ack
+    err = await host.wait_for(lambda: [e for e in host.of("error_message") if e["code"] == "silence"], timeout=10)
+    assert "microphone" in err[0]["message"]
+    assert not [e for e in other.of("error_message") if e["code"] == "silence"], "only the speaker is told"
+    t = np.arange(16000) / 16000
+    hum = (0.1 * np.sin(2 * np.pi * 150 * t) * 32767).astype("<i2").tobytes()
+    assert (await host.call("audio_chunk", {"seq": 5, "sample_rate": 16000, "pcm": hum}))["ok"]
+    assert (await host.call("audio_chunk", {"seq": 6, "sample_rate": 16000, "pcm": second}))["ok"], \
+        "after sound, pauses are never refused"
+    assert (await host.call("submit_answer", {"text": "I type instead."}))["ok"]
+    await other.wait_for(_turn_of(other, other.user_id), timeout=10)
+
+
 async def test_spoken_answer_over_webrtc(media_sidecar, media_server, spoken_wav):
     """(c) media_offer signalling over Socket.IO with a real aiortc peer (MediaPlayer on the WAV): the
     transcript reaches the room; a malformed SDP is refused with bad_sdp and the room keeps working."""

@@ -33,6 +33,11 @@ MAX_CHUNK_BYTES = 64 * 1024
 SILENCE_DBFS = -60.0
 #: Floor returned by :func:`rms_dbfs` for digital silence (dBFS).
 DBFS_FLOOR = -120.0
+#: A turn whose audio has stayed under :data:`SILENCE_DBFS` for this long from its start is
+#: reported as ``silence`` (s): a muted or dead microphone. 3 s is longer than anyone waits
+#: to start once their turn has begun (our choice, not a published figure); pauses after the
+#: first sound never count, and neither does silence between turns.
+SILENT_TURN_S = 3.0
 
 
 class MediaError(Exception):

@@ -6,7 +6,11 @@ It talks to the game server only through Redis pub/sub (contract in
 * subscribes to ``media:in`` (JSON messages ``offer``, ``audio_chunk``,
   ``turn_start``, ``turn_end``, ``close``, ``leave``);
 * publishes to ``media:out:<room_id>`` (``answer``, ``partial``, ``final``,
-  ``turn_summary``, ``feedback``, ``expression``, ``error``);
+  ``turn_summary``, ``feedback``, ``expression``, ``error``); errors about a
+  turn rather than a message carry its ``turn_id`` and no ``session_id``:
+  ``silence`` (nothing above -60 dBFS for the first 3 s of a turn) and
+  ``no_speech`` (a turn with audio but no recognised word, sent after its
+  ``turn_summary``);
 * keeps a heartbeat key ``media:sidecar:<id>`` (TTL 15 s) so the game server can
   tell whether a sidecar is up.
 
@@ -40,7 +44,7 @@ import numpy as np
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from . import prosody
-from .audio import TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, write_wav
+from .audio import SILENT_TURN_S, TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, is_silent, write_wav
 
 log = logging.getLogger("arena.media")
 
@@ -139,6 +143,9 @@ class Participant:
     turn_audio: list = field(default_factory=list)  # int16 arrays
     turn_samples: int = 0
     turn_finals: list = field(default_factory=list)
+    turn_sound: bool = False  # any audio above the silence floor in this turn
+    turn_silent: int = 0  # samples of silence since the turn started, before any sound
+    silence_reported: bool = False  # the ``silence`` error was sent for this turn
     nudged_at: dict = field(default_factory=dict)
     tension: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TENSION_WINDOW))
     last_active: float = field(default_factory=time.monotonic)
@@ -280,6 +287,8 @@ class MediaSidecar:
                "code": code, "message": message}
         if isinstance(msg, dict) and "seq" in msg:
             err["seq"] = msg["seq"]
+        if isinstance(msg, dict) and msg.get("turn_id"):
+            err["turn_id"] = msg["turn_id"]
         log.info("media error %s: %s", code, message)
         if isinstance(room, str) and room:
             await self.publish(room, err)
@@ -415,6 +424,12 @@ class MediaSidecar:
                     audio = np.concatenate(parts) if len(parts) > 1 else parts[0]
                     if p.listening:
                         self._record(p, audio)
+                        if self._silent_turn(p, audio):
+                            await self.publish_error(
+                                {"room_id": p.room_id, "participant_id": p.participant_id,
+                                 "turn_id": p.turn_id}, "silence",
+                                f"only silence for {SILENT_TURN_S:.0f} s since your turn began: "
+                                "is the microphone muted or unplugged?")
                         msgs = await loop.run_in_executor(self.stt_pool, self._feed_sync, p, audio)
                         for m in msgs:
                             await self.publish(p.room_id, m)
@@ -439,6 +454,7 @@ class MediaSidecar:
             p.listening = True
             p.turn_id = msg.get("turn_id")
             p.turn_start_pos = p.stream.position
+            p.turn_sound, p.turn_silent, p.silence_reported = False, 0, False
         elif kind == "turn_end":
             await self._end_turn(p, msg)
             if p.gated:
@@ -453,8 +469,31 @@ class MediaSidecar:
         msgs = await loop.run_in_executor(self.stt_pool, self._flush_sync, p, True)
         for m in msgs:
             await self.publish(p.room_id, m)
+        reported = p.silence_reported
         summary = await loop.run_in_executor(self.stt_pool, self._turn_summary_sync, p, msg)
         await self.publish(p.room_id, summary)
+        # Audio came in during a real turn, but not one word was recognised (and the
+        # player was not already told their microphone is silent).
+        if summary["turn_id"] and summary["duration"] > 0 and not summary["transcript"].strip() and not reported:
+            await self.publish_error({"room_id": p.room_id, "participant_id": p.participant_id,
+                                      "turn_id": summary["turn_id"]}, "no_speech",
+                                     "no speech was recognised in your spoken answer; "
+                                     "speak closer to the microphone or type your answer")
+
+    @staticmethod
+    def _silent_turn(p: Participant, audio: np.ndarray) -> bool:
+        """Track leading silence of a real turn; True exactly once, when it reaches
+        :data:`~server.media.audio.SILENT_TURN_S` s with no sound before it."""
+        if p.turn_sound or p.silence_reported or not p.turn_id:
+            return False
+        if not is_silent(audio):
+            p.turn_sound = True
+            return False
+        p.turn_silent += audio.size
+        if p.turn_silent >= SILENT_TURN_S * SR:
+            p.silence_reported = True
+            return True
+        return False
 
     def _record(self, p: Participant, audio: np.ndarray) -> None:
         if p.turn_samples < MAX_TURN_RECORDING_S * SR:

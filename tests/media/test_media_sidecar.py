@@ -157,6 +157,46 @@ async def test_bad_input_gives_error_codes_and_sidecar_survives(sidecar):
     assert summary["type"] == "turn_summary" and summary["transcript"] == ""
 
 
+async def test_silent_turn_gives_silence_once_and_noise_gives_no_speech(sidecar):
+    """A muted microphone (digital zeros) in a real turn -> one ``silence`` error after 3 s, no
+    ``no_speech`` on top; sound without words (a -20 dBFS hum) -> no ``silence``, and ``no_speech``
+    after the turn's summary. Silence outside a turn and before 3 s is not an error."""
+    h = sidecar
+    base = {"room_id": h.room_id, "participant_id": "mute"}
+    zeros = base64.b64encode(b"\0" * 16000).decode()          # 0.5 s at 16 kHz
+
+    async def send_chunks(pcm: str, n: int, seq0: int) -> None:
+        for i in range(n):
+            await h.send({**base, "type": "audio_chunk", "seq": seq0 + i, "sample_rate": 16000, "pcm": pcm})
+
+    await h.send({**base, "type": "turn_start", "turn_id": "q1"})
+    await send_chunks(zeros, 5, 1)                                  # 2.5 s: not yet
+    with pytest.raises(AssertionError):
+        await h.recv(lambda m: m["type"] == "error", timeout=1.5)
+    await send_chunks(zeros, 6, 6)                                  # 5.5 s in all
+    err = await h.recv(lambda m: m["type"] == "error")
+    assert err["code"] == "silence" and err["turn_id"] == "q1" and err["participant_id"] == "mute", err
+    assert "session_id" not in err or err["session_id"] is None
+    await h.send({**base, "type": "turn_end", "turn_id": "q1"})
+    out = await h.collect_until(lambda m: m["type"] == "turn_summary")
+    assert [m for m in out if m["type"] == "error"] == [], "silence is reported once per turn"
+    with pytest.raises(AssertionError):
+        await h.recv(lambda m: m["type"] == "error", timeout=1.5)   # no no_speech after silence
+
+    t = np.arange(16000 * 4) / 16000
+    hum = (0.1 * np.sin(2 * np.pi * 120 * t) * 32767).astype("<i2").tobytes()   # 4 s, -23 dBFS
+    await h.send({**base, "type": "turn_start", "turn_id": "q2"})
+    for i in range(0, len(hum), 16000):
+        await h.send({**base, "type": "audio_chunk", "seq": 100 + i, "sample_rate": 16000,
+                      "pcm": base64.b64encode(hum[i:i + 16000]).decode()})
+    await h.send({**base, "type": "turn_end", "turn_id": "q2"})
+    out = await h.collect_until(lambda m: m["type"] == "error" and m["code"] == "no_speech")
+    summary = next(m for m in out if m["type"] == "turn_summary")
+    assert summary["transcript"] == "" and summary["duration"] == pytest.approx(4.0, abs=0.05)
+    assert [m["code"] for m in out if m["type"] == "error"] == ["no_speech"]
+    assert out[-1]["turn_id"] == "q2"
+
+
 async def test_webrtc_peer_connection_transcribes(sidecar, speech):
     """A real aiortc client sends the espeak WAV as an Opus audio track through the sidecar's signalling."""
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription

@@ -407,6 +407,26 @@ describe('Fallbacks', () => {
     await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('cannot use this microphone’s audio format'));
   });
 
+  it('a silence refusal keeps the mic on, says so, and clears once a chunk with sound is accepted', async () => {
+    let refuse = true;
+    await myTurn({
+      replies: {
+        media_offer: () => ({ ok: false, error: { code: 'media_unavailable', message: 'no sidecar' } }),
+        audio_chunk: () => (refuse ? { ok: false, error: { code: 'silence', message: 'only silence' } } : { ok: true, seq: 2, received: 3200 }),
+      },
+    });
+    await userEvent.click(micButton());
+    await waitFor(() => expect(screen.getByTestId('mic-panel')).toHaveAttribute('data-phase', 'live-pcm'));
+    scriptNodes[0].onaudioprocess({ inputBuffer: { getChannelData: () => new Float32Array(4800) } });
+    await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('is your microphone muted or unplugged?'));
+    expect(screen.getByTestId('mic-panel')).toHaveAttribute('data-phase', 'live-pcm');
+    expect(micButton()).toHaveAttribute('aria-pressed', 'true');
+    refuse = false;
+    scriptNodes[0].onaudioprocess({ inputBuffer: { getChannelData: () => new Float32Array(4800).fill(0.3) } });
+    await waitFor(() => expect(screen.getByTestId('mic-panel')).toHaveAttribute('data-code', ''));
+    expect(screen.getByTestId('mic-status')).not.toHaveTextContent('muted');
+  });
+
   it('without WebRTC goes straight to PCM; without getUserMedia says typing still works', async () => {
     vi.stubGlobal('RTCPeerConnection', undefined);
     const { h, unmount } = await myTurn();

@@ -11,7 +11,7 @@ export interface MicControl {
 
 const LIVE: MicPhase[] = ['starting', 'connecting', 'live', 'live-pcm'];
 /** Codes whose plain words are worth showing under the button. */
-const SHOWN_CODES = new Set(['media_unavailable', 'bad_sdp', 'bad_sample_rate', 'chunk_too_large', 'bad_audio', 'overloaded', 'timeout', 'network', 'ice_failed']);
+const SHOWN_CODES = new Set(['media_unavailable', 'bad_sdp', 'bad_sample_rate', 'chunk_too_large', 'bad_audio', 'overloaded', 'timeout', 'network', 'ice_failed', 'silence']);
 
 /** `localStorage['arena.mic.pcm'] = '1'` forces the audio_chunk path (diagnostics, e2e). */
 function pcmOnly(): boolean {

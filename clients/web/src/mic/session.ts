@@ -80,7 +80,7 @@ export class MicSession {
   private chunker: PcmChunker | null = null;
   private seq = 0;
   private stopped = false;
-  private warnedOverload = false;
+  private warned = new Set<string>();
 
   constructor(opts: MicOptions) {
     this.opts = opts;
@@ -230,12 +230,17 @@ export class MicSession {
     const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     this.opts
       .emit('audio_chunk', { seq, sample_rate: 16000, pcm: bytes })
+      .then(() => {
+        // After a `silence` refusal only chunks with sound are accepted: the microphone works now.
+        if (!this.stopped && this.status.code === 'silence') this.set({ code: undefined });
+      })
       .catch((e: any) => {
         const code = e?.code ?? 'bad_audio';
         if (this.stopped) return;
-        if (code === 'overloaded') {
-          if (!this.warnedOverload) this.set({ code });
-          this.warnedOverload = true;
+        if (code === 'overloaded' || code === 'silence') {
+          // Keep sending: the next chunk may have sound (a muted mic unmuted, a busy server).
+          if (!this.warned.has(code)) this.set({ code });
+          this.warned.add(code);
           return;
         }
         if (TURN_OVER.has(code)) return this.stop();
