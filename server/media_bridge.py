@@ -311,7 +311,8 @@ class MediaBridge:
             for pid in pids:
                 if self._human(room, pid):
                     st = self.turns[(rid, pid)] = SpokenTurn(pl["question_id"], follow_up=bool(pl.get("follow_up")))
-                    self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id})
+                    self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
+                                "language": room.settings.language})
         elif ev.name in ("answer_submitted", "answer_locked"):
             pid = pl.get("participant_id")
             st = self.turns.get((rid, pid))
@@ -324,7 +325,8 @@ class MediaBridge:
             if pl.get("presence") != "online":         # away: the sidecar forgets them; the turn stays
                 self._leave(rid, pid, keep_turn=True)
             elif st is not None and st.open:           # back within the turn: listen again
-                self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id})
+                self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
+                            "language": room.settings.language})
         elif ev.name == "participant_left":
             self._leave(rid, pl.get("participant_id"))
         elif ev.name == "phase_changed" and pl.get("phase") == "finished":

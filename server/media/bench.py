@@ -50,6 +50,12 @@ TALK = [
     "half.",
     "When two teams disagreed about the design, I wrote down the trade-offs and we picked the simpler option.",
 ]
+#: ``--language ko``: the same kind of answer in Korean (espeak-ng ``ko`` voice, 170 wpm).
+TALK_KO = [
+    "안녕하세요. 저는 결제 시스템의 장애를 줄이기 위해 모니터링을 개선했습니다.",
+    "먼저 지연 시간을 측정하고 캐시를 추가해서 응답 시간을 절반으로 줄였습니다.",
+    "두 팀의 의견이 달랐을 때 장단점을 정리해서 더 단순한 방법을 골랐습니다.",
+]
 
 
 def rss_mib() -> float:
@@ -64,8 +70,9 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_talk(seconds: float, wav: str | None = None) -> np.ndarray:
-    """About ``seconds`` s of 16 kHz speech: sentences with 0.8-1.6 s gaps, float32 ``(n,)``."""
+def make_talk(seconds: float, wav: str | None = None, language: str = "en") -> np.ndarray:
+    """About ``seconds`` s of 16 kHz speech (:data:`TALK`, or :data:`TALK_KO` for ``"ko"``):
+    sentences with 0.8-1.6 s gaps, float32 ``(n,)``."""
     from .audio import load_audio_16k
 
     rng = np.random.default_rng(7)
@@ -76,9 +83,10 @@ def make_talk(seconds: float, wav: str | None = None) -> np.ndarray:
             raise SystemExit("espeak-ng and sox are needed (apt-get install -y espeak-ng sox), or pass --wav")
         clips = []
         with tempfile.TemporaryDirectory() as d:
-            for i, s in enumerate(TALK):
+            voice, speed = ("ko", "170") if language == "ko" else ("en-us", "160")
+            for i, s in enumerate(TALK_KO if language == "ko" else TALK):
                 raw, out = Path(d) / f"{i}.raw.wav", Path(d) / f"{i}.wav"
-                subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), s], check=True)
+                subprocess.run(["espeak-ng", "-v", voice, "-s", speed, "-w", str(raw), s], check=True)
                 subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True)
                 clips.append(load_audio_16k(out))
     parts, total, i = [np.zeros(int(0.5 * SR), np.float32)], 0.5, 0
@@ -144,20 +152,22 @@ def run_streams(transcriber, audios: list[np.ndarray], chunk_s: float = 0.1, **s
 
 
 def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_speakers: int = 8,
-          partial_interval_s: float = 0.6) -> dict:
+          partial_interval_s: float = 0.6, language: str = "en") -> dict:
     from . import prosody
+    from .models import model_dir_for
     from .stt import Transcriber
 
-    out: dict = {"cpu_threads": threads, "cpu_count": os.cpu_count(), "partial_interval_s": partial_interval_s,
+    out: dict = {"language": language, "cpu_threads": threads, "cpu_count": os.cpu_count(), "partial_interval_s": partial_interval_s,
                  "short_context_finals": os.environ.get("ARENA_STT_SHORT_CONTEXT") == "1",
                  "loadavg_start": round(os.getloadavg()[0], 2)}
     base = rss_mib()
     t0 = time.perf_counter()
-    tr = Transcriber(cpu_threads=threads)
+    tr = Transcriber(model_dir_for(language), cpu_threads=threads, language=language)
+    out["model_dir"] = tr.model_dir
     out["model_load_s"] = round(time.perf_counter() - t0, 2)
     warm = prosody.warmup()
     out["numba_warmup_s"] = round(warm, 2)
-    talk = make_talk(seconds, wav)
+    talk = make_talk(seconds, wav, language)
     tr.transcribe(talk[: 5 * SR])  # first-call allocations
     out["rss_after_load_mib"] = round(rss_mib(), 0)
     out["rss_models_mib"] = round(rss_mib() - base, 0)
@@ -214,9 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wav", default=None, help="use this speech recording instead of espeak-ng")
     ap.add_argument("--max-speakers", type=int, default=8)
     ap.add_argument("--partial-interval", type=float, default=0.6, help="s of new speech between partials")
+    ap.add_argument("--language", choices=["en", "ko"], default="en",
+                    help="room language: en = tiny.en, ko = the Korean rooms' multilingual model")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    res = bench(args.seconds, args.threads, args.wav, args.max_speakers, args.partial_interval)
+    res = bench(args.seconds, args.threads, args.wav, args.max_speakers, args.partial_interval, args.language)
     print(json.dumps(res, indent=2))
     return 0
 

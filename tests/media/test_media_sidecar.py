@@ -146,6 +146,9 @@ async def test_bad_input_gives_error_codes_and_sidecar_survives(sidecar):
         assert err["type"] == "error" and err["code"] == "bad_sdp" and err["session_id"] == "s2", err
     await h.send({**base, "type": "warp_drive"})
     assert (await h.recv(lambda m: m["type"] == "error"))["code"] == "bad_message"
+    await h.send({**base, "type": "turn_start", "turn_id": "q9", "language": "fr"})
+    err = await h.recv(lambda m: m["type"] == "error")
+    assert err["code"] == "bad_message" and "language" in err["message"], err
     await h.send({"type": "audio_chunk", "room_id": h.room_id, "sample_rate": 16000, "pcm": ""})
     assert (await h.recv(lambda m: m["type"] == "error"))["code"] == "bad_message"
     # still alive: silence is accepted and produces no transcript
