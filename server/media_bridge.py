@@ -15,7 +15,7 @@ The sidecar (``server/media/``, ``arena media``) speaks the Redis contract in
   ``partial``/``final`` become the player's draft (``room.answer_draft`` ->
   ``answer_stream``) plus ``audio_processed`` to the speaker; ``final`` and
   ``turn_summary`` attach delivery (``room.set_delivery``) and the turn
-  recording; ``feedback``/``expression`` become ``real_time_feedback``;
+  recording; ``feedback``/``expression`` become ``real_time_feedback`` to the speaker only;
   ``error`` becomes ``error_message`` to the speaker.
 
 State kept here (per process, in memory): the spoken turn of each
@@ -446,8 +446,8 @@ class MediaBridge:
                            "message": str(msg.get("message") or ""), "advisory": True}
             if room.phase == "finished":
                 return
-            room.publish("real_time_feedback", payload)
-            await host.flush()
+            # Coaching is private: only the speaker's sockets get it (not the room, not spectators).
+            await self._to_player(rid, pid, "real_time_feedback", {"room_id": rid, **payload})
         elif kind == "error":
             err = {"code": str(msg.get("code") or "media_error"), "message": str(msg.get("message") or "")}
             if msg.get("seq") is not None:

@@ -16,16 +16,16 @@ import numpy as np
 from server.media.audio import read_wav
 from tests.conftest import DATABASE_URL
 from tests.media_fixtures import *  # noqa: F401,F403  (fixtures)
-from tests.media_fixtures import SENTENCES, wer
+from tests.media_fixtures import KO_SENTENCES, SENTENCES, cer, wer
 
 SPOKEN = SENTENCES["strength"]
 
 
-async def _room(srv, answer_seconds: int) -> tuple:
-    """Host + second player, no AI, round robin, one English question: the host answers first."""
+async def _room(srv, answer_seconds: int, language: str = "en") -> tuple:
+    """Host + second player, no AI, round robin, one question: the host answers first."""
     host = await srv.player("Speaker")
     other = await srv.player("Typist")
-    ack = await host.call("create_room", {"title": "Spoken", "personas": [], "question_count": 1, "language": "en",
+    ack = await host.call("create_room", {"title": "Spoken", "personas": [], "question_count": 1, "language": language,
                                           "turn_mode": "round_robin", "answer_seconds": answer_seconds,
                                           "max_humans": 2, "private": True, "categories": ["behavioural"]})
     assert ack["ok"], ack
@@ -136,6 +136,49 @@ async def test_a_silent_microphone_gets_a_silence_ack_and_error_message(media_si
         "after sound, pauses are never refused"
     assert (await host.call("submit_answer", {"text": "I type instead."}))["ok"]
     await other.wait_for(_turn_of(other, other.user_id), timeout=10)
+
+
+async def test_delivery_nudges_go_to_the_speaker_only(media_sidecar, media_server, spoken_wav):
+    """A long pause after speech -> real_time_feedback ``pause`` on the speaker's socket, without seq;
+    the other player (and so the room) never sees it, and the room's seq is not advanced by it."""
+    host, other, _ = await _room(media_server, answer_seconds=30)
+    assert (await host.call("start_match"))["ok"]
+    await host.wait_for(_turn_of(host, host.user_id), timeout=20)
+    sr, chunks = _pcm_chunks(spoken_wav)
+    chunks += [b"\0" * 3200] * 25                                    # +2.5 s: 4 s of silence after speech
+    for i, c in enumerate(chunks):
+        assert (await host.call("audio_chunk", {"seq": i + 1, "sample_rate": sr, "pcm": c}))["ok"]
+        await asyncio.sleep(0.05)
+    nudge = await host.wait_for(lambda: [d for d in host.of("real_time_feedback") if d["kind"] == "pause"],
+                                timeout=10)
+    assert nudge[0]["participant_id"] == host.user_id and "seq" not in nudge[0] and nudge[0]["advisory"]
+    assert (await host.call("submit_answer", {"text": "I stay calm under pressure."}))["ok"]
+    await other.wait_for(_turn_of(other, other.user_id), timeout=10)
+    assert not other.of("real_time_feedback")
+    seqs = [d["seq"] for e, d in host.events if e not in ("audio_processed", "error_message") and "seq" in d]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "room events stay gapless around the nudge"
+
+
+async def test_a_korean_room_transcribes_korean(media_sidecar, media_server, spoken_ko_wav):
+    """The room's language reaches the sidecar with turn_start: a Korean room's spoken answer is
+    transcribed by the multilingual model in Korean (tiny.en, the English rooms' model, writes English
+    words for this audio: CER > 4)."""
+    host, other, _ = await _room(media_server, answer_seconds=30, language="ko")
+    assert (await host.call("start_match"))["ok"]
+    await host.wait_for(_turn_of(host, host.user_id), timeout=20)
+    sr, chunks = _pcm_chunks(spoken_ko_wav)
+    for i, c in enumerate(chunks):
+        assert (await host.call("audio_chunk", {"seq": i + 1, "sample_rate": sr, "pcm": c}))["ok"]
+        await asyncio.sleep(0.05)
+    finals = await host.wait_for(lambda: [d for d in host.of("audio_processed") if d["is_final"]]
+                                 if len([d for d in host.of("audio_processed") if d["is_final"]]) >= 3 else None,
+                                 timeout=20)
+    text = finals[-1]["text"]
+    assert cer(" ".join(KO_SENTENCES), text) <= 0.5, text     # same bound as test_media_stt (0.05-0.38 seen)
+    assert (await host.call("submit_answer", {"text": text}))["ok"]
+    sub = await other.wait_for(lambda: next((d for d in other.of("answer_submitted")
+                                             if d["participant_id"] == host.user_id), None), timeout=10)
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in sub["text"]), sub["text"]
 
 
 async def test_spoken_answer_over_webrtc(media_sidecar, media_server, spoken_wav):

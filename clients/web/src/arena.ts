@@ -86,7 +86,7 @@ export function followUpKey(qid: string): string {
   return `${qid}#follow_up`;
 }
 
-const NON_ROOM_EVENTS = new Set(['connection_ack', 'lobby_update', 'room_state', 'error_message', 'audio_processed']);
+const NON_ROOM_EVENTS = new Set(['connection_ack', 'lobby_update', 'room_state', 'error_message', 'audio_processed', 'real_time_feedback']);
 
 export class Arena {
   private state: AppState;
@@ -272,6 +272,12 @@ export class Arena {
       if (this.socket !== s) return;
       for (const fn of this.mediaListeners) fn('audio_processed', p ?? {});
     });
+    // Private coaching for this player (no seq): applied to the room without seq bookkeeping.
+    s.on('real_time_feedback', (p: any) => {
+      if (this.socket !== s || !p || typeof p !== 'object') return;
+      const { seq: _seq, ...rest } = p;
+      this.onRoomEvent('real_time_feedback', rest);
+    });
     s.on('error_message', (p: any) => {
       if (this.socket !== s) return;
       if (p?.code === 'kicked') return this.removedFromRoom(errorText(this.state.lang, 'kicked'));
@@ -284,7 +290,7 @@ export class Arena {
         if (payload && typeof payload === 'object' && typeof payload.seq === 'number') this.onRoomEvent(name, payload);
       });
     } else {
-      for (const name of ROOM_EVENTS) s.on(name, (payload: any) => this.onRoomEvent(name, payload));
+      for (const name of ROOM_EVENTS) if (!NON_ROOM_EVENTS.has(name)) s.on(name, (payload: any) => this.onRoomEvent(name, payload));
     }
   }
 

@@ -330,9 +330,9 @@ describe('Camera', () => {
 describe('Nudges', () => {
   it('shows real_time_feedback for you as small toasts; expression is marked advisory', async () => {
     const { h } = await myTurn();
-    act(() => h.socket().push('real_time_feedback', { seq: 41, room_id: 'r1', participant_id: 'u1', kind: 'pace', message: 'Slow down: about 195 words per minute (aim for 140-160).' }));
-    act(() => h.socket().push('real_time_feedback', { seq: 42, room_id: 'r1', participant_id: 'u2', kind: 'volume', message: 'Speak up: your voice is quiet.' }));
-    act(() => h.socket().push('real_time_feedback', { seq: 43, room_id: 'r1', participant_id: 'u1', kind: 'expression', message: 'expression: happy' }));
+    act(() => h.socket().push('real_time_feedback', { room_id: 'r1', participant_id: 'u1', kind: 'pace', message: 'Slow down: about 195 words per minute (aim for 140-160).' }));
+    act(() => h.socket().push('real_time_feedback', { room_id: 'r1', participant_id: 'u2', kind: 'volume', message: 'Speak up: your voice is quiet.' }));
+    act(() => h.socket().push('real_time_feedback', { room_id: 'r1', participant_id: 'u1', kind: 'expression', message: 'expression: happy' }));
     const region = screen.getByTestId('nudges');
     expect(region).toHaveTextContent('Pace');
     expect(region).toHaveTextContent('Slow down: about 195 words per minute');
@@ -348,8 +348,8 @@ describe('Nudges', () => {
   it('speaks Korean', async () => {
     const { h } = await myTurn({ lang: 'ko' });
     expect(micButton()).toHaveTextContent('말로 답변하기');
-    act(() => h.socket().push('real_time_feedback', { seq: 41, room_id: 'r1', participant_id: 'u1', kind: 'pace', message: 'Slow down: about 195 words per minute (aim for 140-160).' }));
-    act(() => h.socket().push('real_time_feedback', { seq: 42, room_id: 'r1', participant_id: 'u1', kind: 'expression', message: 'You look tense: relax your shoulders and smile when it fits.' }));
+    act(() => h.socket().push('real_time_feedback', { room_id: 'r1', participant_id: 'u1', kind: 'pace', message: 'Slow down: about 195 words per minute (aim for 140-160).' }));
+    act(() => h.socket().push('real_time_feedback', { room_id: 'r1', participant_id: 'u1', kind: 'expression', message: 'You look tense: relax your shoulders and smile when it fits.' }));
     const region = screen.getByTestId('nudges');
     expect(region).toHaveTextContent('속도');
     expect(region).toHaveTextContent('분당 약 195단어');
