@@ -536,6 +536,24 @@ class Room:
                 raise RoomError(ErrorCode.NOT_SCORED_YET, "that answer is not scored yet")
         return a.public()
 
+    def check_player(self, user_id: str) -> None:
+        """Raise unless ``user_id`` is a seated human player (e.g. before a WebRTC offer).
+
+        Raises:
+            RoomError: ``spectator_read_only``, ``not_in_room``.
+        """
+        self._player(user_id)
+
+    def check_can_speak(self, user_id: str) -> None:
+        """Raise unless ``user_id`` may answer right now (their open turn in the answering phase):
+        the gate for spoken audio, which is not a room command.
+
+        Raises:
+            RoomError: ``spectator_read_only``, ``not_in_room``, ``wrong_phase``, ``not_your_turn``,
+                ``already_submitted``.
+        """
+        self._active_turn(user_id)
+
     def _active_turn(self, user_id: str) -> Turn:
         self._player(user_id)
         self._require_phase(Phase.ANSWERING)

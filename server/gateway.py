@@ -241,7 +241,7 @@ class Gateway:
 
     async def audio_chunk(self, sid: str, s: Session, msg: schemas.AudioChunkIn) -> dict:
         room = self._host(s).room
-        room._active_turn(s.user_id)          # raises wrong_phase / not_your_turn / already_submitted
+        room.check_can_speak(s.user_id)       # raises wrong_phase / not_your_turn / already_submitted
         if len(msg.pcm) % 2:
             raise RoomError("bad_audio", "16-bit PCM needs an even number of bytes")
         if self.media is None:
@@ -256,13 +256,13 @@ class Gateway:
         Seated players only, any phase before ``finished``; waits up to 5 s for the sidecar.
         """
         room = self._host(s).room
-        room._player(s.user_id)               # raises spectator_read_only / not_in_room
+        room.check_player(s.user_id)          # raises spectator_read_only / not_in_room
         if room.phase == "finished":
             raise RoomError(ErrorCode.WRONG_PHASE, "the match is over")
         if self.media is None:
             raise RoomError("media_unavailable", "the media sidecar is not running; answer by typing")
         try:
-            room._active_turn(s.user_id)
+            room.check_can_speak(s.user_id)
             speaking = True
         except RoomError:
             speaking = False

@@ -211,9 +211,18 @@ def test_host_only_and_bad_input_errors():
     with pytest.raises(RoomError) as e:
         room.submit_answer("h2", "out of turn")
     assert e.value.code == "not_your_turn"
+    room.check_can_speak("h1")                      # the speaker may send audio; nobody else may
+    room.check_player("h2")
+    for who, code in (("h2", "not_your_turn"), ("nobody", "not_in_room")):
+        with pytest.raises(RoomError) as e:
+            room.check_can_speak(who)
+        assert e.value.code == code
     room.submit_answer("h1", "mine")
     with pytest.raises(RoomError) as e:
         room.submit_answer("h1", "again")
+    assert e.value.code == "already_submitted"
+    with pytest.raises(RoomError) as e:
+        room.check_can_speak("h1")
     assert e.value.code == "already_submitted"
     # nothing already recorded is lost, and the room still works
     assert [a.text for a in room.answers] == ["mine"]
