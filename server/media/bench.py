@@ -177,7 +177,7 @@ def bench(seconds: float = 40.0, threads: int = 1, wav: str | None = None, max_s
     est = int(1.0 / single["rtf"]) if single["rtf"] > 0 else 1
     rng = np.random.default_rng(3)
     capacity, trials = 0, []
-    for n in sorted({max(1, est - 1), est, est + 1}):
+    for n in sorted({max(1, est - 1), max(1, est), est + 1}):
         if n > max_speakers:
             break
         audios = [np.roll(talk, int(rng.uniform(0, talk.size))) for _ in range(n)]  # speakers out of phase
