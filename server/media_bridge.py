@@ -50,10 +50,10 @@ from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
 from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_S, is_silent
+from .media.sidecar import heartbeat_pattern
 
 IN_CHANNEL = "media:in"
 OUT_PATTERN = "media:out:*"
-HEARTBEAT_PATTERN = "media:sidecar:*"
 #: How long ``media_offer`` waits for the sidecar's ``answer`` (s).
 OFFER_TIMEOUT_S = 5.0
 #: How long a "sidecar is up / down" answer from the heartbeat scan is reused (s).
@@ -198,13 +198,15 @@ class MediaBridge:
 
     # ----------------------------------------------------------------- sidecar up?
     async def sidecar_up(self) -> bool:
-        """True when a sidecar heartbeat key (``media:sidecar:*``, 15 s TTL) exists; cached 2 s."""
+        """True when a heartbeat of a sidecar on this bridge's channel exists
+        (``media:sidecar:<in channel>:*``, 15 s TTL); cached 2 s. A sidecar on another channel of
+        the same Redis does not count: it would never see this bridge's offers."""
         now = time.monotonic()
         if now - self._up[0] < HEARTBEAT_CACHE_S:
             return self._up[1]
         up = False
         try:
-            async for _ in self.redis.scan_iter(match=HEARTBEAT_PATTERN, count=1000):
+            async for _ in self.redis.scan_iter(match=heartbeat_pattern(self.in_channel), count=1000):
                 up = True
                 break
         except Exception:                                   # Redis down: no media

@@ -246,3 +246,30 @@ async def test_supervisor_restarts_a_dying_sidecar_and_stops_it(tmp_path):
         await asyncio.sleep(0.05)
     await sup.stop(timeout_s=3)
     assert sup.proc.returncode is not None and sup.restarts == 0
+
+
+async def test_only_a_sidecar_on_the_bridges_channel_counts_as_up():
+    """A heartbeat from a sidecar serving another ``media:in`` channel of the same Redis is not "up"."""
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from server.media.sidecar import heartbeat_key
+    from server.media_bridge import MediaBridge
+    from tests.conftest import REDIS_URL
+
+    mine, theirs = f"media:in:t:{uuid.uuid4().hex[:8]}*", f"media:in:t:{uuid.uuid4().hex[:8]}"
+    r = aioredis.from_url(REDIS_URL)
+    bridge = MediaBridge(REDIS_URL, manager=None, emit=None, sids_of=lambda *_: [], in_channel=mine)
+    try:
+        await r.set(heartbeat_key(theirs, "other"), "{}", ex=15)
+        await r.set(heartbeat_key(mine[:-1] + "x", "glob"), "{}", ex=15)   # matches only if '*' is a glob
+        assert not await bridge.sidecar_up()
+        bridge._up = (0.0, False)                                           # skip the 2 s cache
+        await r.set(heartbeat_key(mine, "mine"), "{}", ex=15)
+        assert await bridge.sidecar_up()
+    finally:
+        await r.delete(heartbeat_key(theirs, "other"), heartbeat_key(mine[:-1] + "x", "glob"),
+                       heartbeat_key(mine, "mine"))
+        await r.aclose()
+        await bridge.redis.aclose()

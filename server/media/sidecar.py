@@ -11,8 +11,8 @@ It talks to the game server only through Redis pub/sub (contract in
   ``silence`` (nothing above -60 dBFS for the first 3 s of a turn) and
   ``no_speech`` (a turn with audio but no recognised word, sent after its
   ``turn_summary``);
-* keeps a heartbeat key ``media:sidecar:<id>`` (TTL 15 s) so the game server can
-  tell whether a sidecar is up.
+* keeps a heartbeat key ``media:sidecar:<in channel>:<id>`` (TTL 15 s) so the
+  game server can tell whether a sidecar serves *its* channel.
 
 WebRTC is handled with aiortc: the sidecar answers the browser's offer, reads
 the audio track (resampled to 16 kHz mono s16 with ``av.AudioResampler``) and
@@ -79,6 +79,16 @@ def stream_options_from_env() -> dict:
     if os.environ.get("ARENA_STT_END_SILENCE_MS"):
         opts["end_silence_ms"] = int(os.environ["ARENA_STT_END_SILENCE_MS"])
     return opts
+
+
+def heartbeat_key(in_channel: str, sidecar_id: str) -> str:
+    """``media:sidecar:<in channel>:<id>``: one per running sidecar, 15 s TTL."""
+    return f"{HEARTBEAT_PREFIX}{in_channel}:{sidecar_id}"
+
+
+def heartbeat_pattern(in_channel: str) -> str:
+    """SCAN pattern for the heartbeats of sidecars serving ``in_channel`` (glob characters escaped)."""
+    return HEARTBEAT_PREFIX + re.sub(r"([*?\[\]\\])", r"\\\1", in_channel) + ":*"
 
 
 def out_channel(room_id: str) -> str:
@@ -260,7 +270,7 @@ class MediaSidecar:
         self.expr_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _heartbeat(self) -> None:
-        key = HEARTBEAT_PREFIX + self.id
+        key = heartbeat_key(self.in_channel, self.id)
         while True:
             try:
                 info = {"id": self.id, "participants": len(self.participants), "peers": len(self.peers),
