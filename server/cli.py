@@ -5,7 +5,7 @@
     arena persona-answer --persona ID --question TEXT [--lang ko|en] [--skill 1-5] [--seed N]
     arena score --question TEXT --answer TEXT [--category C] [--lang ko|en]
     arena score --batch FILE.jsonl
-    arena transcribe FILE.wav                JSON {text, words, wpm, pauses}
+    arena transcribe FILE.wav [--language ko] JSON {text, words, wpm, pauses}
     arena expression IMAGE                   JSON {faces: [{box, emotions}]}
     arena media [--redis-url U]              run the media sidecar
     arena protocol-docs                      print docs/protocol.md from the pydantic models
@@ -114,7 +114,7 @@ def cmd_transcribe(a: argparse.Namespace) -> int:
     from .media.cli import transcribe_command
 
     try:
-        _print(transcribe_command(a.file))
+        _print(transcribe_command(a.file, a.language))
     except (MediaError, OSError, ValueError) as e:
         _print({"error": {"code": getattr(e, "code", "bad_audio"), "message": str(e)}})
         return 2
@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(fn=cmd_score)
     tr = sub.add_parser("transcribe", help="speech to text of a WAV file, JSON {text, words, wpm, pauses}")
     tr.add_argument("file")
+    tr.add_argument("--language", choices=("en", "ko"), default=None,
+                    help="en: tiny.en (default); ko: the Korean rooms' multilingual model")
     tr.set_defaults(fn=cmd_transcribe)
     ex = sub.add_parser("expression", help="faces and emotions in an image, JSON {faces: [{box, emotions}]}")
     ex.add_argument("image")

@@ -94,3 +94,9 @@ def test_transcribe_and_expression_cli(tmp_path):
     assert faces and max(faces[0]["emotions"], key=faces[0]["emotions"].get) == "happy"
     missing = arena("transcribe", str(tmp_path / "nope.wav"))
     assert missing.returncode == 2 and json.loads(missing.stdout.splitlines()[0])["error"]["code"] == "not_found"
+    ko = tmp_path / "ko.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-s", "170", "-w", str(ko), "네, 좋습니다."], check=True)
+    r = arena("transcribe", "--language", "ko", str(ko))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["language"] == "ko" and any("\uac00" <= ch <= "\ud7a3" for ch in out["text"]), out["text"]

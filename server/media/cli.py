@@ -30,8 +30,11 @@ def split_utterances(audio, *, min_silence_ms: int = 500, max_utterance_s: float
     return [(int(c["start"]), int(c["end"])) for c in get_speech_timestamps(audio, opts, sampling_rate=SR)]
 
 
-def transcribe_command(path: str) -> dict:
+def transcribe_command(path: str, language: str | None = None) -> dict:
     """Transcribe a WAV file (any rate, mono or stereo, PCM).
+
+    ``language``: None or ``"en"`` (the default model), ``"ko"`` (the Korean rooms' model,
+    :mod:`server.media.models`; raises ``model_unavailable`` when none is installed).
 
     Returns:
         ``{"text": str, "words": [{"word", "start", "end"}] (s from file start),
@@ -45,7 +48,7 @@ def transcribe_command(path: str) -> dict:
     if not p.is_file():
         raise MediaError("not_found", f"{path} does not exist")
     audio = load_audio_16k(p)
-    t = get_transcriber()
+    t = get_transcriber(language)
     texts, words = [], []
     language = t.language
     for start, end in split_utterances(audio):
