@@ -49,7 +49,7 @@ from rooms.jobs import RoomEvent
 from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
-from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_S, is_silent
+from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, SILENT_TURN_S, is_silent
 from .media.sidecar import heartbeat_pattern
 
 IN_CHANNEL = "media:in"
@@ -101,8 +101,7 @@ class SpokenTurn:
             self.heard_sound = True
             return
         if self.silent_s >= SILENT_TURN_S:
-            raise RoomError("silence", f"only silence for {SILENT_TURN_S:.0f} s since your turn began: "
-                                       "is the microphone muted or unplugged?")
+            raise RoomError("silence", SILENT_TURN_MESSAGE)
         self.silent_s += audio.size / sample_rate
 
     @property

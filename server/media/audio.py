@@ -38,6 +38,9 @@ DBFS_FLOOR = -120.0
 #: to start once their turn has begun (our choice, not a published figure); pauses after the
 #: first sound never count, and neither does silence between turns.
 SILENT_TURN_S = 3.0
+#: The ``silence`` error's message (the bridge's ack and the sidecar's error say the same).
+SILENT_TURN_MESSAGE = (f"only silence for {SILENT_TURN_S:.0f} s since your turn began: "
+                       "is the microphone muted or unplugged?")
 
 
 class MediaError(Exception):

@@ -44,7 +44,7 @@ import numpy as np
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from . import prosody
-from .audio import SILENT_TURN_S, TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, is_silent, write_wav
+from .audio import SILENT_TURN_MESSAGE, SILENT_TURN_S, TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, is_silent, write_wav
 from .models import LANGUAGES
 
 log = logging.getLogger("arena.media")
@@ -448,9 +448,7 @@ class MediaSidecar:
                         if self._silent_turn(p, audio):
                             await self.publish_error(
                                 {"room_id": p.room_id, "participant_id": p.participant_id,
-                                 "turn_id": p.turn_id}, "silence",
-                                f"only silence for {SILENT_TURN_S:.0f} s since your turn began: "
-                                "is the microphone muted or unplugged?")
+                                 "turn_id": p.turn_id}, "silence", SILENT_TURN_MESSAGE)
                         msgs = await loop.run_in_executor(self.stt_pool, self._feed_sync, p, audio)
                         for m in msgs:
                             await self.publish(p.room_id, m)
