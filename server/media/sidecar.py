@@ -62,6 +62,8 @@ NUDGE_COOLDOWN_S = 15.0
 MAX_TURN_RECORDING_S = 600
 #: Audio waiting for the STT worker beyond this (s) is dropped (error ``overloaded``).
 MAX_BACKLOG_S = 20.0
+#: How often recordings past ``$ARENA_RECORDINGS_RETENTION_DAYS`` are deleted (s).
+RETENTION_SWEEP_S = 3600.0
 #: A participant with no activity for this long is dropped (s).
 IDLE_TIMEOUT_S = 900
 #: Expression samples averaged for the "you look tense" nudge, and its threshold (0..1).
@@ -79,6 +81,14 @@ def stream_options_from_env() -> dict:
     if os.environ.get("ARENA_STT_END_SILENCE_MS"):
         opts["end_silence_ms"] = int(os.environ["ARENA_STT_END_SILENCE_MS"])
     return opts
+
+
+def preload_languages_from_env() -> list[str]:
+    """Room languages whose speech model is loaded at start: ``$ARENA_STT_PRELOAD``
+    (comma-separated, default ``ko``, the default room language; empty: load on the first
+    turn, ~1 s then). English (the default model) is always loaded."""
+    raw = os.environ.get("ARENA_STT_PRELOAD", "ko")
+    return [x.strip() for x in raw.split(",") if x.strip() and x.strip() != "en"]
 
 
 def heartbeat_key(in_channel: str, sidecar_id: str) -> str:
@@ -102,7 +112,47 @@ def _safe(part: str) -> str:
 
 
 def recordings_dir() -> Path:
+    """``$ARENA_RECORDINGS_DIR`` (default ``./.arena/recordings``)."""
     return Path(os.environ.get("ARENA_RECORDINGS_DIR", "./.arena/recordings"))
+
+
+def retention_from_env() -> float | None:
+    """``$ARENA_RECORDINGS_RETENTION_DAYS`` in s, or None (default: recordings are kept).
+
+    Raises:
+        ValueError: not a positive number.
+    """
+    raw = os.environ.get("ARENA_RECORDINGS_RETENTION_DAYS", "").strip()
+    if not raw:
+        return None
+    days = float(raw)
+    if not days > 0:
+        raise ValueError(f"ARENA_RECORDINGS_RETENTION_DAYS must be > 0, got {raw!r}")
+    return days * 86400.0
+
+
+def sweep_recordings(root: Path, max_age_s: float, now: float | None = None) -> int:
+    """Delete ``*.wav`` under ``root`` last modified more than ``max_age_s`` s ago (``now``: epoch s,
+    default the current time), then the folders that became empty. Returns the number of files
+    deleted. Other files are never touched; a file that vanishes meanwhile is skipped."""
+    now = time.time() if now is None else now
+    root = Path(root)
+    if not root.is_dir():
+        return 0
+    deleted = 0
+    for wav in root.rglob("*.wav"):
+        try:
+            if now - wav.stat().st_mtime > max_age_s:
+                wav.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue
+    for d in sorted((d for d in root.rglob("*") if d.is_dir()), key=lambda d: len(d.parts), reverse=True):
+        try:
+            d.rmdir()  # only succeeds when empty
+        except OSError:
+            pass
+    return deleted
 
 
 def ice_servers_from_env():
@@ -191,6 +241,7 @@ class MediaSidecar:
         self.in_channel = in_channel
         self.stream_options = stream_options if stream_options is not None else stream_options_from_env()
         self.recordings = Path(recordings) if recordings else recordings_dir()
+        self.retention_s = retention_from_env()  # ValueError on a bad value: fail at start, not later
         self.id = uuid.uuid4().hex[:12]
         workers = int(os.environ.get("ARENA_STT_WORKERS", "1"))
         self.stt_pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="arena-stt")
@@ -216,6 +267,11 @@ class MediaSidecar:
             except (MediaError, ImportError) as e:  # expression is optional: keep transcribing
                 log.warning("expression disabled: %s", e)
         await loop.run_in_executor(self.stt_pool, prosody.warmup)
+        for lang in preload_languages_from_env():
+            try:
+                await loop.run_in_executor(self.stt_pool, self._transcriber_for, lang)
+            except MediaError as e:  # English still works; Korean turns will report it
+                log.warning("speech model for %s not loaded: %s", lang, e.message)
 
     async def run(self, ready: asyncio.Event | None = None) -> None:
         """Subscribe and serve until cancelled."""
@@ -271,7 +327,18 @@ class MediaSidecar:
 
     async def _heartbeat(self) -> None:
         key = heartbeat_key(self.in_channel, self.id)
+        retention = self.retention_s
+        swept = 0.0
         while True:
+            if retention is not None and time.monotonic() - swept > RETENTION_SWEEP_S:
+                swept = time.monotonic()
+                try:
+                    n = await asyncio.get_running_loop().run_in_executor(
+                        None, sweep_recordings, self.recordings, retention)
+                    if n:
+                        log.info("deleted %d recordings older than %.1f days", n, retention / 86400)
+                except OSError as e:
+                    log.warning("recordings sweep failed: %s", e)
             try:
                 info = {"id": self.id, "participants": len(self.participants), "peers": len(self.peers),
                         "ts_ms": int(time.time() * 1000)}
@@ -496,16 +563,25 @@ class MediaSidecar:
         Raises:
             MediaError: ``model_unavailable`` (see :func:`~server.media.models.model_dir_for`).
         """
-        from .stt import StreamingTranscriber, get_transcriber
+        from .stt import StreamingTranscriber
 
-        if language == "en":
-            t = self.transcriber
-        else:
-            t = self.transcribers.get(language)
-            if t is None:
-                t = self.transcribers[language] = get_transcriber(language)
-        p.stream = StreamingTranscriber(t, **self.stream_options)
+        p.stream = StreamingTranscriber(self._transcriber_for(language), **self.stream_options)
         p.language = language
+
+    def _transcriber_for(self, language: str):
+        """The model for a room language, loaded (STT thread) on first use.
+
+        Raises:
+            MediaError: ``model_unavailable``.
+        """
+        if language == "en":
+            return self.transcriber
+        t = self.transcribers.get(language)
+        if t is None:
+            from .stt import get_transcriber
+
+            t = self.transcribers[language] = get_transcriber(language)
+        return t
 
     async def _end_turn(self, p: Participant, msg: dict) -> None:
         loop = asyncio.get_running_loop()

@@ -287,3 +287,61 @@ async def test_backlog_is_bounded(transcriber):
         assert sc.stats["dropped_samples"] == 5 * 16000
     finally:
         await sc.close()
+
+
+async def test_korean_model_is_preloaded_and_a_bad_language_is_only_logged(transcriber, ko_transcriber, monkeypatch):
+    """``ARENA_STT_PRELOAD`` (default ``ko``) loads the Korean rooms' model at start; an unknown
+    language there does not stop the sidecar."""
+    from server.media.sidecar import MediaSidecar
+
+    class NoExpression:
+        def analyse(self, img):
+            return {"faces": []}
+
+    for env, expected in ((None, {"ko"}), ("", set()), ("fr,ko", {"ko"})):
+        if env is None:
+            monkeypatch.delenv("ARENA_STT_PRELOAD", raising=False)
+        else:
+            monkeypatch.setenv("ARENA_STT_PRELOAD", env)
+        sc = MediaSidecar(redis=None, transcriber=transcriber, analyzer=NoExpression(), stream_options={})
+        try:
+            await sc.load()
+            assert set(sc.transcribers) == expected
+            if expected:
+                assert sc.transcribers["ko"] is ko_transcriber
+        finally:
+            await sc.close()
+
+
+def test_recordings_past_retention_are_deleted(tmp_path, monkeypatch):
+    import os
+
+    import pytest
+
+    from server.media.sidecar import MediaSidecar, retention_from_env, sweep_recordings
+
+    old = tmp_path / "room" / "p1" / "old.wav"
+    new = tmp_path / "room" / "p2" / "new.wav"
+    note = tmp_path / "room" / "p1" / "notes.txt"
+    for f in (old, new, note):
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"RIFF")
+    now = 1_900_000_000.0
+    os.utime(old, (now - 8 * 86400, now - 8 * 86400))
+    os.utime(new, (now - 6 * 86400, now - 6 * 86400))
+    os.utime(note, (now - 30 * 86400, now - 30 * 86400))
+    assert sweep_recordings(tmp_path, 7 * 86400, now=now) == 1
+    assert not old.exists() and new.exists() and note.exists()
+    os.utime(new, (now - 8 * 86400, now - 8 * 86400))
+    assert sweep_recordings(tmp_path, 7 * 86400, now=now) == 1
+    assert not (tmp_path / "room" / "p2").exists() and (tmp_path / "room" / "p1").exists()  # empty dir gone
+    assert sweep_recordings(tmp_path / "missing", 1.0) == 0
+
+    monkeypatch.delenv("ARENA_RECORDINGS_RETENTION_DAYS", raising=False)
+    assert retention_from_env() is None
+    monkeypatch.setenv("ARENA_RECORDINGS_RETENTION_DAYS", "0.5")
+    assert retention_from_env() == 43200.0
+    for bad in ("0", "-1", "soon"):
+        monkeypatch.setenv("ARENA_RECORDINGS_RETENTION_DAYS", bad)
+        with pytest.raises(ValueError):
+            MediaSidecar(redis=None, transcriber=None, analyzer=None, stream_options={})
