@@ -174,7 +174,7 @@ class Room:
         self.follow_up_job_id: str | None = None
         self.follow_up_asked_ms: int | None = None
         self.follow_up_done = False
-        self.delivery: dict[tuple[str, str], dict] = {}   # (participant_id, question_id) -> spoken delivery
+        self.delivery: dict[tuple[str, str, bool], dict] = {}   # (participant_id, question_id, follow_up) -> delivery
         self.expression: dict[tuple[str, str], dict] = {} # (participant_id, question_id) -> {"samples", "sum"}
         self.end_reason: str | None = None
         self._events: list[RoomEvent] = []
@@ -471,14 +471,15 @@ class Room:
         q = self.current_question
         p.notes.append({"question_id": q.id if q else None, "text": text, "at_ms": self.clock.now_ms()})
 
-    def set_delivery(self, participant_id: str, question_id: str, delivery: dict) -> bool:
+    def set_delivery(self, participant_id: str, question_id: str, delivery: dict, follow_up: bool = False) -> bool:
         """Attach spoken-delivery measurements (media sidecar: wpm, pauses, volume, pitch) to a
-        participant's answer to ``question_id``. Used by the scorer if it arrives before scoring
-        starts; returns False (ignored) once the question is being scored or over."""
+        participant's answer to ``question_id`` (``follow_up``: to their follow-up answer, scored on
+        its own before it counts 30%). Used by the scorer if it arrives before scoring starts;
+        returns False (ignored) once the question is being scored or over."""
         q = self.questions[-1] if self.questions else None
         if q is None or q.id != question_id or self.phase not in (Phase.QUESTION, Phase.ANSWERING):
             return False
-        self.delivery[(participant_id, question_id)] = dict(delivery)
+        self.delivery[(participant_id, question_id, bool(follow_up))] = dict(delivery)
         return True
 
     def set_expression(self, participant_id: str, emotions: dict) -> bool:
@@ -504,9 +505,7 @@ class Room:
 
     def _spoken(self, a: "Answer", qid: str) -> dict | None:
         """What the scorer gets about how an answer was spoken: delivery, plus expression if opted in."""
-        if a.follow_up_of:
-            return None
-        d = self.delivery.get((a.participant_id, qid))
+        d = self.delivery.get((a.participant_id, qid, a.follow_up_of is not None))
         expr = self.expression_summary(a.participant_id, qid) if self.settings.score_expression else None
         if d and expr:
             d = {**d, "expression": expr}

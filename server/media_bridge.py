@@ -404,9 +404,9 @@ class MediaBridge:
             if kind == "final":
                 if transcript.strip():
                     st.finals.append(transcript)
-                if isinstance(msg.get("delivery"), dict) and not st.follow_up:
+                if isinstance(msg.get("delivery"), dict):
                     st.deliveries.append(msg["delivery"])
-                    room.set_delivery(pid, st.question_id, merge_deliveries(st.deliveries))
+                    room.set_delivery(pid, st.question_id, merge_deliveries(st.deliveries), follow_up=st.follow_up)
                 text = st.text()
             else:
                 text = st.text(transcript)
@@ -424,9 +424,8 @@ class MediaBridge:
             if not tid:
                 return                                      # the empty gating turn of an off-turn offer
             qid, follow_up = str(tid).removesuffix("#fu"), str(tid).endswith("#fu")
-            # The room keeps one delivery per (participant, question): a follow-up's is not scored.
-            if not follow_up and isinstance(msg.get("delivery"), dict) and msg["delivery"].get("speech_s"):
-                room.set_delivery(pid, qid, {**msg["delivery"], "source": "turn"})
+            if isinstance(msg.get("delivery"), dict) and msg["delivery"].get("speech_s"):
+                room.set_delivery(pid, qid, {**msg["delivery"], "source": "turn"}, follow_up=follow_up)
             if msg.get("recording"):
                 self.recordings[(rid, pid, qid, follow_up)] = str(msg["recording"])
             await host.flush()

@@ -345,6 +345,35 @@ def test_follow_up_goes_to_one_candidate_and_counts_30_percent():
     assert board == room.totals(), "the leaderboard counts each question once"
 
 
+def test_a_spoken_follow_up_is_scored_with_its_own_delivery():
+    from rooms.settings import RoomSettings
+    room, clock, rt = make_room(humans=("h1",), personas=("naver",), questions=1)
+    room.settings = RoomSettings(**{**room.settings.__dict__, "follow_ups": True})
+    rt.follow_up_asker = lambda job: "What was the result?"
+    calm = {"wpm": 140, "word_count": 60, "speech_s": 25, "pauses": [], "long_pauses": [], "pause_ratio": 0.1}
+    rushed = {**calm, "wpm": 230}
+    jobs = []
+    rt.run_job = lambda job, _orig=rt.run_job: jobs.append(job) or _orig(job)
+
+    def speak():
+        turn = room.turns.get("h1")
+        if room.phase == Phase.ANSWERING and turn and not turn.done and room.current_turn_pid() == "h1":
+            fu = turn.follow_up is not None
+            assert room.set_delivery("h1", room.questions[-1].id, rushed if fu else calm, follow_up=fu)
+            room.submit_answer("h1", "Latency fell by 40% after I added an index." if fu else
+                               "I measured latency, found a missing index and added it.")
+
+    room.start_match("h1")
+    rt.run_to_end(clock, on_tick=speak)
+    scored = {a.answer_id: a for j in jobs if type(j).__name__ == "ScoreJob" for a in j.answers}
+    mine = [a for a in room.answers if a.participant_id == "h1"]
+    main = next(a for a in mine if not a.follow_up_of)
+    fu = next(a for a in mine if a.follow_up_of)
+    assert scored[main.answer_id].spoken["wpm"] == 140
+    assert scored[fu.answer_id].spoken["wpm"] == 230, "the follow-up is scored on how it was said"
+    assert "pace" in fu.result.dimensions and fu.result.dimensions["pace"] < main.result.dimensions["pace"]
+
+
 def test_follow_up_falls_back_to_a_stock_question_and_ai_answers_it():
     from rooms.settings import RoomSettings
     room, clock, rt = make_room(humans=("h1",), personas=("naver",), questions=2)
