@@ -42,14 +42,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-import numpy as np
-
 from rooms.errors import ErrorCode, RoomError
 from rooms.jobs import RoomEvent
 from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
-from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, SILENT_TURN_S, is_silent
+from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, LeadingSilence, pcm16_to_float32
 from .media.sidecar import heartbeat_pattern
 
 IN_CHANNEL = "media:in"
@@ -77,8 +75,7 @@ class SpokenTurn:
     deliveries: list[dict] = field(default_factory=list)   # per-final delivery (prosody.analyse)
     open: bool = True                                       # False after turn_end was sent
     typed: str | None = None                                # what the player had typed before speaking
-    heard_sound: bool = False                               # an audio_chunk above the silence floor came in
-    silent_s: float = 0.0                                   # audio_chunk silence before any sound (s)
+    silence: LeadingSilence = field(default_factory=LeadingSilence)  # of the audio_chunks so far
 
     def check_chunk(self, pcm: bytes, sample_rate: int) -> None:
         """Refuse an ``audio_chunk`` that continues a silent start of the turn.
@@ -88,21 +85,17 @@ class SpokenTurn:
         ``silence`` (and not forwarded); any chunk with sound ends the check for the turn.
 
         Args:
-            pcm: 16-bit LE mono bytes (even length). sample_rate: Hz; other rates are left
-                to the sidecar (``bad_sample_rate``).
+            pcm: 16-bit LE mono bytes (even length, at most 64 KB: the gateway checked).
+            sample_rate: Hz; other rates are left to the sidecar (``bad_sample_rate``).
 
         Raises:
             RoomError: ``silence``.
         """
-        if self.heard_sound or not self.open or sample_rate not in ALLOWED_SAMPLE_RATES or not pcm:
+        if self.silence.heard or not self.open or sample_rate not in ALLOWED_SAMPLE_RATES or not pcm:
             return
-        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        if not is_silent(audio):
-            self.heard_sound = True
-            return
-        if self.silent_s >= SILENT_TURN_S:
+        was_muted = self.silence.muted
+        if self.silence.add(pcm16_to_float32(pcm), sample_rate) and was_muted:
             raise RoomError("silence", SILENT_TURN_MESSAGE)
-        self.silent_s += audio.size / sample_rate
 
     @property
     def turn_id(self) -> str:

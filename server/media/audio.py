@@ -143,6 +143,34 @@ def is_silent(audio: np.ndarray, threshold_dbfs: float = SILENCE_DBFS) -> bool:
     return rms_dbfs(audio) < threshold_dbfs
 
 
+class LeadingSilence:
+    """The silence at the start of a turn, until its first sound: a muted or dead microphone.
+
+    One per turn. :meth:`add` each piece of the turn's audio; :attr:`muted` turns True once
+    :data:`SILENT_TURN_S` s have come in, all under :data:`SILENCE_DBFS`, and stays False for
+    the rest of the turn after any sound. Used by the game server (per ``audio_chunk``) and the
+    sidecar (WebRTC and chunks alike), so both apply the same rule.
+    """
+
+    def __init__(self) -> None:
+        self.silent_s = 0.0   # s of silence before any sound
+        self.heard = False    # any audio above the floor so far
+
+    @property
+    def muted(self) -> bool:
+        return not self.heard and self.silent_s >= SILENT_TURN_S
+
+    def add(self, audio: np.ndarray, sample_rate: int = TARGET_SAMPLE_RATE) -> bool:
+        """Count float ``audio`` (``sample_rate`` Hz); returns whether this piece was silent."""
+        if self.heard or audio.size == 0:
+            return False
+        if not is_silent(audio):
+            self.heard = True
+            return False
+        self.silent_s += audio.size / sample_rate
+        return True
+
+
 class ChunkDecoder:
     """Per-participant decoder for ``audio_chunk`` messages.
 

@@ -44,7 +44,7 @@ import numpy as np
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from . import prosody
-from .audio import SILENT_TURN_MESSAGE, SILENT_TURN_S, TARGET_SAMPLE_RATE, ChunkDecoder, MediaError, is_silent, write_wav
+from .audio import SILENT_TURN_MESSAGE, TARGET_SAMPLE_RATE, ChunkDecoder, LeadingSilence, MediaError, write_wav
 from .models import LANGUAGES
 
 log = logging.getLogger("arena.media")
@@ -205,9 +205,7 @@ class Participant:
     turn_audio: list = field(default_factory=list)  # int16 arrays
     turn_samples: int = 0
     turn_finals: list = field(default_factory=list)
-    turn_sound: bool = False  # any audio above the silence floor in this turn
-    turn_silent: int = 0  # samples of silence since the turn started, before any sound
-    silence_reported: bool = False  # the ``silence`` error was sent for this turn
+    silence: LeadingSilence = field(default_factory=LeadingSilence)  # this turn's; ``muted``: reported
     nudged_at: dict = field(default_factory=dict)
     tension: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TENSION_WINDOW))
     last_active: float = field(default_factory=time.monotonic)
@@ -512,7 +510,9 @@ class MediaSidecar:
                     audio = np.concatenate(parts) if len(parts) > 1 else parts[0]
                     if p.listening:
                         self._record(p, audio)
-                        if self._silent_turn(p, audio):
+                        was_muted = p.silence.muted
+                        p.silence.add(audio)
+                        if p.turn_id and p.silence.muted and not was_muted:  # once per turn
                             await self.publish_error(
                                 {"room_id": p.room_id, "participant_id": p.participant_id,
                                  "turn_id": p.turn_id}, "silence", SILENT_TURN_MESSAGE)
@@ -547,7 +547,7 @@ class MediaSidecar:
             p.listening = True
             p.turn_id = msg.get("turn_id")
             p.turn_start_pos = p.stream.position
-            p.turn_sound, p.turn_silent, p.silence_reported = False, 0, False
+            p.silence = LeadingSilence()
         elif kind == "turn_end":
             await self._end_turn(p, msg)
             if p.gated:
@@ -588,7 +588,7 @@ class MediaSidecar:
         msgs = await loop.run_in_executor(self.stt_pool, self._flush_sync, p, True)
         for m in msgs:
             await self.publish(p.room_id, m)
-        reported = p.silence_reported
+        reported = p.silence.muted  # the player was told their microphone is silent
         summary = await loop.run_in_executor(self.stt_pool, self._turn_summary_sync, p, msg)
         await self.publish(p.room_id, summary)
         # Audio came in during a real turn, but not one word was recognised (and the
@@ -598,21 +598,6 @@ class MediaSidecar:
                                       "turn_id": summary["turn_id"]}, "no_speech",
                                      "no speech was recognised in your spoken answer; "
                                      "speak closer to the microphone or type your answer")
-
-    @staticmethod
-    def _silent_turn(p: Participant, audio: np.ndarray) -> bool:
-        """Track leading silence of a real turn; True exactly once, when it reaches
-        :data:`~server.media.audio.SILENT_TURN_S` s with no sound before it."""
-        if p.turn_sound or p.silence_reported or not p.turn_id:
-            return False
-        if not is_silent(audio):
-            p.turn_sound = True
-            return False
-        p.turn_silent += audio.size
-        if p.turn_silent >= SILENT_TURN_S * SR:
-            p.silence_reported = True
-            return True
-        return False
 
     def _record(self, p: Participant, audio: np.ndarray) -> None:
         if p.turn_samples < MAX_TURN_RECORDING_S * SR:

@@ -37,7 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from .audio import TARGET_SAMPLE_RATE, is_silent, to_float32  # noqa: E402
-from .models import default_model_dir, model_dir_for  # noqa: E402,F401  (default_model_dir re-exported)
+from .models import default_model_dir, model_dir_for  # noqa: E402
 
 SR = TARGET_SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero window at 16 kHz (32 ms)

@@ -107,3 +107,15 @@ def test_wav_roundtrip(tmp_path):
     y, sr = read_wav(p)
     assert sr == 16000 and y.size == x.size
     assert np.max(np.abs(y - x)) < 1e-3
+
+
+def test_leading_silence_of_a_turn():
+    from server.media.audio import SILENT_TURN_S, LeadingSilence
+
+    quiet, loud = np.zeros(16000, np.float32), np.full(16000, 0.1, np.float32)   # 1 s each at 16 kHz
+    s = LeadingSilence()
+    for _ in range(int(SILENT_TURN_S) - 1):
+        assert s.add(quiet) and not s.muted
+    assert s.add(quiet[:8000], 8000) and s.muted                 # 1 s at 8 kHz completes 3 s
+    assert not s.add(loud) and s.heard and not s.muted           # sound ends it for the turn
+    assert not s.add(quiet) and not s.muted
