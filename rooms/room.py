@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 from .clock import Clock
 from .errors import ErrorCode, RoomError
-from .evaluation.base import AnswerToScore, ScoreResult, Scorer
+from .scoring import UNSCORED, AnswerToScore, ScoreResult, Scorer
 from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .participants import AWAY, LEFT, ONLINE, Participant
 from .questions import Question, QuestionBank, QuestionQueue
@@ -854,15 +854,14 @@ class Room:
         mine = [a for a in self.answers if a.question_id == q.id]
         missing = [a for a in mine if a.answer_id not in results]
         if missing:
-            scorer = self._fallback_scorer
-            if scorer is None:
-                from .evaluation.rubric import RubricScorer
-                scorer = self._fallback_scorer = RubricScorer(self.settings.answer_seconds)
             results = dict(results)
-            results.update(scorer.score_answers(
-                q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped, spoken=self._spoken(a, q.id))
-                    for a in missing],
-                self.settings.language))
+            if self._fallback_scorer is None:     # nothing injected: the answer counts, unscored
+                results.update({a.answer_id: UNSCORED for a in missing})
+            else:
+                results.update(self._fallback_scorer.score_answers(
+                    q, [AnswerToScore(a.answer_id, a.participant_id, a.text, a.skipped, spoken=self._spoken(a, q.id))
+                        for a in missing],
+                    self.settings.language))
         self.score_job_id = None
         self._set_phase(Phase.REVEAL, self.settings.timings.reveal_ms)
         if self.scheduler.simultaneous:

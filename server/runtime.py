@@ -27,7 +27,8 @@ from typing import Any, Awaitable, Callable
 
 from rooms.clock import SystemClock
 from rooms.errors import ErrorCode, RoomError
-from rooms.evaluation.factory import default_scorer
+from scoring.factory import default_scorer
+from scoring.rubric import RubricScorer
 from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from rooms.questions import QuestionBank, default_bank
 from rooms.room import Phase, Room
@@ -297,7 +298,8 @@ class RoomManager:
         while code in self.by_code:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         room = Room(room_id, settings, host_id, host_name, self.clock, random.Random(secrets.randbits(64)),
-                    self.bank, persona_names=self.known_personas, join_code=code)
+                    self.bank, persona_names=self.known_personas, join_code=code,
+                    fallback_scorer=RubricScorer(settings.answer_seconds))
         host = RoomHost(self, room)
         self.hosts[room_id] = host
         self.by_code[code] = room_id

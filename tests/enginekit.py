@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from rooms.clock import ManualClock
-from rooms.evaluation.rubric import RubricScorer
+from scoring.rubric import RubricScorer
 from rooms.jobs import AIAnswerJob
 from rooms.questions import Question, QuestionBank
 from rooms.room import Room
@@ -46,7 +46,8 @@ def make_room(humans=("h1", "h2"), personas=("naver",), mode="round_robin", ques
                             answer_seconds=answer_seconds, max_humans=max_humans,
                             categories=("behavioural", "technical", "culture_fit"), timings=timings).validate()
     room = Room("r1", settings, humans[0], humans[0].upper(), clock, random.Random(seed), bank,
-                persona_names={"naver": {"name": "Minjun", "company": "NAVER"}}, join_code="ABC123")
+                persona_names={"naver": {"name": "Minjun", "company": "NAVER"}}, join_code="ABC123",
+                fallback_scorer=RubricScorer(answer_seconds))
     for h in humans[1:]:
         room.join(h, h.upper())
         room.set_ready(h, True)
