@@ -6,14 +6,20 @@ holds ``{"questions": [...]}``; each question is::
     {"id": "beh-001", "category": "behavioural" | "technical" | "culture_fit" | "company",
      "topic": "conflict", "company": null | "naver" | ..., "difficulty": 1 | 2 | 3,
      "text": {"ko": str, "en": str},
-     "key_points": {"ko": [3-5 str], "en": [3-5 str]}}
+     "key_points": {"ko": [3-5 str], "en": [3-5 str]},
+     "red_flags": {"ko": [2-4 str], "en": [2-4 str]}}
+
+``red_flags`` are common misconceptions, each written as the wrong claim a
+candidate might assert ("an index makes every query faster"); the scorer caps
+an answer that asserts one (``scoring/correctness.py``). Optional per file,
+but every packaged question has them (tests/test_question_bank.py).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -31,6 +37,7 @@ class Question:
     Attributes:
         difficulty: 1 (easy) to 3 (hard).
         key_points: 3-5 rubric key points per language.
+        red_flags_by_lang: 2-4 misconceptions (wrong claims) per language, or empty.
     """
 
     id: str
@@ -40,12 +47,17 @@ class Question:
     text_by_lang: dict
     key_points_by_lang: dict
     company: str | None = None
+    red_flags_by_lang: dict = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
         return self.text_by_lang.get(lang) or self.text_by_lang["en"]
 
     def key_points(self, lang: str) -> list[str]:
         return list(self.key_points_by_lang.get(lang) or self.key_points_by_lang["en"])
+
+    def red_flags(self, lang: str) -> list[str]:
+        """The question's red flags (wrong claims) in ``lang``, else English, else ``[]``."""
+        return list(self.red_flags_by_lang.get(lang) or self.red_flags_by_lang.get("en") or [])
 
     def public(self, lang: str) -> dict:
         return {"question_id": self.id, "text": self.text(lang), "category": self.category,
@@ -59,6 +71,7 @@ def _parse(raw: dict, source: str) -> Question:
             difficulty=int(raw["difficulty"]), text_by_lang=dict(raw["text"]),
             key_points_by_lang={k: list(v) for k, v in raw["key_points"].items()},
             company=raw.get("company"),
+            red_flags_by_lang={k: list(v) for k, v in (raw.get("red_flags") or {}).items()},
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{source}: bad question {raw.get('id')!r}: {e}") from e
@@ -71,6 +84,8 @@ def _parse(raw: dict, source: str) -> Question:
             raise ValueError(f"{source}: {q.id}: missing text.{lang}")
         if not 3 <= len(q.key_points_by_lang.get(lang, [])) <= 5:
             raise ValueError(f"{source}: {q.id}: key_points.{lang} needs 3-5 items")
+        if q.red_flags_by_lang and not 2 <= len(q.red_flags_by_lang.get(lang, [])) <= 4:
+            raise ValueError(f"{source}: {q.id}: red_flags.{lang} needs 2-4 items")
     return q
 
 

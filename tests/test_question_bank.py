@@ -86,6 +86,34 @@ def test_key_points_counts_match(bank):
         assert all(kp.strip() for kp in ko + en), q.id
 
 
+
+def test_every_question_has_red_flags_in_both_languages(bank):
+    """2-4 misconceptions per language, written as claims (sentences), distinct, in the right script."""
+    for q in bank:
+        for lang in ("ko", "en"):
+            flags = q.red_flags(lang)
+            assert 2 <= len(flags) <= 4, f"{q.id}: {len(flags)} red flags in {lang}"
+            assert len(set(flags)) == len(flags), f"{q.id}: duplicate red flag"
+            for rf in flags:
+                assert len(rf.split()) >= (3 if lang == "ko" else 4), f"{q.id}: red flag is not a claim: {rf!r}"
+                if lang == "ko":
+                    assert HANGUL.search(rf), f"{q.id}: ko red flag without Hangul: {rf!r}"
+                else:
+                    assert _ascii_ratio(rf) >= 0.95, f"{q.id}: en red flag not ASCII-dominant: {rf!r}"
+        assert set(q.red_flags_by_lang) == {"ko", "en"}, q.id
+
+
+def test_red_flags_are_validated_when_loading(tmp_path):
+    raw = {"id": "tech-900", "category": "technical", "topic": "x", "difficulty": 1,
+           "text": {"ko": "질문", "en": "Question"},
+           "key_points": {"ko": ["가", "나", "다"], "en": ["a", "b", "c"]},
+           "red_flags": {"ko": ["하나뿐인 잘못된 주장입니다"], "en": ["only one wrong claim here", "and two"]}}
+    import json
+    (tmp_path / "q.json").write_text(json.dumps({"questions": [raw]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="red_flags.ko"):
+        QuestionBank.load(tmp_path)
+
+
 def _draw(bank: QuestionBank, seed: int, n: int = 8, difficulty: str = "mixed",
           companies=COMPANIES) -> list[str]:
     queue = QuestionQueue(bank, n, CATEGORIES, difficulty, random.Random(seed), companies=companies)
