@@ -29,7 +29,6 @@ questions of ``tests/data/graded_answers.jsonl`` (see docs/evaluation.md).
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -37,11 +36,15 @@ from typing import Sequence
 import numpy as np
 
 from rooms.questions import Question
+from . import dimensions as D
 from . import features as F
 from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .comparator import AnswerComparator
+from .concepts import CREDIT as CONCEPT_CREDIT, concept_coverage
+from .correctness import Correctness, assess as assess_correctness
 from .embeddings import get_encoder, warm_up as _warm_up
 from .feedback import FeedbackGenerator
+from .quotes import pick as pick_quotes
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,7 @@ RATE = {"en": 140.0, "ko": 330.0}
 STRETCH = {"en": 0.80, "ko": 0.70}
 
 
-def _ramp(x: float, lo: float, hi: float) -> float:
-    """Linear 0..1 ramp: 0 at ``lo``, 1 at ``hi``."""
-    if hi == lo:
-        return 1.0 if x >= hi else 0.0
-    return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
+_ramp = D.ramp
 
 
 @dataclass
@@ -95,6 +94,8 @@ class AnswerAnalysis:
         penalty: the dominant penalty ("stuffing" | "repeat" | "padding") or None.
         missing_point: the least covered key point, for feedback.
         length_state: "short" | "ok" | "long".
+        correctness: the correctness verdict (label, key point status, wrong claims, cap).
+        numbers / actions: counts of numbers and first-person actions (features.TextFeatures).
         details: raw signals for debugging and the evaluation report.
     """
 
@@ -109,6 +110,9 @@ class AnswerAnalysis:
     missing_point: str | None = None
     length_state: str = "ok"
     details: dict = field(default_factory=dict)
+    correctness: Correctness | None = None
+    numbers: int = 0
+    actions: int = 0
 
 
 class CompetitiveEvaluator:
@@ -195,7 +199,8 @@ class CompetitiveEvaluator:
                 self._flagged(a, "error")
         if valid:
             try:
-                sims = self._similarities(qtext, kps, [c for _, c, _ in valid], [f for _, _, f in valid], lang)
+                sims = self._similarities(qtext, kps, [c for _, c, _ in valid], [f for _, _, f in valid], lang,
+                                          question.red_flags(lang))
             except Exception:
                 log.exception("embedding failed; lexical scoring only")
                 sims = [None] * len(valid)
@@ -239,7 +244,7 @@ class CompetitiveEvaluator:
 
     # -------------------------------------------------------------- embeddings
     def _similarities(self, qtext: str, kps: list[str], texts: list[str], feats: list[F.TextFeatures],
-                      lang: str) -> list[dict | None]:
+                      lang: str, flags: list[str] = ()) -> list[dict | None]:
         """Batch-embed all answers to the question; per answer return cosine signals.
 
         English: each sentence of the answer (MiniLM; the answer vector is their
@@ -249,8 +254,9 @@ class CompetitiveEvaluator:
         enc = get_encoder(lang) if self.use_embeddings else None
         if enc is None:
             return [None] * len(texts)
-        qv = enc.encode([qtext] + kps, "query")
-        q, K = qv[0], qv[1:]
+        n_flags = len(flags) if lang == "en" else 0      # Korean flags are matched lexically
+        qv = enc.encode([qtext] + kps + list(flags[:n_flags]), "query")
+        q, K, R = qv[0], qv[1:1 + len(kps)], qv[1 + len(kps):]
         batch: list[str] = []
         spans = []
         for text, f in zip(texts, feats):
@@ -271,7 +277,9 @@ class CompetitiveEvaluator:
             kp_sent = (K @ sents.T) if len(K) else np.zeros((0, len(sents)))
             kp_whole = K @ whole if len(K) else np.zeros(0)
             out.append({"model": enc.name, "q_whole": q_whole, "q_sent": q_sent,
-                        "kp_sent": kp_sent, "kp_whole": kp_whole})
+                        "kp_sent": kp_sent, "kp_whole": kp_whole,
+                        "sent_vecs": sents if lang == "en" else None, "kp_vecs": K if lang == "en" else None,
+                        "flag_vecs": R if n_flags else None})
         return out
 
     # ------------------------------------------------------------------ scoring
@@ -338,83 +346,32 @@ class CompetitiveEvaluator:
         lex_rel = _ramp(max(lex_q, float(np.mean(lex_kp)) if lex_kp else 0.0), 0.03, 0.30)
         w_q = (0.75 if lang == "en" else 0.55) if sim is not None else 0.0
         relevance = w_q * sem_rel + (1 - w_q) * max(lex_rel, float(cov.max()) if len(cov) else 0.0)
+        # ---- stories: competencies shown in the answer's own words count as coverage, and
+        # relevance is judged on the whole story (docs/evaluation.md, "Stories")
+        story = question.category in CONCEPT_CREDIT
+        if story and len(kps):
+            cov = np.maximum(cov, concept_coverage(kps, text, lang, f.actions, question.category))
+            story_rel = min(1.0, 0.5 * sem_rel + 0.5 * float(cov.mean()) / 0.75)
+            relevance = max(relevance, story_rel)
+            if relevance >= 0.5:
+                relevant = [r or D.narrative(s_, lang) for r, s_ in zip(relevant, sents)]
 
-        # ---- length
+        # ---- length, depth and the surface dimensions (dimensions.py)
         expected = RATE[lang] * self.answer_seconds / 60.0
-        size = f.n_units if lang == "en" else f.n_chars
-        ratio = size / expected if expected else 1.0
-        # trapezoid: full marks between 30% and 110% of the expected length
-        if ratio < 0.30:
-            length = _ramp(ratio, 0.03, 0.30)
-            a.length_state = "short"
-        elif ratio <= 1.10:
-            length = 1.0
-        else:
-            length = max(0.3, 1.0 - (ratio - 1.10) * 0.8)
-            a.length_state = "long"
-        dev = _ramp(ratio, 0.05, 0.45)      # how developed the answer is, for depth/structure
-
-        # ---- depth
+        ratio = (f.n_units if lang == "en" else f.n_chars) / expected if expected else 1.0
+        length, a.length_state, dev = D.length_fit(ratio)
         if len(cov):
-            srt = np.sort(cov)[::-1]
-            depth = float(srt.mean()) * (0.5 + 0.5 * dev)
+            depth = float(cov.mean()) * (0.5 + 0.5 * dev)
             a.missing_point = kps[int(np.argmin(cov))] if float(cov.min()) < 0.6 else None
         else:
             depth = relevance * dev
-
-        # ---- structure
-        n_sent_f = _ramp(len(sents), 1, 4)
-        star = f.star
-        star_s = (0.20 * star["situation"] + 0.10 * star["task"] + 0.30 * star["action"]
-                  + 0.25 * star["result"] + 0.15 * star["reflection"])
-        t = f.tech
-        tech_s = (0.25 * min(1.0, t["approach"] / 3) + 0.30 * min(1.0, t["tradeoff"] / 2)
-                  + 0.25 * min(1.0, t["reasoning"] / 2) + 0.10 * min(1.0, t["specific"] / 1)
-                  + 0.10 * min(1.0, t["verify"] / 1))
         cat = question.category
-        if cat == "behavioural":
-            structure = 0.85 * star_s + 0.15 * tech_s
-        elif cat == "technical":
-            structure = 0.9 * tech_s + 0.1 * star_s
-        else:
-            structure = max(star_s, tech_s)
-        structure *= 0.4 + 0.6 * n_sent_f
-
-        # ---- specificity
-        names = self._named_terms(text, lang)
-        specificity = (0.35 * min(1.0, f.numbers / 3) + 0.30 * min(1.0, f.actions / 3)
-                       + 0.10 * min(1.0, f.first_person / 3) + 0.25 * min(1.0, names / 4))
-        specificity -= 0.08 * f.generic
-        specificity = max(0.0, specificity) * (0.5 + 0.5 * dev)
-
-        # ---- communication
-        filler_rate = f.fillers / max(1, f.n_units)
-        communication = length * (1 - min(0.6, filler_rate * 6)) * (1 - 0.8 * f.dup_sentence_ratio)
-        communication *= 1 - min(0.4, 0.07 * f.generic)
-        communication *= 0.6 + 0.4 * n_sent_f
-
-        # ---- wandering: fillers and hedges per sentence (rambling answers)
-        wander = _ramp((f.fillers + f.hedges) / max(1, len(sents)), 0.3, 1.2)
-        communication *= 1 - 0.5 * wander
-
-        # ---- penalties
-        if lang == "ko":
-            stuffing = _ramp(0.50 - f.function_ratio, 0.0, 0.30)
-        else:
-            stuffing = _ramp(0.32 - f.function_ratio, 0.0, 0.20)
-        if f.comma_ratio > 0.25 and len(sents) <= 2:
-            stuffing = max(stuffing, _ramp(f.comma_ratio, 0.25, 0.6))
-        if f.n_units < 5:
-            stuffing = 0.0
+        structure = D.structure(f, cat, len(sents))
+        specificity = D.specificity(f, text, lang, dev)
+        communication, wander = D.communication(f, length, len(sents))
         novelty = F.overlap_novelty(text, qtext, lang)
-        repeat = _ramp(0.55 - novelty, 0.0, 0.40)
-        if len(sents) >= 3:
-            irrelevant_share = 1.0 - (sum(relevant) / len(relevant))
-        else:
-            irrelevant_share = 0.0
-        generic_density = f.generic / max(1, len(sents))
-        padding = max(_ramp(irrelevant_share, 0.35, 0.85), _ramp(generic_density, 0.25, 0.8))
-        padding = padding * _ramp(ratio, 0.25, 0.6)     # only long-ish answers can be padded
+        pen = D.penalties(f, lang, len(sents), relevant, ratio, novelty)
+        stuffing, repeat, padding = pen["stuffing"], pen["repeat"], pen["padding"]
 
         cov_mean = float(cov.mean()) if len(cov) else relevance
         rel_gate = 0.2 + 0.8 * _ramp(0.5 * relevance + 0.5 * cov_mean, 0.15, 0.45)
@@ -432,38 +389,23 @@ class CompetitiveEvaluator:
         # a full, on-topic answer deserves the top of the scale: stretch 0..STRETCH -> 0..100.
         # Korean surface cues are sparser (fewer markers per sentence), hence a lower stretch.
         a.score = clamp_score(100 * min(1.0, total / STRETCH[lang]))
+        # ---- correctness (SemEval-2013 Task 7 labels): a wrong claim caps the score
+        a.correctness = assess_correctness(
+            sents, qtext, kps, question.red_flags(lang), list(cov), relevance, lang,
+            sent_vecs=sim.get("sent_vecs") if sim is not None else None,
+            flag_vecs=sim.get("flag_vecs") if sim is not None else None,
+            kp_vecs=sim.get("kp_vecs") if sim is not None else None)
+        if a.correctness.cap is not None:
+            a.score = min(a.score, a.correctness.cap)
         a.dims = {d: clamp_score(100 * v) for d, v in dims.items()}
-        pen = {"stuffing": stuffing, "repeat": repeat, "padding": padding}
         top_pen = max(pen, key=pen.get)
         a.penalty = top_pen if pen[top_pen] >= 0.5 else None
-        a.quotes = self._quotes(sents, sent_rel, f, lang)
+        a.numbers, a.actions = f.numbers, f.actions
+        a.quotes = pick_quotes(sents, sent_rel, lang, exclude=a.correctness.wrong_sentences)
         a.details = {"sem_rel": sem_rel, "lex_rel": lex_rel, "cov": [round(float(x), 3) for x in cov],
                      "length_ratio": round(ratio, 3), "stuffing": round(stuffing, 3),
                      "repeat": round(repeat, 3), "padding": round(padding, 3), "rel_gate": round(rel_gate, 3),
-                     "wander": round(wander, 3),
+                     "wander": round(wander, 3), "label": a.correctness.label,
+                     "key_points": a.correctness.key_points,
                      "function_ratio": round(f.function_ratio, 3), "novelty": round(novelty, 3),
                      "q_sim": None if sim is None else round(float(sim["q_whole"]), 3)}
-
-    @staticmethod
-    def _named_terms(text: str, lang: str) -> int:
-        """Count named tools/products/acronyms (capitalised or Latin words inside Korean)."""
-        if lang == "ko":
-            return len(set(re.findall(r"[A-Za-z][A-Za-z0-9+#.\-]{1,}", text)))
-        toks = re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9+#\-]{1,}|[A-Z]{2,}[0-9]*)\b", text)
-        return len({t for t in toks if t not in ("I", "I'd", "I've", "I'm")})
-
-    @staticmethod
-    def _quotes(sents: list[str], sent_rel: list[float], f: F.TextFeatures, lang: str) -> dict:
-        """Pick, per dimension, the sentence that best shows it."""
-        if not sents:
-            return {}
-        rel = list(sent_rel) + [0.0] * (len(sents) - len(sent_rel))
-        by_rel = sents[int(np.argmax(rel))]
-        num_re = re.compile(r"\d")
-        spec = max(sents, key=lambda s: (len(num_re.findall(s)) > 0) * 2
-                   + len(F.FIRST_PERSON_KO.findall(s) if lang == "ko" else F.FIRST_PERSON_EN.findall(s)))
-        star_re = F.STAR_KO if lang == "ko" else F.STAR_EN
-        tech_re = F.TECH_KO if lang == "ko" else F.TECH_EN
-        struct = next((s for s in sents if star_re["result"].search(s) or tech_re["tradeoff"].search(s)), by_rel)
-        return {"relevance": by_rel, "depth": by_rel, "specificity": spec, "structure": struct,
-                "communication": sents[0]}

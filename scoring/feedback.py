@@ -1,9 +1,17 @@
 """Short feedback: one strength and one improvement per answer.
 
-The strength quotes the answer's own words for its best dimension. The
-improvement names its weakest dimension, gives a concrete tip, and quotes what
-the best competing answer said for that dimension. Texts are in the room's
-language (ko/en) and at most about 300 characters.
+Rules (issue 9, "Feedback that helps"):
+
+* An answer capped for a wrong claim is told so first, quoting the claim.
+* The strength quotes the answer's own words for its best content dimension
+  (relevance, structure, specificity, depth): a sentence with content, never a
+  filler, a stock phrase or a wrong claim (``quotes.py``). No such sentence, no quote.
+* The improvement names the weakest dimension with a concrete tip. The
+  specificity tip asks for numbers only when the answer has none.
+* "The top answer" is quoted only when it scored at least ``TOP_MARGIN`` (10)
+  points more, and the line says on which dimension it did better.
+
+Texts are in the room's language (ko/en) and at most about 320 characters.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ TIPS = {
         "structure_star": "tell it as Situation, Task, Action, Result, then what you learned",
         "structure_tech": "state your approach step by step, then the trade-offs",
         "specificity": "add numbers and say what you yourself did",
+        "specificity_numbers": "add a number: how much, how many, how long, or by how much it changed",
+        "specificity_actions": "say what you yourself did (\"I measured…\", \"I proposed…\")",
+        "specificity_names": "name the concrete tools, systems or people involved",
         "depth": "also cover: {kp}",
         "communication_short": "develop the answer; it is too short for the time given",
         "communication_long": "cut filler and repetition; keep to the point",
@@ -33,6 +44,9 @@ TIPS = {
         "structure_star": "상황-과제-행동-결과-배운 점 순서로 말해 보세요",
         "structure_tech": "접근 방법을 단계별로 말하고 트레이드오프를 덧붙이세요",
         "specificity": "수치와 본인이 직접 한 행동을 넣으세요",
+        "specificity_numbers": "얼마나, 몇 건, 얼마 동안, 얼마나 바뀌었는지 수치를 넣으세요",
+        "specificity_actions": "본인이 직접 한 행동을 말하세요(\"제가 측정했습니다\", \"제가 제안했습니다\")",
+        "specificity_names": "사용한 도구, 시스템, 관련된 사람을 구체적으로 말하세요",
         "depth": "다음 내용도 다뤄 보세요: {kp}",
         "communication_short": "주어진 시간에 비해 답변이 너무 짧습니다",
         "communication_long": "군더더기와 반복을 줄이고 핵심만 말하세요",
@@ -59,6 +73,19 @@ FLAG_TEXT = {
     },
 }
 
+WRONG_TEXT = {
+    "en": 'Wrong claim: "{claim}" is a common misconception, so the score is capped at {cap}.',
+    "ko": '틀린 주장: "{claim}" — 흔한 오해입니다. 점수 상한 {cap}점이 적용되었습니다.',
+}
+TOP_TEXT = {
+    "en": 'The top answer ({score}) did better on {dim}: "{quote}".',
+    "ko": '최고 답변({score}점)은 {dim}에서 더 나았습니다: "{quote}".',
+}
+#: "The top answer" is quoted only when it scored at least this many points more (0-100 scale).
+TOP_MARGIN = 10
+#: Dimensions a strength may quote (communication has no sentence that shows it).
+QUOTABLE = ("relevance", "structure", "specificity", "depth")
+
 PENALTY_TEXT = {
     "en": {"stuffing": "A list of keywords is not an answer; explain in sentences.",
            "repeat": "Repeating the question is not an answer.",
@@ -79,6 +106,10 @@ class AnalysisLike(Protocol):
     penalty: str | None
     missing_point: str | None
     length_state: str
+    score: int
+    numbers: int
+    actions: int
+    correctness: object       # correctness.Correctness | None: ``wrong`` claims and ``cap``
 
 
 def quote(text: str, limit: int = 70) -> str:
@@ -103,39 +134,57 @@ class FeedbackGenerator:
         """Feedback for answer ``a``; ``best`` is the top competing answer (None if ``a`` is best or alone).
 
         Returns:
-            One or two short sentences (str, at most ~300 characters). Never raises.
+            One to three short sentences (str, at most ~320 characters). Never raises.
         """
         L = self.lang
         if a.flag:
             return FLAG_TEXT[L].get(a.flag, FLAG_TEXT[L]["error"])
         names = DIM_NAMES[L]
         dims = a.dims
-        strong_dim = max(dims, key=lambda d: (dims[d], d))
         weak_dim = min(dims, key=lambda d: (dims[d], d))
         parts = []
+        corr = getattr(a, "correctness", None)
+        wrong = list(getattr(corr, "wrong", None) or [])
+        if wrong:
+            parts.append(WRONG_TEXT[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap))
         if a.penalty:
             parts.append(PENALTY_TEXT[L][a.penalty])
-        else:
-            q = a.quotes.get(strong_dim) or ""
-            if q:
+        elif not wrong:
+            quotable = [d for d in QUOTABLE if d in dims and a.quotes.get(d)]
+            if quotable:
+                strong_dim = max(quotable, key=lambda d: (dims[d], d))
                 lead = "Strength" if L == "en" else "강점"
-                parts.append(f'{lead} ({names[strong_dim]}): "{quote(q)}".')
+                parts.append(f'{lead} ({names[strong_dim]}): "{quote(a.quotes[strong_dim])}".')
+        if wrong and a.missing_point:
+            weak_dim = "depth"              # point at what a correct answer covers
         tip = self._tip(a, weak_dim)
         lead = "Improve" if L == "en" else "개선"
-        line = f"{lead} {names[weak_dim]}: {tip}." if L == "en" else f"{lead}({names[weak_dim]}): {tip}."
-        if best is not None and best.answer_id != a.answer_id and best.quotes.get(weak_dim):
-            ref = "The top answer said" if L == "en" else "최고 답변은"
-            tail = "" if L == "en" else "라고 했습니다"
-            line += f' {ref} "{quote(best.quotes[weak_dim], 60)}"{tail}.'
-        parts.append(line)
+        parts.append(f"{lead} {names[weak_dim]}: {tip}." if L == "en" else f"{lead}({names[weak_dim]}): {tip}.")
+        top = self._top_answer(a, best)
+        if top and len(" ".join(parts + [top])) <= 320:
+            parts.append(top)
         return " ".join(parts)[:320]
+
+    def _top_answer(self, a: AnalysisLike, best: AnalysisLike | None) -> str:
+        """The "top answer" line: only for a best answer >= TOP_MARGIN points higher, on a dimension
+        where it did better, quoting one of its content sentences (never a wrong claim)."""
+        if best is None or best.answer_id == a.answer_id or best.score < a.score + TOP_MARGIN:
+            return ""
+        better = [d for d in QUOTABLE if best.quotes.get(d) and best.dims.get(d, 0) > a.dims.get(d, 0)]
+        if not better:
+            return ""
+        dim = max(better, key=lambda d: (best.dims[d] - a.dims.get(d, 0), d))
+        return TOP_TEXT[self.lang].format(score=best.score, dim=DIM_NAMES[self.lang][dim],
+                                         quote=quote(best.quotes[dim], 60))
 
     def _tip(self, a: AnalysisLike, dim: str) -> str:
         T = TIPS[self.lang]
         if dim == "structure":
             return T["structure_tech" if self.category == "technical" else "structure_star"]
         if dim == "depth":
-            return T["depth"].format(kp=quote(a.missing_point or "", 60)) if a.missing_point else T["specificity"]
+            return T["depth"].format(kp=quote(a.missing_point or "", 60)) if a.missing_point else self._specific(a)
+        if dim == "specificity":
+            return self._specific(a)
         if dim == "communication":
             if a.length_state == "short":
                 return T["communication_short"]
@@ -143,3 +192,16 @@ class FeedbackGenerator:
                 return T["communication_long"]
             return T["communication"]
         return T[dim]
+
+    def _specific(self, a: AnalysisLike) -> str:
+        """Ask for numbers only when the answer has none; otherwise for own actions or names."""
+        T = TIPS[self.lang]
+        has_numbers = getattr(a, "numbers", 0) > 0
+        has_actions = getattr(a, "actions", 0) > 0
+        if not has_numbers and not has_actions:
+            return T["specificity"]
+        if not has_numbers:
+            return T["specificity_numbers"]
+        if not has_actions:
+            return T["specificity_actions"]
+        return T["specificity_names"]

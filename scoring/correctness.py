@@ -1,0 +1,259 @@
+"""Correctness of an answer: does it assert a red flag or contradict a key point?
+
+The model of the field is SemEval-2013 Task 7, "Student Response Analysis"
+(Dzikovska et al., 2013), which labels a student answer against reference
+answers as *correct*, *partially correct*, *contradictory* or *irrelevant*.
+We keep those four labels (:data:`LABELS`) and, per rubric key point, say
+whether the answer states it, contradicts it or leaves it out.
+
+A question's red flags (``Question.red_flags(lang)``, data in
+``rooms/data/questions``) are common misconceptions written as the wrong claim
+("an index makes every query faster"). A sentence *asserts* a red flag when
+
+1. it says the same thing: English MiniLM cosine of the sentence and the flag
+   (vectors the evaluator already has) together with lexical recall of the
+   flag's *distinctive* terms (its content words that are not in the
+   question); Korean: recall of the flag's distinctive character bigrams
+   (e5 per sentence would cost ~1 ms per token, over the budget);
+2. with the same polarity: negation ("not", "never", "n't", 않/없/아니/못) is
+   read in the clause that carries the flag's terms, so "a slow CPU does not
+   cause deadlocks" does not assert "deadlocks are caused by a slow CPU";
+3. with the same strength: a flag with an absolute quantifier ("every",
+   "always", 모든/항상/무조건) needs one in the clause too ("indexes make reads
+   faster" is not "an index makes every query faster");
+4. and it is not a *mention*: a sentence that attributes the claim to others
+   or calls it a misconception ("many people think…", "…is a myth",
+   흔히/오해/착각) refutes rather than asserts.
+
+A key point is *contradicted* when a clause restates it very closely with the
+opposite plain negation (strict thresholds; red flags carry most of the load).
+An answer with a wrong claim is capped (:data:`CAPS`): 45 for one, 35 for
+two, 25 for three or more. Thresholds are ours; docs/evaluation.md records
+what they measured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from . import features as F
+
+LABELS = ("correct", "partially_correct", "contradictory", "irrelevant")
+
+#: Score cap by the number of distinct wrong claims (1, 2, 3+), 0-100.
+CAPS = (45, 35, 25)
+
+NEG_EN = re.compile(r"\b(not|no|never|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|wasn't|weren't|"
+                    r"shouldn't|wouldn't|without|neither|nor|none|nothing|nobody)\b|n't\b", re.I)
+NEG_KO = re.compile(r"(않|안\s|없|아니|아닙|못\s|못하|못합|못했|말아야|금물|불가능)")
+ABS_EN = re.compile(r"\b(every|always|all|never|any|anything|whatever|completely|entirely|guarantee[sd]?|"
+                    r"alone|only|forever|exactly|nothing|everything)\b", re.I)
+ABS_KO = re.compile(r"(모든|항상|무조건|절대|전혀|언제나|어떤|전부|완전히|만으로|뿐|그대로|영원히|바로)")
+#: Attribution / refutation: the sentence talks *about* the claim.
+MENTION_EN = re.compile(
+    r"\b(misconceptions?|myths?|it is tempting|it's tempting|common mistake|a mistake to|is wrong|is false|"
+    r"not true|untrue|used to (think|believe)|you might think|one might think|contrary to|mistakenly|"
+    r"(people|many|some|others|they|everyone|folks|developers|engineers|juniors|teams|beginners)\b[^.]{0,30}?"
+    r"\b(think|thinks|believe|believes|assume|assumes|say|says|claim|claims|expect|expects))\b", re.I)
+MENTION_KO = re.compile(r"(오해|착각|흔히|잘못 알려|틀린 생각|통념|생각하기 쉽|라고들|사실이 아니|사실과 다르|"
+                        r"잘못된 생각|믿는 경우|라고 생각하는 사람|는 말은 틀)")
+_CLAUSE_EN = re.compile(r"[;:,]\s+|\s+(?:but|however|whereas|although|though|while|yet|that|which|who|so)\s+|"
+                        r"\s+(?=(?:rather than|instead of)\b)", re.I)
+_CLAUSE_KO = re.compile(r"[;:,]\s*|(?<=지만)\s+|(?<=는데)\s+|(?<=으나)\s+|\s+(?=대신)")
+_RATHER = re.compile(r"^\s*(rather than|instead of)\b", re.I)
+#: Korean sentence-ending bigrams that carry no claim ("…니다", "…습니").
+_KO_END_BIGRAMS = frozenset({"니다", "습니", "입니", "합니", "됩니", "있습", "없습", "해요", "어요", "아요", "이에", "에요"})
+#: Key points that are themselves phrased negatively cannot be "negated" by a plain "not".
+_NEGATIVE_MEANING = re.compile(r"\b(skip|avoid|without|not|no|never|prevent|break|lose|loss|miss|instead|"
+                               r"versus|vs|limit|cost|risk|harder|slower|fewer|less)\w*|"
+                               r"(않|없|못|대신|방지|막|비용|한계|위험|손실|느려|줄)", re.I)
+
+
+@dataclass(frozen=True)
+class WrongClaim:
+    """One wrong claim found in the answer.
+
+    Attributes:
+        sentence: the answer's sentence that makes it (as written).
+        reference: the red flag it asserts, or the key point it contradicts.
+        kind: "red_flag" | "contradicts_key_point".
+        strength: match strength 0-1 (for ordering).
+    """
+
+    sentence: str
+    reference: str
+    kind: str
+    strength: float
+
+
+@dataclass
+class Correctness:
+    """The correctness verdict of one answer.
+
+    Attributes:
+        label: one of :data:`LABELS`.
+        key_points: per key point "stated" | "partial" | "missing" | "contradicted".
+        wrong: wrong claims, strongest first.
+        cap: the score cap (0-100) or None.
+    """
+
+    label: str = "partially_correct"
+    key_points: list = field(default_factory=list)
+    wrong: list = field(default_factory=list)
+    cap: int | None = None
+
+    @property
+    def wrong_sentences(self) -> set:
+        return {w.sentence for w in self.wrong}
+
+
+def negated(clause: str, lang: str) -> bool:
+    """True when ``clause`` carries a plain negation (an odd count reads as negated)."""
+    rx = NEG_KO if lang == "ko" else NEG_EN
+    n = len(rx.findall(clause))
+    if lang != "ko" and _RATHER.search(clause):
+        n += 1
+    return n % 2 == 1
+
+
+def clauses(sentence: str, lang: str) -> list[str]:
+    """Split a sentence into clauses at commas, semicolons and contrastive connectives."""
+    rx = _CLAUSE_KO if lang == "ko" else _CLAUSE_EN
+    parts = [p for p in rx.split(sentence) if p and p.strip()]
+    return parts or [sentence]
+
+
+def is_mention(sentence: str, lang: str) -> bool:
+    """True when the sentence talks about a claim (attributes or refutes it) rather than asserting it."""
+    return bool((MENTION_KO if lang == "ko" else MENTION_EN).search(sentence))
+
+
+def _terms(text: str, lang: str) -> set:
+    """English: content-word stems. Korean: character bigrams of the eojeol with particles and
+    endings stripped ("검색은" -> "검색"), so endings do not count as shared content."""
+    if lang == "ko":
+        return F.char_bigrams(" ".join(F.content_units(text, lang))) - _KO_END_BIGRAMS
+    return set(F.content_units(text, lang))
+
+
+def _absolute(text: str, lang: str) -> bool:
+    return bool((ABS_KO if lang == "ko" else ABS_EN).search(text))
+
+
+def _best_clause(sentence: str, ref_terms: set, lang: str) -> tuple[str, float]:
+    """The clause with the highest recall of ``ref_terms`` and that recall (0-1)."""
+    best, best_r = sentence, -1.0
+    for c in clauses(sentence, lang):
+        r = len(_terms(c, lang) & ref_terms) / len(ref_terms) if ref_terms else 0.0
+        if r > best_r:
+            best, best_r = c, r
+    return best, max(0.0, best_r)
+
+
+def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: str) -> float:
+    """How strongly (0-1; 0 = not at all) ``sentence`` asserts the claim ``ref``.
+
+    Args:
+        ref_terms: the claim's distinctive terms (see :func:`distinctive_terms`).
+        sem: cosine of the sentence and claim vectors (English), or None (Korean / no model).
+    """
+    if len(ref_terms) < 2 or is_mention(sentence, lang):
+        return 0.0
+    clause, _ = _best_clause(sentence, ref_terms, lang)
+    lex = len(_terms(sentence, lang) & ref_terms) / len(ref_terms)
+    if negated(clause, lang) != negated(ref, lang):
+        return 0.0
+    absolute = _absolute(ref, lang)
+    if absolute and not _absolute(sentence, lang):
+        return 0.0
+    if sem is not None:
+        if sem >= 0.80 and lex >= 0.25:
+            return sem
+        if sem >= 0.55 and lex >= 0.5:
+            return 0.5 * sem + 0.5 * lex
+        if lex >= 0.8 and len(ref_terms) >= 3:
+            return lex * 0.9
+        return 0.0
+    if len(ref_terms) >= 4 and (lex >= 0.6 or (absolute and lex >= 0.45)):
+        return lex
+    return 0.0
+
+
+def distinctive_terms(claim: str, question: str, lang: str) -> set:
+    """The claim's terms that are not in the question (stems in English, bigrams in Korean)."""
+    return _terms(claim, lang) - _terms(question, lang)
+
+
+def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: str) -> float:
+    """How strongly (0-1) ``sentence`` states key point ``kp`` negated (strict; 0 = no)."""
+    if len(kp_terms) < 3 or _NEGATIVE_MEANING.search(kp) or is_mention(sentence, lang):
+        return 0.0
+    clause, lex = _best_clause(sentence, kp_terms, lang)
+    if not negated(clause, lang):
+        return 0.0
+    if sem is not None:
+        return 0.5 * sem + 0.5 * lex if sem >= 0.75 and lex >= 0.6 else 0.0
+    return lex if lex >= 0.8 and len(kp_terms) >= 5 else 0.0
+
+
+def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], red_flags: Sequence[str],
+           coverage: Sequence[float], relevance: float, lang: str,
+           sent_vecs: np.ndarray | None = None, flag_vecs: np.ndarray | None = None,
+           kp_vecs: np.ndarray | None = None) -> Correctness:
+    """Judge one answer.
+
+    Args:
+        sentences: the answer's sentences (as split by ``features.split_sentences``).
+        question: the question text in ``lang``.
+        key_points / red_flags: the rubric's key points and red flags in ``lang``.
+        coverage: per key point 0-1 (the evaluator's depth signal).
+        relevance: the answer's relevance 0-1.
+        sent_vecs / flag_vecs / kp_vecs: unit vectors (English MiniLM) of the
+            sentences, flags and key points, or None for the lexical path.
+
+    Returns:
+        :class:`Correctness`; ``cap`` is set when there is at least one wrong claim.
+    """
+    out = Correctness()
+    sem_f = sent_vecs @ flag_vecs.T if sent_vecs is not None and flag_vecs is not None and len(flag_vecs) else None
+    sem_k = sent_vecs @ kp_vecs.T if sent_vecs is not None and kp_vecs is not None and len(kp_vecs) else None
+    found: dict[str, WrongClaim] = {}
+    for j, rf in enumerate(red_flags):
+        terms = distinctive_terms(rf, question, lang)
+        for i, s in enumerate(sentences):
+            sem = float(sem_f[i, j]) if sem_f is not None and i < sem_f.shape[0] else None
+            st = asserts(s, rf, terms, sem, lang)
+            if st > 0 and (rf not in found or st > found[rf].strength):
+                found[rf] = WrongClaim(s, rf, "red_flag", st)
+    status = []
+    for j, kp in enumerate(key_points):
+        terms = distinctive_terms(kp, question, lang)
+        hit = None
+        for i, s in enumerate(sentences):
+            sem = float(sem_k[i, j]) if sem_k is not None and i < sem_k.shape[0] else None
+            st = contradicts(s, kp, terms, sem, lang)
+            if st > 0 and (hit is None or st > hit.strength):
+                hit = WrongClaim(s, kp, "contradicts_key_point", st)
+        c = float(coverage[j]) if j < len(coverage) else 0.0
+        if hit is not None:
+            found[kp] = hit
+            status.append("contradicted")
+        else:
+            status.append("stated" if c >= 0.6 else "partial" if c >= 0.3 else "missing")
+    out.key_points = status
+    out.wrong = sorted(found.values(), key=lambda w: -w.strength)
+    if out.wrong:
+        out.label = "contradictory"
+        n_claims = len({w.sentence for w in out.wrong})      # one sentence may assert two flags
+        out.cap = CAPS[min(n_claims, len(CAPS)) - 1]
+    elif relevance < 0.3:
+        out.label = "irrelevant"
+    elif status and sum(s == "stated" for s in status) >= max(1, round(0.6 * len(status))):
+        out.label = "correct"
+    else:
+        out.label = "partially_correct"
+    return out

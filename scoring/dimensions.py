@@ -1,0 +1,122 @@
+"""The surface dimensions of an answer (structure, specificity, communication) and its penalties.
+
+Pure functions of :class:`features.TextFeatures` and a few evaluator signals;
+``competitive.CompetitiveEvaluator`` combines them with the embedding-based
+relevance and depth. All values are 0-1. Constants are ours, set on the
+even-numbered questions of the graded set (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import features as F
+
+
+def ramp(x: float, lo: float, hi: float) -> float:
+    """Linear 0..1 ramp: 0 at ``lo``, 1 at ``hi``."""
+    if hi == lo:
+        return 1.0 if x >= hi else 0.0
+    return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
+
+
+def length_fit(ratio: float) -> tuple[float, str, float]:
+    """``(length 0-1, "short" | "ok" | "long", developed 0-1)`` for size / expected size.
+
+    Trapezoid: full marks between 30 % and 110 % of the expected length.
+    ``developed`` (how far the answer is developed, for depth and specificity) ramps 5-45 %.
+    """
+    if ratio < 0.30:
+        length, state = ramp(ratio, 0.03, 0.30), "short"
+    elif ratio <= 1.10:
+        length, state = 1.0, "ok"
+    else:
+        length, state = max(0.3, 1.0 - (ratio - 1.10) * 0.8), "long"
+    return length, state, ramp(ratio, 0.05, 0.45)
+
+
+def structure(f: F.TextFeatures, category: str, n_sents: int) -> float:
+    """STAR for behavioural, approach/trade-off/reasoning/verification for technical, the better for others."""
+    star = f.star
+    star_s = (0.20 * star["situation"] + 0.10 * star["task"] + 0.30 * star["action"]
+              + 0.25 * star["result"] + 0.15 * star["reflection"])
+    t = f.tech
+    tech_s = (0.25 * min(1.0, t["approach"] / 3) + 0.30 * min(1.0, t["tradeoff"] / 2)
+              + 0.25 * min(1.0, t["reasoning"] / 2) + 0.10 * min(1.0, t["specific"] / 1)
+              + 0.10 * min(1.0, t["verify"] / 1))
+    if category == "behavioural":
+        s = 0.85 * star_s + 0.15 * tech_s
+    elif category == "technical":
+        s = 0.9 * tech_s + 0.1 * star_s
+    else:
+        s = max(star_s, tech_s)
+    return s * (0.4 + 0.6 * ramp(n_sents, 1, 4))
+
+
+def named_terms(text: str, lang: str) -> int:
+    """Count named tools/products/acronyms (capitalised words, or Latin words inside Korean)."""
+    if lang == "ko":
+        return len(set(re.findall(r"[A-Za-z][A-Za-z0-9+#.\-]{1,}", text)))
+    toks = re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9+#\-]{1,}|[A-Z]{2,}[0-9]*)\b", text)
+    return len({t for t in toks if t not in ("I", "I'd", "I've", "I'm")})
+
+
+def specificity(f: F.TextFeatures, text: str, lang: str, developed: float) -> float:
+    """Numbers, first-person actions, first person and named tools, minus stock phrases."""
+    s = (0.35 * min(1.0, f.numbers / 3) + 0.30 * min(1.0, f.actions / 3)
+         + 0.10 * min(1.0, f.first_person / 3) + 0.25 * min(1.0, named_terms(text, lang) / 4))
+    s -= 0.08 * f.generic
+    return max(0.0, s) * (0.5 + 0.5 * developed)
+
+
+def communication(f: F.TextFeatures, length: float, n_sents: int) -> tuple[float, float]:
+    """``(communication, wander)``: length fit, fillers, repeated sentences and stock phrases;
+    ``wander`` is fillers+hedges per sentence (rambling), 0-1."""
+    filler_rate = f.fillers / max(1, f.n_units)
+    c = length * (1 - min(0.6, filler_rate * 6)) * (1 - 0.8 * f.dup_sentence_ratio)
+    c *= 1 - min(0.4, 0.07 * f.generic)
+    c *= 0.6 + 0.4 * ramp(n_sents, 1, 4)
+    wander = ramp((f.fillers + f.hedges) / max(1, n_sents), 0.3, 1.2)
+    return c * (1 - 0.5 * wander), wander
+
+
+def penalties(f: F.TextFeatures, lang: str, n_sents: int, relevant: list, ratio: float,
+              novelty: float) -> dict:
+    """``{"stuffing", "repeat", "padding"}``, each 0-1.
+
+    stuffing: share of running-text function words/particles too low (a keyword list);
+    repeat: little answer content outside the question (``novelty``, see ``features.overlap_novelty``);
+    padding: share of sentences off the point (``relevant`` flags) or stock phrases, long answers only.
+    """
+    if lang == "ko":
+        stuffing = ramp(0.50 - f.function_ratio, 0.0, 0.30)
+    else:
+        stuffing = ramp(0.32 - f.function_ratio, 0.0, 0.20)
+    if f.comma_ratio > 0.25 and n_sents <= 2:
+        stuffing = max(stuffing, ramp(f.comma_ratio, 0.25, 0.6))
+    if f.n_units < 5:
+        stuffing = 0.0
+    repeat = ramp(0.55 - novelty, 0.0, 0.40)
+    irrelevant_share = 1.0 - (sum(relevant) / len(relevant)) if n_sents >= 3 and relevant else 0.0
+    generic_density = f.generic / max(1, n_sents)
+    padding = max(ramp(irrelevant_share, 0.35, 0.85), ramp(generic_density, 0.25, 0.8))
+    padding *= ramp(ratio, 0.25, 0.6)     # only long-ish answers can be padded
+    return {"stuffing": stuffing, "repeat": repeat, "padding": padding}
+
+
+def narrative(sentence: str, lang: str) -> bool:
+    """A sentence that moves a story on: a person acting, with an action, a number or an outcome,
+    and no stock phrase ("We agreed to let numbers decide: I profiled the service")."""
+    low = sentence.lower()
+    if lang == "ko":
+        if any(g in low for g in F.GENERIC_KO):
+            return False
+        person = F.FIRST_PERSON_KO.search(sentence) or "팀" in sentence or F.ACTION_KO.search(sentence)
+        return bool(person) and bool(
+            re.search(r"\d", sentence) or F.ACTION_KO.search(sentence) or F.STAR_KO["result"].search(sentence)
+            or re.search(r"(했습니다|했고|했는데|했지만|였습니다|됐습니다|었습니다|았습니다)", sentence))
+    if any(g in low for g in F.GENERIC_EN):
+        return False
+    person = re.search(r"\b(i|we|my|our|she|he|they)\b", low)
+    return bool(person) and bool(re.search(r"\d", sentence) or F.ACTION_EN.search(sentence)
+                                 or F.STAR_EN["result"].search(sentence) or re.search(r"\b\w{3,}ed\b", low))
