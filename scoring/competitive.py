@@ -40,7 +40,7 @@ from . import dimensions as D
 from . import features as F
 from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .comparator import AnswerComparator
-from .concepts import CREDIT as CONCEPT_CREDIT, concept_coverage
+from .concepts import CREDIT as CONCEPT_CREDIT, EVASIONS, concept_coverage, story_share
 from .correctness import Correctness, assess as assess_correctness
 from .embeddings import get_encoder, warm_up as _warm_up
 from .feedback import FeedbackGenerator
@@ -348,9 +348,15 @@ class CompetitiveEvaluator:
         relevance = w_q * sem_rel + (1 - w_q) * max(lex_rel, float(cov.max()) if len(cov) else 0.0)
         # ---- stories: competencies shown in the answer's own words count as coverage, and
         # relevance is judged on the whole story (docs/evaluation.md, "Stories")
-        story = question.category in CONCEPT_CREDIT
-        if story and len(kps):
-            cov = np.maximum(cov, concept_coverage(kps, text, lang, f.actions, question.category))
+        story = story_share(sents, lang)
+        extra_flags: list[str] = []
+        if question.category in CONCEPT_CREDIT and len(kps):
+            ccov = concept_coverage(kps, text, lang, f.actions, question.category)
+            if question.category == "behavioural" and story < 0.34:
+                # "Tell me about a time…" answered without a story: self-description, opinions
+                ccov, relevance = 0.5 * ccov, 0.7 * relevance
+                extra_flags = EVASIONS[lang]
+            cov = np.maximum(cov, ccov)
             story_rel = min(1.0, 0.5 * sem_rel + 0.5 * float(cov.mean()) / 0.75)
             relevance = max(relevance, story_rel)
             if relevance >= 0.5:
@@ -391,7 +397,7 @@ class CompetitiveEvaluator:
         a.score = clamp_score(100 * min(1.0, total / STRETCH[lang]))
         # ---- correctness (SemEval-2013 Task 7 labels): a wrong claim caps the score
         a.correctness = assess_correctness(
-            sents, qtext, kps, question.red_flags(lang), list(cov), relevance, lang,
+            sents, qtext, kps, question.red_flags(lang), list(cov), relevance, lang, extra_flags=extra_flags,
             sent_vecs=sim.get("sent_vecs") if sim is not None else None,
             flag_vecs=sim.get("flag_vecs") if sim is not None else None,
             kp_vecs=sim.get("kp_vecs") if sim is not None else None)

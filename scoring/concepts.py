@@ -132,8 +132,28 @@ CONCEPTS: dict[str, dict[str, tuple[re.Pattern, re.Pattern]]] = {
     },
 }
 
+#: Premise denials: the classic way to dodge a behavioural question ("I don't really get into
+#: conflicts"). Checked like red flags (correctness.py), but only in answers that tell no story.
+EVASIONS = {
+    "en": ["I don't really get into conflicts with people.",
+           "I have never really failed or made a serious mistake.",
+           "I don't really get stressed at work.",
+           "I can't think of a specific time, but in general I always try my best."],
+    "ko": ["저는 원래 누구와도 잘 지내서 갈등이 생긴 적이 거의 없습니다.",
+           "저는 크게 실패하거나 실수한 적이 거의 없습니다.",
+           "저는 일하면서 스트레스를 별로 받지 않습니다.",
+           "구체적인 경험은 떠오르지 않지만 평소에 항상 최선을 다합니다."],
+}
+
 #: Categories whose key points are competencies, and how much concept evidence is worth (0-1 coverage).
 CREDIT = {"behavioural": 0.75, "culture_fit": 0.75, "company": 0.5}
+
+
+def story_share(sentences: Sequence[str], lang: str) -> float:
+    """Share (0-1) of sentences that move a story on (``dimensions.narrative``)."""
+    from .dimensions import narrative
+
+    return sum(narrative(x, lang) for x in sentences) / len(sentences) if sentences else 0.0
 
 
 def concept_coverage(key_points: Sequence[str], text: str, lang: str, n_actions: int, category: str) -> np.ndarray:

@@ -61,9 +61,13 @@ MENTION_EN = re.compile(
     r"\b(think|thinks|believe|believes|assume|assumes|say|says|claim|claims|expect|expects))\b", re.I)
 MENTION_KO = re.compile(r"(오해|착각|흔히|잘못 알려|틀린 생각|통념|생각하기 쉽|라고들|사실이 아니|사실과 다르|"
                         r"잘못된 생각|믿는 경우|라고 생각하는 사람|는 말은 틀)")
-_CLAUSE_EN = re.compile(r"[;:,]\s+|\s+(?:but|however|whereas|although|though|while|yet|that|which|who|so)\s+|"
-                        r"\s+(?=(?:rather than|instead of)\b)", re.I)
-_CLAUSE_KO = re.compile(r"[;:,]\s*|(?<=지만)\s+|(?<=는데)\s+|(?<=으나)\s+|\s+(?=대신)")
+#: Major clauses: a claim must be made inside one of them (";", contrastive connectives).
+_MAJOR_EN = re.compile(r"\s*;\s+|,?\s+(?:but|however|whereas|although|though|while|yet)\s+|"
+                       r"\s+(?=(?:rather than|instead of)\b)", re.I)
+_MAJOR_KO = re.compile(r"\s*;\s*|(?<=지만)[,\s]+|(?<=는데)[,\s]+|(?<=으나)[,\s]+|(?<=반면)[,\s]+|\s+(?=대신)")
+#: Minor clauses, where negation is read (commas, relative and causal clauses, Korean connective endings).
+_MINOR_EN = re.compile(r",\s+|\s+(?:that|which|who|so|because|since|if|when|unless)\s+", re.I)
+_MINOR_KO = re.compile(r",\s*|(?<=[고서면며])\s+")
 _RATHER = re.compile(r"^\s*(rather than|instead of)\b", re.I)
 #: Korean sentence-ending bigrams that carry no claim ("…니다", "…습니").
 _KO_END_BIGRAMS = frozenset({"니다", "습니", "입니", "합니", "됩니", "있습", "없습", "해요", "어요", "아요", "이에", "에요"})
@@ -80,7 +84,7 @@ class WrongClaim:
     Attributes:
         sentence: the answer's sentence that makes it (as written).
         reference: the red flag it asserts, or the key point it contradicts.
-        kind: "red_flag" | "contradicts_key_point".
+        kind: "red_flag" | "contradicts_key_point" | "evasion" (a premise denial, concepts.EVASIONS).
         strength: match strength 0-1 (for ordering).
     """
 
@@ -112,17 +116,25 @@ class Correctness:
 
 
 def negated(clause: str, lang: str) -> bool:
-    """True when ``clause`` carries a plain negation (an odd count reads as negated)."""
-    rx = NEG_KO if lang == "ko" else NEG_EN
-    n = len(rx.findall(clause))
-    if lang != "ko" and _RATHER.search(clause):
+    """True when ``clause`` carries a plain negation (an odd count reads as negated).
+
+    Korean negation is read on the predicate (the last two eojeol: "되지 않습니다",
+    "필요 없습니다"), so an adnominal "커밋 안 된 값" does not negate the clause.
+    """
+    if lang == "ko":
+        return bool(NEG_KO.search(" ".join(clause.strip(" .,!?").split()[-2:]) + " "))
+    n = len(NEG_EN.findall(clause))
+    if _RATHER.search(clause):
         n += 1
     return n % 2 == 1
 
 
-def clauses(sentence: str, lang: str) -> list[str]:
-    """Split a sentence into clauses at commas, semicolons and contrastive connectives."""
-    rx = _CLAUSE_KO if lang == "ko" else _CLAUSE_EN
+def clauses(sentence: str, lang: str, major: bool = True) -> list[str]:
+    """Split a sentence into major clauses (``major=True``) or minor clauses."""
+    if major:
+        rx = _MAJOR_KO if lang == "ko" else _MAJOR_EN
+    else:
+        rx = _MINOR_KO if lang == "ko" else _MINOR_EN
     parts = [p for p in rx.split(sentence) if p and p.strip()]
     return parts or [sentence]
 
@@ -137,25 +149,42 @@ def _terms(text: str, lang: str) -> set:
     endings stripped ("검색은" -> "검색"), so endings do not count as shared content."""
     if lang == "ko":
         return F.char_bigrams(" ".join(F.content_units(text, lang))) - _KO_END_BIGRAMS
-    return set(F.content_units(text, lang))
+    return {u for u in F.content_units(text.replace("-", " "), lang) if not NEG_EN.fullmatch(u)}
 
 
 def _absolute(text: str, lang: str) -> bool:
     return bool((ABS_KO if lang == "ko" else ABS_EN).search(text))
 
 
-def _best_clause(sentence: str, ref_terms: set, lang: str) -> tuple[str, float]:
-    """The clause with the highest recall of ``ref_terms`` and that recall (0-1)."""
+def _recall(text: str, ref_terms: set, lang: str) -> float:
+    return len(_terms(text, lang) & ref_terms) / len(ref_terms) if ref_terms else 0.0
+
+
+def _best_clause(sentence: str, ref_terms: set, lang: str, major: bool = True) -> tuple[str, float]:
+    """``(clause, recall 0-1)``: the clause with the highest recall of ``ref_terms``; on a tie the
+    later one (a fronted phrase, "With a good hash function, collisions can't happen", comes first)."""
     best, best_r = sentence, -1.0
-    for c in clauses(sentence, lang):
-        r = len(_terms(c, lang) & ref_terms) / len(ref_terms) if ref_terms else 0.0
-        if r > best_r:
+    for c in clauses(sentence, lang, major):
+        r = _recall(c, ref_terms, lang)
+        if r >= best_r:
             best, best_r = c, r
     return best, max(0.0, best_r)
 
 
+def anchor(claim: str, lang: str) -> set:
+    """The claim's subject: the terms of its first content word ("POST", "thread", "인덱스")."""
+    units = [u for u in F.content_units(claim.replace("-", " "), lang) if not NEG_EN.fullmatch(u)]
+    if not units:
+        return set()
+    return _terms(units[0], lang) if lang == "ko" else {units[0]}
+
+
 def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: str) -> float:
     """How strongly (0-1; 0 = not at all) ``sentence`` asserts the claim ``ref``.
+
+    The claim must be made inside one major clause: its subject (:func:`anchor`)
+    and enough of its distinctive terms, with the claim's polarity in the minor
+    clause that carries them, and with an absolute quantifier if the claim has one.
 
     Args:
         ref_terms: the claim's distinctive terms (see :func:`distinctive_terms`).
@@ -163,17 +192,20 @@ def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: st
     """
     if len(ref_terms) < 2 or is_mention(sentence, lang):
         return 0.0
-    clause, _ = _best_clause(sentence, ref_terms, lang)
-    lex = len(_terms(sentence, lang) & ref_terms) / len(ref_terms)
-    if negated(clause, lang) != negated(ref, lang):
+    major, lex = _best_clause(sentence, ref_terms, lang)
+    subject = anchor(ref, lang)
+    if subject and not (subject & _terms(major, lang)) and not (sem is not None and sem >= 0.85):
+        return 0.0
+    minor, _ = _best_clause(major, ref_terms, lang, major=False)
+    if negated(minor, lang) != negated(ref, lang):
         return 0.0
     absolute = _absolute(ref, lang)
-    if absolute and not _absolute(sentence, lang):
+    if absolute and not _absolute(major, lang) and not (sem is not None and sem >= 0.8):
         return 0.0
     if sem is not None:
-        if sem >= 0.80 and lex >= 0.25:
+        if sem >= 0.80 and lex >= 0.4:
             return sem
-        if sem >= 0.55 and lex >= 0.5:
+        if sem >= 0.5 and lex >= 0.6 and (len(ref_terms) >= 3 or lex == 1.0):
             return 0.5 * sem + 0.5 * lex
         if lex >= 0.8 and len(ref_terms) >= 3:
             return lex * 0.9
@@ -192,8 +224,9 @@ def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: 
     """How strongly (0-1) ``sentence`` states key point ``kp`` negated (strict; 0 = no)."""
     if len(kp_terms) < 3 or _NEGATIVE_MEANING.search(kp) or is_mention(sentence, lang):
         return 0.0
-    clause, lex = _best_clause(sentence, kp_terms, lang)
-    if not negated(clause, lang):
+    major, lex = _best_clause(sentence, kp_terms, lang)
+    minor, _ = _best_clause(major, kp_terms, lang, major=False)
+    if not negated(minor, lang):
         return 0.0
     if sem is not None:
         return 0.5 * sem + 0.5 * lex if sem >= 0.75 and lex >= 0.6 else 0.0
@@ -203,7 +236,7 @@ def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: 
 def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], red_flags: Sequence[str],
            coverage: Sequence[float], relevance: float, lang: str,
            sent_vecs: np.ndarray | None = None, flag_vecs: np.ndarray | None = None,
-           kp_vecs: np.ndarray | None = None) -> Correctness:
+           kp_vecs: np.ndarray | None = None, extra_flags: Sequence[str] = ()) -> Correctness:
     """Judge one answer.
 
     Args:
@@ -214,6 +247,8 @@ def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], r
         relevance: the answer's relevance 0-1.
         sent_vecs / flag_vecs / kp_vecs: unit vectors (English MiniLM) of the
             sentences, flags and key points, or None for the lexical path.
+        extra_flags: more wrong claims checked lexically (``concepts.EVASIONS`` for
+            behavioural answers that tell no story); asserting one labels the answer irrelevant.
 
     Returns:
         :class:`Correctness`; ``cap`` is set when there is at least one wrong claim.
@@ -222,13 +257,13 @@ def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], r
     sem_f = sent_vecs @ flag_vecs.T if sent_vecs is not None and flag_vecs is not None and len(flag_vecs) else None
     sem_k = sent_vecs @ kp_vecs.T if sent_vecs is not None and kp_vecs is not None and len(kp_vecs) else None
     found: dict[str, WrongClaim] = {}
-    for j, rf in enumerate(red_flags):
+    for j, rf in enumerate(list(red_flags) + list(extra_flags)):
         terms = distinctive_terms(rf, question, lang)
         for i, s in enumerate(sentences):
-            sem = float(sem_f[i, j]) if sem_f is not None and i < sem_f.shape[0] else None
+            sem = float(sem_f[i, j]) if sem_f is not None and i < sem_f.shape[0] and j < sem_f.shape[1] else None
             st = asserts(s, rf, terms, sem, lang)
             if st > 0 and (rf not in found or st > found[rf].strength):
-                found[rf] = WrongClaim(s, rf, "red_flag", st)
+                found[rf] = WrongClaim(s, rf, "red_flag" if j < len(red_flags) else "evasion", st)
     status = []
     for j, kp in enumerate(key_points):
         terms = distinctive_terms(kp, question, lang)
@@ -246,7 +281,9 @@ def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], r
             status.append("stated" if c >= 0.6 else "partial" if c >= 0.3 else "missing")
     out.key_points = status
     out.wrong = sorted(found.values(), key=lambda w: -w.strength)
-    if out.wrong:
+    if out.wrong and all(w.kind == "evasion" for w in out.wrong):
+        out.label, out.cap = "irrelevant", CAPS[-1]           # the question was dodged
+    elif out.wrong:
         out.label = "contradictory"
         n_claims = len({w.sentence for w in out.wrong})      # one sentence may assert two flags
         out.cap = CAPS[min(n_claims, len(CAPS)) - 1]

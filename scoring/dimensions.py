@@ -104,17 +104,19 @@ def penalties(f: F.TextFeatures, lang: str, n_sents: int, relevant: list, ratio:
     return {"stuffing": stuffing, "repeat": repeat, "padding": padding}
 
 
+#: Korean past tense or experience ("했습니다", "넘어갔고", "적이 있습니다").
+_KO_PAST = re.compile(r"(았|었|였|했|됐|웠|줬|봤|왔|갔|냈|셨|렸|썼|졌)(습니다|고|는데|지만|어요|죠|던|다|으나|더니|을 때)|적이 있")
+
+
 def narrative(sentence: str, lang: str) -> bool:
     """A sentence that moves a story on: a person acting, with an action, a number or an outcome,
     and no stock phrase ("We agreed to let numbers decide: I profiled the service")."""
     low = sentence.lower()
-    if lang == "ko":
+    if lang == "ko":                        # subjects are often dropped in Korean: no person needed
         if any(g in low for g in F.GENERIC_KO):
             return False
-        person = F.FIRST_PERSON_KO.search(sentence) or "팀" in sentence or F.ACTION_KO.search(sentence)
-        return bool(person) and bool(
-            re.search(r"\d", sentence) or F.ACTION_KO.search(sentence) or F.STAR_KO["result"].search(sentence)
-            or re.search(r"(했습니다|했고|했는데|했지만|였습니다|됐습니다|었습니다|았습니다)", sentence))
+        return bool(_KO_PAST.search(sentence) or re.search(r"\d", sentence) or F.ACTION_KO.search(sentence)
+                    or F.STAR_KO["result"].search(sentence))
     if any(g in low for g in F.GENERIC_EN):
         return False
     person = re.search(r"\b(i|we|my|our|she|he|they)\b", low)

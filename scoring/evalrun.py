@@ -97,11 +97,22 @@ def load_rows(path: Path = DEFAULT_DATA) -> list[dict]:
 
 
 def question_of(row: dict, qid: str) -> Question:
-    """Build a Question from a graded row (its own text and key points, in its language)."""
+    """Build a Question from a graded row (its own text and key points, in its language).
+
+    A row with ``qid`` naming a bank question also gets that question's red flags.
+    """
     lang = row["lang"]
-    return Question(id=qid, category=row["category"], topic="", difficulty=2,
+    flags: dict = {}
+    if row.get("qid"):
+        from rooms.questions import default_bank
+        try:
+            flags = {lang: default_bank().get(row["qid"]).red_flags(lang)}
+        except KeyError:
+            flags = {}
+    return Question(id=row.get("qid") or qid, category=row["category"], topic="", difficulty=2,
                     text_by_lang={lang: row["question"], "en": row["question"]},
-                    key_points_by_lang={lang: list(row["key_points"]), "en": list(row["key_points"])})
+                    key_points_by_lang={lang: list(row["key_points"]), "en": list(row["key_points"])},
+                    red_flags_by_lang=flags)
 
 
 def make_scorer(name: str):

@@ -22,7 +22,9 @@ MAX_TEXT_BYTES = 8 * 1024
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD_EN = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)?%?")
-_SENT_SPLIT = re.compile(r"(?<=[.!?。])\s+|\n+|(?<=[다요죠까])\.?\s+(?=[가-힣A-Z])")
+#: Sentence ends: punctuation, or a Korean final ending ("…니다", "…요", "…죠") followed by a new
+#: sentence. Not after "…까" ("…니까" is "because") nor after a noun ending in 요 ("필요 없습니다").
+_SENT_SPLIT = re.compile(r"(?<=[.!?。])\s+|\n+|(?:(?<=니다)|(?<=[어아여해세네군데지]요)|(?<=죠))\.?\s+(?=[가-힣A-Z])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|배|건|명|개|분|초|시간|일|주|개월|년|만|천|억|점)?")
 _EN_NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
                     "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",

@@ -77,6 +77,10 @@ WRONG_TEXT = {
     "en": 'Wrong claim: "{claim}" is a common misconception, so the score is capped at {cap}.',
     "ko": '틀린 주장: "{claim}" — 흔한 오해입니다. 점수 상한 {cap}점이 적용되었습니다.',
 }
+EVASION_TEXT = {
+    "en": 'The question asks for a real example; "{claim}" sidesteps it, so the score is capped at {cap}.',
+    "ko": '질문은 실제 경험을 묻고 있는데 "{claim}"는 질문을 피해 갑니다. 점수 상한 {cap}점이 적용되었습니다.',
+}
 TOP_TEXT = {
     "en": 'The top answer ({score}) did better on {dim}: "{quote}".',
     "ko": '최고 답변({score}점)은 {dim}에서 더 나았습니다: "{quote}".',
@@ -146,7 +150,8 @@ class FeedbackGenerator:
         corr = getattr(a, "correctness", None)
         wrong = list(getattr(corr, "wrong", None) or [])
         if wrong:
-            parts.append(WRONG_TEXT[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap))
+            tmpl = EVASION_TEXT if wrong[0].kind == "evasion" else WRONG_TEXT
+            parts.append(tmpl[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap))
         if a.penalty:
             parts.append(PENALTY_TEXT[L][a.penalty])
         elif not wrong:
