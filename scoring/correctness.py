@@ -71,6 +71,8 @@ _MINOR_KO = re.compile(r",\s*|(?<=[고서면며])\s+")
 _RATHER = re.compile(r"^\s*(rather than|instead of)\b", re.I)
 #: Korean sentence-ending bigrams that carry no claim ("…니다", "…습니").
 _KO_END_BIGRAMS = frozenset({"니다", "습니", "입니", "합니", "됩니", "있습", "없습", "해요", "어요", "아요", "이에", "에요"})
+#: Stopwords that carry a claim's meaning ("the same thing", "only", "all").
+_KEEP_EN = frozenset({"same", "only", "all", "more", "most", "other", "own", "once", "again", "each", "any"})
 #: Key points that are themselves phrased negatively cannot be "negated" by a plain "not".
 _NEGATIVE_MEANING = re.compile(r"\b(skip|avoid|without|not|no|never|prevent|break|lose|loss|miss|instead|"
                                r"versus|vs|limit|cost|risk|harder|slower|fewer|less)\w*|"
@@ -149,7 +151,8 @@ def _terms(text: str, lang: str) -> set:
     endings stripped ("검색은" -> "검색"), so endings do not count as shared content."""
     if lang == "ko":
         return F.char_bigrams(" ".join(F.content_units(text, lang))) - _KO_END_BIGRAMS
-    return {u for u in F.content_units(text.replace("-", " "), lang) if not NEG_EN.fullmatch(u)}
+    return {F._stem_en(u) for u in F.units(text.replace("-", " "), lang)
+            if (u not in F.EN_STOPWORDS or u in _KEEP_EN) and not NEG_EN.fullmatch(u)}
 
 
 def _absolute(text: str, lang: str) -> bool:
@@ -160,15 +163,17 @@ def _recall(text: str, ref_terms: set, lang: str) -> float:
     return len(_terms(text, lang) & ref_terms) / len(ref_terms) if ref_terms else 0.0
 
 
-def _best_clause(sentence: str, ref_terms: set, lang: str, major: bool = True) -> tuple[str, float]:
+def _best_clause(sentence: str, ref_terms: set, lang: str, major: bool = True,
+                 subject: set = frozenset()) -> tuple[str, float]:
     """``(clause, recall 0-1)``: the clause with the highest recall of ``ref_terms``; on a tie the
-    later one (a fronted phrase, "With a good hash function, collisions can't happen", comes first)."""
-    best, best_r = sentence, -1.0
+    one with the claim's ``subject``, then the later one (a fronted phrase comes first:
+    "With a good hash function, collisions can't happen")."""
+    best, best_key = sentence, (-1.0, False)
     for c in clauses(sentence, lang, major):
-        r = _recall(c, ref_terms, lang)
-        if r >= best_r:
-            best, best_r = c, r
-    return best, max(0.0, best_r)
+        key = (_recall(c, ref_terms, lang), bool(subject & _terms(c, lang)))
+        if key >= best_key:
+            best, best_key = c, key
+    return best, max(0.0, best_key[0])
 
 
 def anchor(claim: str, lang: str) -> set:
@@ -196,7 +201,7 @@ def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: st
     subject = anchor(ref, lang)
     if subject and not (subject & _terms(major, lang)) and not (sem is not None and sem >= 0.85):
         return 0.0
-    minor, _ = _best_clause(major, ref_terms, lang, major=False)
+    minor, _ = _best_clause(major, ref_terms, lang, major=False, subject=subject)
     if negated(minor, lang) != negated(ref, lang):
         return 0.0
     absolute = _absolute(ref, lang)
@@ -216,8 +221,11 @@ def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: st
 
 
 def distinctive_terms(claim: str, question: str, lang: str) -> set:
-    """The claim's terms that are not in the question (stems in English, bigrams in Korean)."""
-    return _terms(claim, lang) - _terms(question, lang)
+    """The claim's terms that are not in the question (stems in English, bigrams in Korean);
+    all its terms when fewer than two are left ("PUT and PATCH are the same thing")."""
+    own = _terms(claim, lang)
+    rest = own - _terms(question, lang)
+    return rest if len(rest) >= 2 else own
 
 
 def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: str) -> float:

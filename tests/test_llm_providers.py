@@ -485,6 +485,7 @@ def test_blend():
                      feedback="Clear answer.")
     b = blend(rubric, v)
     assert b.score == 70
+    # relevance and depth rise by half the gap; structure ties; specificity is judge-only, pace rubric-only
     assert b.dimensions == {"relevance": 70, "structure": 70, "depth": 50, "pace": 90}
     assert b.feedback == "Clear answer. Name the trade-off."
     assert blend(rubric, v, weight=0.25).score == 65
@@ -492,6 +493,22 @@ def test_blend():
     assert blend(rubric, v, weight=0) is rubric
     capped = blend(ScoreResult(score=5), JudgeVerdict(score=100), weight=1.0)
     assert capped.score == 35                      # the judge may lift a capped answer by at most 30
+
+
+def test_blend_lets_the_judge_lower_a_fluent_wrong_answer():
+    """A fluent answer the offline scorer missed as wrong (rubric 90) and the judge scores 20:
+    the blend moves 75% of the way down (to 38, below the correctness cap of 45), where the
+    old rule (plain mean) left it at 55."""
+    rubric = ScoreResult(score=90, dimensions={"relevance": 95, "depth": 90}, feedback="Strength: clear.")
+    v = JudgeVerdict(score=20, dimensions={"relevance": 80, "depth": 10}, feedback="Deadlocks are not caused by CPU load.")
+    b = blend(rubric, v)
+    assert b.score == 38
+    assert b.dimensions == {"relevance": 84, "depth": 30}
+    assert b.feedback.startswith("Deadlocks are not caused")
+    assert blend(rubric, v, weight=1.0).score == 20          # full judge weight: the judge's score
+    assert blend(rubric, v, lower_weight=0.5).score == 55    # lower_weight below weight: weight applies
+    up = blend(ScoreResult(score=40), JudgeVerdict(score=100))
+    assert up.score == 70                                    # raising keeps the plain mean and the lift cap
 
 
 # --------------------------------------------------------------------------- follow-up

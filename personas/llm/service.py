@@ -215,18 +215,25 @@ async def judge(question: str, key_points: list[str], answer: str, lang: str, ca
 
 
 def blend(rubric: ScoreResult, verdict: JudgeVerdict | None, weight: float = 0.5,
-          max_lift: int = 30) -> ScoreResult:
-    """Mix the rubric score with the judge's verdict.
+          max_lift: int = 30, lower_weight: float = 0.75) -> ScoreResult:
+    """Mix the rubric score with the judge's verdict; the judge may lower as well as raise.
 
-    ``score = round((1 - weight) * rubric + weight * judge)``, per dimension the
-    same for dimensions both have (rubric-only dimensions are kept as they are).
-    The judge can raise the rubric score by at most ``max_lift`` points, so an
-    answer the rubric capped (wrong language, keyword stuffing, a prompt
-    injection that fooled the judge) stays low. Feedback: the judge's sentence
-    first, then the rubric's.
+    * Judge above the rubric: ``(1 - weight) * rubric + weight * judge``, at most
+      ``max_lift`` points over the rubric, so an answer the rubric capped (wrong
+      language, keyword stuffing, a red flag, a prompt injection that fooled the
+      judge) stays low.
+    * Judge below the rubric: ``(1 - w) * rubric + w * judge`` with
+      ``w = max(weight, lower_weight)``: a judge that finds a wrong claim the offline
+      red flags missed moves the score most of the way down. Lowering cannot be
+      gamed by the candidate, so it gets the larger weight.
+
+    The same rule per dimension for dimensions both have (rubric-only dimensions are
+    kept). Feedback: the judge's sentence first, then the rubric's.
 
     Args:
         weight: judge weight in 0..1 (clamped). ``verdict=None`` or ``weight=0`` -> ``rubric`` unchanged.
+        max_lift: most points (0-100) the judge may add.
+        lower_weight: judge weight (0..1) when it scores below the rubric.
     Returns:
         a new ``ScoreResult``.
     """
@@ -235,8 +242,11 @@ def blend(rubric: ScoreResult, verdict: JudgeVerdict | None, weight: float = 0.5
     w = max(0.0, min(1.0, float(weight)))
     if w == 0.0:
         return rubric
+    w_down = max(w, min(1.0, float(lower_weight)))
 
     def mix(r: float, j: float) -> int:
+        if j < r:
+            return clamp_score((1 - w_down) * r + w_down * j)
         return clamp_score(min((1 - w) * r + w * j, r + max_lift))
 
     dims = dict(rubric.dimensions)
