@@ -52,7 +52,7 @@ NEG_EN = re.compile(r"\b(not|no|never|cannot|can't|won't|isn't|aren't|doesn't|do
 NEG_KO = re.compile(r"(않|안\s|없|아니|아닙|못\s|못하|못합|못했|말아야|금물|불가능)")
 ABS_EN = re.compile(r"\b(every|always|all|never|any|anything|whatever|completely|entirely|guarantee[sd]?|"
                     r"alone|only|forever|exactly|nothing|everything)\b", re.I)
-ABS_KO = re.compile(r"(모든|항상|무조건|절대|전혀|언제나|어떤|전부|완전히|만으로|뿐|그대로|영원히|바로)")
+ABS_KO = re.compile(r"(모든|항상|무조건|절대|전혀|언제나|어떤|전부|완전히|만으로|[가-힣]만\s|뿐|그대로|영원히|바로)")
 #: Attribution / refutation: the sentence talks *about* the claim.
 MENTION_EN = re.compile(
     r"\b(misconceptions?|myths?|it is tempting|it's tempting|common mistake|a mistake to|is wrong|is false|"
@@ -71,6 +71,9 @@ _MINOR_KO = re.compile(r",\s*|(?<=[고서면며])\s+")
 _RATHER = re.compile(r"^\s*(rather than|instead of)\b", re.I)
 #: Korean sentence-ending bigrams that carry no claim ("…니다", "…습니").
 _KO_END_BIGRAMS = frozenset({"니다", "습니", "입니", "합니", "됩니", "있습", "없습", "해요", "어요", "아요", "이에", "에요"})
+#: Adverbs that are never a claim's subject ("I don't *really* get stressed").
+_HEDGE_EN = frozenset({"really", "honestly", "basically", "actually", "just", "usually", "generally", "simply",
+                       "always", "ever", "never", "get", "think"})
 #: Stopwords that carry a claim's meaning ("the same thing", "only", "all").
 _KEEP_EN = frozenset({"same", "only", "all", "more", "most", "other", "own", "once", "again", "each", "any"})
 #: Key points that are themselves phrased negatively cannot be "negated" by a plain "not".
@@ -178,7 +181,8 @@ def _best_clause(sentence: str, ref_terms: set, lang: str, major: bool = True,
 
 def anchor(claim: str, lang: str) -> set:
     """The claim's subject: the terms of its first content word ("POST", "thread", "인덱스")."""
-    units = [u for u in F.content_units(claim.replace("-", " "), lang) if not NEG_EN.fullmatch(u)]
+    units = [u for u in F.content_units(claim.replace("-", " "), lang)
+             if not NEG_EN.fullmatch(u) and u not in _HEDGE_EN]
     if not units:
         return set()
     return _terms(units[0], lang) if lang == "ko" else {units[0]}
@@ -210,12 +214,14 @@ def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: st
     if sem is not None:
         if sem >= 0.80 and lex >= 0.4:
             return sem
+        if sem >= 0.75 and lex >= 0.4 and len(ref_terms) >= 3:
+            return 0.5 * sem + 0.5 * lex
         if sem >= 0.5 and lex >= 0.6 and (len(ref_terms) >= 3 or lex == 1.0):
             return 0.5 * sem + 0.5 * lex
         if lex >= 0.8 and len(ref_terms) >= 3:
             return lex * 0.9
         return 0.0
-    if len(ref_terms) >= 4 and (lex >= 0.6 or (absolute and lex >= 0.45)):
+    if len(ref_terms) >= 4 and (lex >= 0.5 or (absolute and lex >= 0.45)):
         return lex
     return 0.0
 
