@@ -18,7 +18,11 @@ Dimensions (each 0-100):
                    minute), filler words, repeated sentences, stock phrases.
 
 The overall score is a category-weighted mean of the dimensions times penalty
-factors for keyword stuffing, repeating the question, padding and low relevance.
+factors for keyword stuffing, repeating the question, padding and low relevance,
+then capped when the answer makes a wrong claim (``correctness.py``: red flags,
+contradicted key points, premise denials; SemEval-2013 Task 7 labels).
+Stories (behavioural, culture-fit, company) also get credit for competencies
+shown in their own words (``concepts.py``).
 Defined scores (no exception) for: skipped/empty 0, garbage (control or
 unreadable characters) 2, over 8 KB 5, answer in the other language 6.
 
@@ -213,27 +217,9 @@ class CompetitiveEvaluator:
         return analyses
 
     # ---------------------------------------------------------------- screening
-    def _screen(self, ans: AnswerToScore, lang: str) -> tuple[str | None, str]:
-        raw = ans.text if isinstance(ans.text, str) else ""
-        if ans.skipped:
-            return "skipped", ""
-        if len(raw.encode("utf-8", errors="replace")) > F.MAX_TEXT_BYTES:
-            return "too_long", ""
-        if F.garbage_ratio(raw) > 0.02:
-            return "garbage", ""
-        cleaned = F.clean(raw)
-        if not cleaned or not any(c.isalnum() for c in cleaned):
-            return "empty", ""
-        if F.letter_ratio(cleaned) < 0.6:
-            return "garbage", ""
-        hr = F.hangul_ratio(cleaned)
-        n_letters = sum(1 for c in cleaned if c.isalpha())
-        if n_letters >= 12:
-            if lang == "ko" and hr < 0.3:
-                return "wrong_language", ""
-            if lang == "en" and hr > 0.5:
-                return "wrong_language", ""
-        return None, cleaned
+    @staticmethod
+    def _screen(ans: AnswerToScore, lang: str) -> tuple[str | None, str]:
+        return F.screen(ans.text if isinstance(ans.text, str) else "", ans.skipped, lang)
 
     def _flagged(self, a: AnswerAnalysis, flag: str) -> None:
         a.flag = flag

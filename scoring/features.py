@@ -193,6 +193,33 @@ def hangul_ratio(text: str) -> float:
     return h / (h + la)
 
 
+def screen(raw: str, skipped: bool, lang: str) -> tuple[str | None, str]:
+    """``(flag, cleaned text)``: why an answer gets a defined score instead of being scored, or None.
+
+    Flags: "skipped", "too_long" (over ``MAX_TEXT_BYTES``), "garbage" (control/unreadable
+    characters, or under 60 % letters and digits), "empty", "wrong_language" (a Korean room
+    with under 30 % Hangul letters, an English room with over 50 %; 12+ letters only).
+    """
+    if skipped:
+        return "skipped", ""
+    if len(raw.encode("utf-8", errors="replace")) > MAX_TEXT_BYTES:
+        return "too_long", ""
+    if garbage_ratio(raw) > 0.02:
+        return "garbage", ""
+    cleaned = clean(raw)
+    if not cleaned or not any(c.isalnum() for c in cleaned):
+        return "empty", ""
+    if letter_ratio(cleaned) < 0.6:
+        return "garbage", ""
+    hr = hangul_ratio(cleaned)
+    if sum(1 for c in cleaned if c.isalpha()) >= 12:
+        if lang == "ko" and hr < 0.3:
+            return "wrong_language", ""
+        if lang == "en" and hr > 0.5:
+            return "wrong_language", ""
+    return None, cleaned
+
+
 def clean(text: str) -> str:
     """NFC-normalise, drop control characters, collapse whitespace."""
     text = unicodedata.normalize("NFC", text or "")
