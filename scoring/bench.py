@@ -24,13 +24,14 @@ from .competitive import CompetitiveEvaluator
 from .evalrun import load_rows, question_of
 
 
-def run(rounds: int = 3, per_question: int = 6, max_questions: int = 8) -> dict:
-    """Measure ms per answer.
+def run(rounds: int = 3, per_question: int = 6, max_questions: int = 8, data=None) -> dict:
+    """Measure ms per answer (``data``: a graded JSONL path, default the original set;
+    rows with a bank ``qid`` are scored with that question's red flags).
 
     Returns ``{lang: {"median_ms", "p90_ms", "n", "cpu_median_ms"}}``: wall-clock
     and CPU (all threads of this process) milliseconds per answer.
     """
-    rows = load_rows()
+    rows = load_rows(data) if data else load_rows()
     groups: "OrderedDict[tuple, list[int]]" = OrderedDict()
     for i, r in enumerate(rows):
         groups.setdefault((r["lang"], r["question"]), []).append(i)
@@ -68,9 +69,10 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--per-question", type=int, default=6)
     ap.add_argument("--questions", type=int, default=8, help="questions per language")
+    ap.add_argument("--data", default=None, help="graded JSONL (default tests/data/graded_answers.jsonl)")
     a = ap.parse_args(argv)
     load = os.getloadavg()[0]
-    res = run(a.rounds, a.per_question, a.questions)
+    res = run(a.rounds, a.per_question, a.questions, a.data)
     print(f"load average before: {load:.2f}, after: {os.getloadavg()[0]:.2f}  cpus: {os.cpu_count()}")
     print(f"warm-up (model load): {res['warm_up_ms']} ms")
     for lang in ("en", "ko"):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -149,13 +150,14 @@ def is_mention(sentence: str, lang: str) -> bool:
     return bool((MENTION_KO if lang == "ko" else MENTION_EN).search(sentence))
 
 
-def _terms(text: str, lang: str) -> set:
+@lru_cache(maxsize=4096)
+def _terms(text: str, lang: str) -> frozenset:
     """English: content-word stems. Korean: character bigrams of the eojeol with particles and
     endings stripped ("검색은" -> "검색"), so endings do not count as shared content."""
     if lang == "ko":
-        return F.char_bigrams(" ".join(F.content_units(text, lang))) - _KO_END_BIGRAMS
-    return {F._stem_en(u) for u in F.units(text.replace("-", " "), lang)
-            if (u not in F.EN_STOPWORDS or u in _KEEP_EN) and not NEG_EN.fullmatch(u)}
+        return frozenset(F.char_bigrams(" ".join(F.content_units(text, lang))) - _KO_END_BIGRAMS)
+    return frozenset(F._stem_en(u) for u in F.units(text.replace("-", " "), lang)
+                     if (u not in F.EN_STOPWORDS or u in _KEEP_EN) and not NEG_EN.fullmatch(u))
 
 
 def _absolute(text: str, lang: str) -> bool:

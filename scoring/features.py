@@ -259,8 +259,11 @@ def _stem_en(w: str) -> str:
     return w
 
 
+_KO_ENDINGS_LONGEST_FIRST = tuple(sorted(set(_KO_ENDINGS), key=len, reverse=True))
+
+
 def _strip_ko_ending(u: str) -> str:
-    for suf in sorted(_KO_ENDINGS, key=len, reverse=True):
+    for suf in _KO_ENDINGS_LONGEST_FIRST:
         if len(u) > len(suf) + 1 and u.endswith(suf):
             return u[: -len(suf)]
     return u
