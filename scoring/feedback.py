@@ -73,6 +73,11 @@ FLAG_TEXT = {
     },
 }
 
+#: For behavioural and culture-fit answers a red flag is a poor practice rather than a misconception.
+PRACTICE_TEXT = {
+    "en": 'Red flag: "{claim}" is what interviewers warn about, so the score is capped at {cap}.',
+    "ko": '주의: "{claim}" — 면접관이 경계하는 답변입니다. 점수 상한 {cap}점이 적용되었습니다.',
+}
 WRONG_TEXT = {
     "en": 'Wrong claim: "{claim}" is a common misconception, so the score is capped at {cap}.',
     "ko": '틀린 주장: "{claim}" — 흔한 오해입니다. 점수 상한 {cap}점이 적용되었습니다.',
@@ -150,7 +155,8 @@ class FeedbackGenerator:
         corr = getattr(a, "correctness", None)
         wrong = list(getattr(corr, "wrong", None) or [])
         if wrong:
-            tmpl = EVASION_TEXT if wrong[0].kind == "evasion" else WRONG_TEXT
+            tmpl = (EVASION_TEXT if wrong[0].kind == "evasion"
+                    else PRACTICE_TEXT if self.category in ("behavioural", "culture_fit") else WRONG_TEXT)
             parts.append(tmpl[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap))
         if a.penalty:
             parts.append(PENALTY_TEXT[L][a.penalty])

@@ -198,3 +198,12 @@ def test_top_answer_is_quoted_only_when_clearly_better(ev, bank):
     x, y = _score(ev, q, [weak, low], "en")
     if x.score - y.score < 10:
         assert "top answer" not in y.feedback
+
+
+def test_behavioural_red_flags_cap_lower_for_each_wrong_claim(ev, bank):
+    one = ("Last year I broke the login page with a bad deploy and about 2,000 users could not sign in. "
+           "I fixed it quietly and did not tell anyone, so nobody noticed. Afterwards I added a smoke test.")
+    two = one + " It was really the QA team's fault for not catching it."
+    a, b = _score(ev, bank.get("beh-008"), [one, two], "en")
+    assert a.score <= CAPS[0] and b.score <= CAPS[1], (a, b)
+    assert b.feedback.startswith("Red flag:") and "quietly" in b.feedback, b.feedback
