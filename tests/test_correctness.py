@@ -206,4 +206,5 @@ def test_behavioural_red_flags_cap_lower_for_each_wrong_claim(ev, bank):
     two = one + " It was really the QA team's fault for not catching it."
     a, b = _score(ev, bank.get("beh-008"), [one, two], "en")
     assert a.score <= CAPS[0] and b.score <= CAPS[1], (a, b)
-    assert b.feedback.startswith("Red flag:") and "quietly" in b.feedback, b.feedback
+    assert b.feedback.startswith("Red flag:"), b.feedback
+    assert "quietly" in b.feedback or "QA team" in b.feedback, b.feedback     # quotes one of the claims
