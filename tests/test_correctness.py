@@ -208,3 +208,33 @@ def test_behavioural_red_flags_cap_lower_for_each_wrong_claim(ev, bank):
     assert a.score <= CAPS[0] and b.score <= CAPS[1], (a, b)
     assert b.feedback.startswith("Red flag:"), b.feedback
     assert "quietly" in b.feedback or "QA team" in b.feedback, b.feedback     # quotes one of the claims
+
+
+PAIRS = {
+    ("tech-020", "ko"): (
+        ('결제 재시도는 항상 안전하기 때문에 멱등성 키 같은 건 따로 만들 필요가 없습니다. 네트워크 오류로 타임아웃이 나면 결제가 '
+         '실패한 것이니까 클라이언트가 그냥 다시 결제 요청을 보내면 됩니다. 중복이 걱정되면 저장하기 전에 같은 주문의 결제가 있는지 '
+         '한 번 조회해 보면 충분합니다. 실제로 이전 회사에서도 이렇게 운영했고 문제는 거의 없었습니다.'),
+        ('같은 결제 요청이 두 번 처리되지 않게 하려면 클라이언트가 요청마다 멱등성 키를 만들어 보내고, 서버는 그 키와 처리 결과를 '
+         '저장해 두었다가 같은 키가 다시 오면 저장된 결과를 그대로 돌려줍니다. 결제 테이블에는 주문 번호에 유니크 제약을 걸고 요청,'
+         ' 승인, 실패 같은 상태를 둡니다. 타임아웃이 났다고 실패로 단정하지 않고 PG사에 상태를 조회한 뒤 재시도합니다. 흔히 '
+         '앱에서 중복 여부를 조회하면 된다고 생각하지만 동시에 들어오면 둘 다 통과하기 때문에 DB 제약이나 락이 필요합니다.')),
+    ("tech-002", "en"): (
+        ('UDP is actually the more reliable protocol because it retransmits lost packets automatically, while '
+         'TCP just fires packets and hopes. TCP is connectionless, so there is no handshake and packets can '
+         'arrive in any order. That is why I would use UDP for file transfers and banking, and TCP for video '
+         'calls.'),
+        ('TCP sets up a connection with a three-way handshake and then guarantees ordered, reliable delivery '
+         'with retransmission, flow control and congestion control. UDP is connectionless: no handshake, no '
+         'retransmission, so it has less overhead and latency. People sometimes say UDP retransmits lost '
+         'packets, but it does not; the application has to do that if it needs it. So I would use TCP for HTTP'
+         ' and file transfer, and UDP for live video, games and DNS lookups.')),
+}
+
+
+@pytest.mark.parametrize("qid,lang", sorted(PAIRS))
+def test_wrong_capped_and_refuting_answer_not(ev, bank, qid, lang):
+    wrong_text, right_text = PAIRS[(qid, lang)]
+    wrong, right = _score(ev, bank.get(qid), [wrong_text, right_text], lang)
+    assert wrong.score <= CAP, wrong
+    assert right.score >= 80, right               # it names a misconception only to refute it
