@@ -208,9 +208,10 @@ def asserts(sentence: str, ref: str, ref_terms: set, sem: float | None, lang: st
     if subject and not (subject & _terms(major, lang)) and not (sem is not None and sem >= 0.85):
         return 0.0
     minor, _ = _best_clause(major, ref_terms, lang, major=False, subject=subject)
-    # the claim's own polarity: English in its clause with the subject ("I did not tell anyone, so
-    # nobody noticed" is negated); Korean on its final predicate
-    ref_minor = ref if lang == "ko" else _best_clause(ref, ref_terms, lang, major=False, subject=subject)[0]
+    # the claim's own polarity: English in its first clause with the subject ("Locks are not involved
+    # when…", "I fixed it and did not tell anyone, so nobody noticed" are negated); Korean on its predicate
+    ref_minor = ref if lang == "ko" else next(
+        (c for c in clauses(ref, lang, major=False) if subject & _terms(c, lang)), ref)
     if negated(minor, lang) != negated(ref_minor, lang):
         return 0.0
     absolute = _absolute(ref, lang)
