@@ -6,16 +6,17 @@ import asyncio
 import gc
 import os
 
-import socketio
 from aiohttp import web
 
 from .config import Config
 from .gateway import Gateway
-from .http import setup_routes
+from .http import json_errors, setup_routes
 from .logs import log, setup_logging
 from .runtime import RoomManager
+from .socketio_server import ArenaSocketServer
 from .store.redis_store import RedisStore
 from .store.results import ResultStore
+from .wire import MAX_HTTP_BODY_BYTES, MAX_PACKET_BYTES
 
 
 def _persona_names() -> dict[str, dict]:
@@ -33,7 +34,7 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
     ``arena media`` as a restarted child process on the same Redis.
     """
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=MAX_HTTP_BODY_BYTES, middlewares=[json_errors])
     keep = []
     if not cfg.redis_url:
         from .embedded import start_redis
@@ -47,8 +48,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         log.info("embedded_postgres", url=cfg.database_url)
     app["embedded"] = keep
 
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=1_000_000,
-                               ping_interval=10, ping_timeout=10)
+    sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
+                            ping_interval=10, ping_timeout=10)
     sio.attach(app, socketio_path="socket.io")
     redis = RedisStore(cfg.redis_url, cfg.key_prefix)
     results = ResultStore(cfg.database_url)

@@ -3,13 +3,17 @@
 Every client-to-server event goes through :meth:`Gateway._dispatch`, which
 
 1. validates the payload with the event's pydantic model (``bad_request``,
-   ``text_too_long``),
+   ``text_too_long``; a control character in any string is ``bad_request``),
 2. calls the handler, which turns the message into a room command,
 3. maps a :class:`RoomError` to an error ack with its stable code, and any
    other exception to ``internal_error`` (logged), so a bad message never
    breaks the connection or the room,
 4. flushes the room, so the events the command caused are broadcast in
    ``seq`` order before the ack returns.
+
+Packets that never reach ``_dispatch`` (malformed, reserved names such as
+``disconnect``, too deep, too big) are refused by
+:class:`server.socketio_server.ArenaSocketServer`.
 """
 
 from __future__ import annotations
@@ -96,8 +100,11 @@ class Gateway:
 
     # ------------------------------------------------------------- dispatch
     def _make(self, name: str):
-        async def handler(sid: str, data: Any = None) -> dict:
-            return await self._dispatch(name, sid, data)
+        async def handler(sid: str, *args: Any) -> dict:
+            if len(args) > 1:                 # emit(name, a, b): one payload per event
+                metrics.EVENTS_IN.labels(name, ErrorCode.BAD_REQUEST).inc()
+                return schemas.error_ack(ErrorCode.BAD_REQUEST, f"{name} takes one payload, got {len(args)}")
+            return await self._dispatch(name, sid, args[0] if args else None)
         return handler
 
     async def _dispatch(self, name: str, sid: str, data: Any) -> dict:
@@ -110,7 +117,7 @@ class Gateway:
         except ValidationError as e:
             err = e.errors()[0]
             code = ErrorCode.TEXT_TOO_LONG if err["type"] == "text_too_long" else ErrorCode.BAD_REQUEST
-            if name == "create_room" and isinstance(data, dict):
+            if name == "create_room" and isinstance(data, dict) and err["type"] != schemas.CONTROL_CHARACTER:
                 code = ErrorCode.INVALID_SETTINGS
             loc = ".".join(str(x) for x in err.get("loc", ())) or "payload"
             metrics.EVENTS_IN.labels(name, code).inc()
