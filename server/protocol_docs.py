@@ -50,6 +50,34 @@ def _fields(model: type[BaseModel]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _input_limits() -> list[str]:
+    """The "Input limits" section: numbers from :mod:`server.wire`, names from :mod:`server.socketio_server`."""
+    from . import wire
+    from .socketio_server import RESERVED_EVENTS
+
+    reserved = ", ".join(f"`{e}`" for e in sorted(RESERVED_EVENTS))
+    return [
+        "## Input limits\n",
+        f"- **Sizes.** An HTTP request body is at most {wire.MAX_HTTP_BODY_BYTES // 1024} KB (else `413 payload_too_large`). "
+        f"A Socket.IO/Engine.IO packet (websocket frame, or a binary attachment) is at most {wire.MAX_PACKET_BYTES // 1024} KB: "
+        "a bigger one closes the connection. Answer text is at most 8 KB of UTF-8 (`text_too_long`), an `audio_chunk` 64 KB.",
+        f"- **JSON depth.** HTTP bodies and Socket.IO payloads nest arrays/objects at most {wire.MAX_JSON_DEPTH} deep, "
+        "checked before parsing (HTTP: `400 bad_request`; Socket.IO: see malformed packets).",
+        "- **Characters.** Every string field of every client event and HTTP body refuses control characters "
+        "(Unicode Cc: U+0000–U+001F, U+007F–U+009F) and lone surrogates with `bad_request`; multi-line text "
+        "(`text` of `answer_draft`/`submit_answer`/`speaker_note`, `sdp`) may hold tab, LF and CR. "
+        "The result store also drops any NUL that reaches it, so a match whose text was accepted is always stored.",
+        f"- **Reserved event names** ({reserved}) sent by a client do nothing: with an ack id the ack is `unknown_event`.",
+        "- **One payload per event.** An event with two or more arguments gets `bad_request`.",
+        "- **Malformed packets** (not `[name, payload]` with a string name, bad JSON, too deep, a binary packet with "
+        f"0 or more than {wire.MAX_ATTACHMENTS} attachments or a bad placeholder, a text frame where a binary attachment "
+        "was due) get a `bad_request` ack when they carry an ack id; without one (or for an unknown namespace or a frame "
+        "that is not Engine.IO) the server closes the connection, like the JavaScript server does on a parse error.",
+        "- **HTTP errors** are JSON `{ok: false, error: {code, message}}`: `bad_request` (400), `not_found` (404, no such "
+        "route), `room_not_found` (404; room ids are lowercase hex), `method_not_allowed` (405), `payload_too_large` (413).\n",
+    ]
+
+
 def render() -> str:
     """The whole protocol reference as Markdown."""
     out = [f"# Interview Arena protocol (version {PROTOCOL_VERSION})\n",
@@ -59,12 +87,13 @@ def render() -> str:
            "- Socket.IO at path `/socket.io`, namespace `/`. Connect with `auth: {\"token\": <JWT from POST /api/v1/auth/guest>}`. "
            "A missing or bad token is refused with `connect_error` whose data is `{\"code\": \"unauthorized\"}`.",
            "- Every client-to-server event is acknowledged: `{\"ok\": true, …}` or `{\"ok\": false, \"error\": {\"code\", \"message\"}}`. "
-           "An unknown event gets `unknown_event`; a payload that fails validation gets `bad_request` (or `text_too_long` for text over 8 KB of UTF-8).",
+           "An unknown event gets `unknown_event`; a payload that fails validation gets `bad_request` (or `text_too_long` for text over 8 KB of UTF-8); see Input limits.",
            "- Every room event carries `room_id` and `seq`, which increases by exactly one per room event. "
            "`join_room` and `request_state` return a `room_state` snapshot whose `seq` is the last event it includes: ignore events with "
            "`seq <= state.seq`, and call `request_state` when an event's `seq` is not the last one plus one.",
            "- Times are server epoch milliseconds (`deadline_ms`, `phase_ends_ms`); `connection_ack.server_time_ms` lets a client correct for clock skew.",
            "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.\n",
+           *_input_limits(),
            "## HTTP\n",
            "| method | path | body → response |", "|---|---|---|",
            "| POST | `/api/v1/auth/guest` | `{display_name}` → `{token, user_id}` (JWT, HS256, 7 days) |",
