@@ -7,10 +7,10 @@ import uuid
 
 import jwt
 
+from .schemas import MAX_NAME_CHARS
 from .wire import clean_line
 
 TOKEN_TTL_S = 7 * 24 * 3600
-MAX_NAME_CHARS = 40                       # GuestAuthIn.display_name's max_length
 
 
 def issue_guest_token(secret: str, display_name: str, ttl_s: int = TOKEN_TTL_S) -> tuple[str, str]:

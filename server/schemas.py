@@ -18,6 +18,7 @@ from rooms.settings import (CATEGORIES, DIFFICULTIES, MAX_ANSWER_SECONDS, MAX_HU
 from .wire import BAD_IN_LINE, BAD_IN_TEXT
 
 MAX_AUDIO_BYTES = 64 * 1024
+MAX_NAME_CHARS = 40                      # display names
 #: The pydantic error type of a refused character; the gateway maps it to ``bad_request``.
 CONTROL_CHARACTER = "control_character"
 
@@ -53,7 +54,7 @@ class Strict(BaseModel):
 # ------------------------------------------------------------------ HTTP
 class GuestAuthIn(Strict):
     """``POST /api/v1/auth/guest`` body."""
-    display_name: Line = Field(min_length=1, max_length=40)
+    display_name: Line = Field(min_length=1, max_length=MAX_NAME_CHARS)
 
 
 class GuestAuthOut(BaseModel):

@@ -89,10 +89,14 @@ class ArenaSocketServer(socketio.AsyncServer):
                 sio_packet.ACK, namespace=ns, id=ack_id, data=[schemas.error_ack(code, why)]))
         elif ack_id is not None or code != ErrorCode.UNKNOWN_EVENT:
             log.info("socket_malformed_packet", why=why)
-            socket = self.eio.sockets.get(eio_sid)
-            await self.eio.disconnect(eio_sid)           # runs the disconnect handlers, sends CLOSE
-            if socket is not None and socket.upgraded:
-                socket.queue.put_nowait(None)            # and closes the websocket, whatever the client does
+            socket = self.eio.sockets.pop(eio_sid, None)
+            if socket is None:
+                return
+            # Not eio.disconnect(): it waits for the CLOSE packet to be sent, which over long-polling
+            # needs the client's next GET, so a hostile client could hold this request forever.
+            await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)   # disconnect handlers run
+            if socket.upgraded:
+                socket.queue.put_nowait(None)            # and the websocket closes, whatever the client does
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
         pending = self._binary_packet.get(eio_sid)

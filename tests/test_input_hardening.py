@@ -231,3 +231,54 @@ async def test_an_oversized_socketio_packet_closes_the_socket(server):
             await asyncio.wait_for(raw.closed.wait(), 5)
         finally:
             await raw.close()
+
+
+async def test_a_malformed_packet_over_long_polling_ends_the_session_without_hanging(server):
+    async with aiohttp.ClientSession() as http:
+        token = await guest_token(http, server.base)
+        async with http.get(f"{server.base}/socket.io/?EIO=4&transport=polling") as r:
+            sid = json.loads((await r.text())[1:])["sid"]
+        url = f"{server.base}/socket.io/?EIO=4&transport=polling&sid={sid}"
+        async with http.post(url, data="40" + json.dumps({"token": token})) as r:
+            assert r.status == 200
+        async with http.get(url) as r:
+            assert "connection_ack" in await r.text()
+        async with http.post(url, data="42{}", timeout=aiohttp.ClientTimeout(total=5)) as r:
+            assert r.status == 200
+        async with http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
+            assert r.status == 400                      # the session is gone
+    await asyncio.sleep(0.1)
+    assert server.app["gateway"].sessions == {}
+
+
+def _unguarded_strings(tp, where: str) -> list[str]:
+    """Places in a type where a ``str`` lacks the control-character validator of schemas.Line/MultiLine."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [x for name, f in tp.model_fields.items()
+                for x in _unguarded_strings(typing.Annotated[(f.annotation, *f.metadata)] if f.metadata
+                                            else f.annotation, f"{tp.__name__}.{name}")]
+    if tp is str:
+        return [where]
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(tp)
+        if any(getattr(getattr(m, "func", None), "__qualname__", "").startswith("_no_control") for m in meta):
+            return []
+        return _unguarded_strings(base, where)
+    if origin is typing.Literal:
+        return []
+    return [x for a in typing.get_args(tp) for x in _unguarded_strings(a, where)]
+
+
+def test_every_string_on_the_wire_refuses_control_characters():
+    """One rule for every field: each ``str`` in every client event and HTTP body model is a schemas.Line,
+    MultiLine or Text (a new field typed plain ``str`` fails here)."""
+    from server import schemas
+
+    models = [*schemas.CLIENT_EVENTS.values(), schemas.GuestAuthIn]
+    assert _unguarded_strings(str, "probe") == ["probe"]
+    assert [x for m in models for x in _unguarded_strings(m, m.__name__)] == []
