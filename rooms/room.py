@@ -30,6 +30,7 @@ Phases: ``lobby → countdown → question → answering → scoring → reveal 
 
 from __future__ import annotations
 
+import hmac
 import random
 import re
 from dataclasses import dataclass, field
@@ -119,7 +120,7 @@ class Room:
         rng: injected ``random.Random`` (question draw, AI seeds, think times).
         bank: the question bank.
         persona_names: persona id -> {"name", "company"} for AI seats.
-        join_code: code for private rooms (any room can be joined by code).
+        join_code: the room's join code (any room can be joined by code; a private room only by code).
         fallback_scorer: used inline when the scoring job times out.
 
     Raises:
@@ -276,16 +277,24 @@ class Room:
                                      "question_index": len(self.questions)})
 
     # --------------------------------------------------------------- lifecycle
-    def join_attempt(self, user_id: str, role: str = ROLE_PLAYER) -> None:
+    def join_attempt(self, user_id: str, role: str = ROLE_PLAYER, join_code: str | None = None) -> None:
         """Check that ``user_id`` may join as ``role``; raises :class:`RoomError` if not.
 
+        A seated player (the host, a player back after a reload or a drop) may always rejoin
+        their seat, without a code: seat reservation. Anyone else needs ``join_code`` to enter
+        a private room, as a player or a spectator (case and surrounding spaces do not matter).
+
         Raises:
-            RoomError: ``wrong_phase`` (match running or over, not seated),
+            RoomError: ``join_code_required`` (private room, code missing or wrong),
+                ``wrong_phase`` (match running or over, not seated),
                 ``room_full`` (every human seat taken).
         """
         p = self.participants.get(user_id)
         if p is not None and p.kind == "human" and p.seated:
             return  # a rejoin / reconnection (also after the match, to see the final state)
+        if self.settings.private and not hmac.compare_digest((join_code or "").strip().upper().encode(),
+                                                             self.join_code.upper().encode()):
+            raise RoomError(ErrorCode.JOIN_CODE_REQUIRED, "this room is private: join with its join code")
         if self.phase == Phase.FINISHED:
             raise RoomError(ErrorCode.WRONG_PHASE, "the match is over")
         if role == ROLE_SPECTATOR:
@@ -295,13 +304,13 @@ class Room:
         if len(self.seated_humans()) >= self.settings.max_humans:
             raise RoomError(ErrorCode.ROOM_FULL, f"all {self.settings.max_humans} human seats are taken")
 
-    def join(self, user_id: str, display_name: str, role: str = ROLE_PLAYER) -> str:
+    def join(self, user_id: str, display_name: str, role: str = ROLE_PLAYER, join_code: str | None = None) -> str:
         """Seat (or re-seat) ``user_id``. Returns ``"joined"``, ``"reconnected"``, ``"rejoined"`` or ``"spectating"``.
 
         A seated player who joins again (reload, new socket) is reconnected to
         the same seat. Raises like :meth:`join_attempt`.
         """
-        self.join_attempt(user_id, role)
+        self.join_attempt(user_id, role, join_code)
         now = self.clock.now_ms()
         self.empty_since_ms = None
         p = self.participants.get(user_id)

@@ -184,7 +184,7 @@ class Gateway:
             if old.room.role_of(s.user_id) == "player" and old.room.phase != "finished":
                 raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
         async with host.lock:
-            host.room.join(s.user_id, s.display_name, msg.role)
+            host.room.join(s.user_id, s.display_name, msg.role, msg.join_code)
             await host._flush_locked()
             # No await between the snapshot and entering the Socket.IO room: the
             # client gets exactly the events after state.seq.

@@ -85,7 +85,7 @@ class CreateRoomIn(Strict):
 
 
 class JoinRoomIn(Strict):
-    """``join_room``: by ``room_id`` or ``join_code``. Ack: ``{state}`` (a room_state snapshot)."""
+    """``join_room``: by ``room_id`` or ``join_code``; a private room needs its ``join_code`` (unless you hold a seat in it). Ack: ``{state}`` (a room_state snapshot)."""
     room_id: Optional[str] = Field(None, max_length=64)
     join_code: Optional[str] = Field(None, max_length=16)
     role: Literal["player", "spectator"] = "player"
