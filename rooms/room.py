@@ -98,7 +98,7 @@ class Turn:
     deadline_ms: int
     draft: str = ""
     done: bool = False
-    absent_since: int | None = None
+    absent_since: int | None = None       # set when the turn begins while its player is away (or they left)
     ai_job_id: str | None = None
     ai_words: list = field(default_factory=list)
     plan: list = field(default_factory=list)
@@ -330,7 +330,13 @@ class Room:
         return "joined"
 
     def drop(self, user_id: str) -> None:
-        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default)."""
+        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default).
+
+        A turn of theirs that is already running is kept: it runs to its deadline, where their
+        last draft is auto-submitted, and if they come back in time they type on and submit.
+        Only a turn that *begins* while they are away is skipped, after ``absent_wait_ms``
+        (5 s default; see :meth:`_begin_turn`).
+        """
         if user_id in self.spectators:
             self.spectators.discard(user_id)
             self._emit("spectator_left", {"spectators": len(self.spectators)})
@@ -342,9 +348,6 @@ class Room:
         p.grace_until_ms = self.clock.now_ms() + self.settings.timings.reconnect_grace_ms
         self._emit("presence_changed", {"participant_id": user_id, "presence": AWAY,
                                         "grace_until_ms": p.grace_until_ms})
-        turn = self.turns.get(user_id)
-        if turn and not turn.done and self.phase == Phase.ANSWERING:
-            turn.absent_since = self.clock.now_ms()
 
     def reconnect(self, user_id: str) -> str:
         """Back within the grace period: same seat, presence online. Returns ``"reconnected"``.
@@ -775,7 +778,7 @@ class Room:
                 budget_ms=int((turn.deadline_ms - now) / self.settings.timings.answer_scale),
                 used_story_ids=frozenset(p.used_story_ids), context=context))
         elif p.presence != ONLINE:
-            turn.absent_since = now
+            turn.absent_since = now             # away as the turn begins: skipped after absent_wait_ms
 
     def _tick_answering(self, now: int) -> None:
         wait = self.settings.timings.absent_wait_ms
