@@ -315,7 +315,7 @@ export class Arena {
         role: saved.role,
       });
       this.refineClock(ack?.state, sentAt);
-      this.acceptJoin(ack, saved.role);
+      this.acceptJoin(ack, saved.role, saved.join_code); // a spectator's snapshot has no code: keep ours
     } catch (e) {
       const code = (e as ArenaError).code;
       if (code === 'already_in_room') {
@@ -427,7 +427,8 @@ export class Arena {
   async joinRoom(target: { room_id?: string; join_code?: string | null; role: Role }, createdState?: any): Promise<boolean> {
     const payload: Record<string, unknown> = { role: target.role };
     if (target.room_id) payload.room_id = target.room_id;
-    if (target.join_code) payload.join_code = target.join_code.trim().toUpperCase();
+    const code = target.join_code ? target.join_code.trim().toUpperCase() : null;
+    if (code) payload.join_code = code;
     this.set({ joining: { room_id: target.room_id ?? '', role: target.role, join_code: target.join_code } });
     const sentAt = this.deps.now();
     try {
@@ -444,7 +445,7 @@ export class Arena {
           ack = st;
         } else throw e;
       }
-      this.acceptJoin(ack, target.role, target.join_code);
+      this.acceptJoin(ack, target.role, code);
       return true;
     } catch (e) {
       this.set({ joining: null });
