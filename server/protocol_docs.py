@@ -64,7 +64,13 @@ def render() -> str:
            "`join_room` and `request_state` return a `room_state` snapshot whose `seq` is the last event it includes: ignore events with "
            "`seq <= state.seq`, and call `request_state` when an event's `seq` is not the last one plus one.",
            "- Times are server epoch milliseconds (`deadline_ms`, `phase_ends_ms`); `connection_ack.server_time_ms` lets a client correct for clock skew.",
-           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.\n",
+           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.",
+           "- Hidden information (`rooms/views.py`): a `room_state` and the room events carry only what the viewer may see. "
+           "In simultaneous mode other participants' drafts and answers are sealed until `reveal` (events: `answer_locked` without text, "
+           "then `answer_submitted` at the reveal); scores come at `reveal`; `evaluation_request` answers `not_scored_yet` until then. "
+           "The host sees what any player sees.",
+           "- A private room is not listed and needs its `join_code` to join, as a player or a spectator (`join_code_required`); "
+           "a seated player (the host, a player back after a reload) rejoins by `room_id` alone.\n",
            "## HTTP\n",
            "| method | path | body → response |", "|---|---|---|",
            "| POST | `/api/v1/auth/guest` | `{display_name}` → `{token, user_id}` (JWT, HS256, 7 days) |",
