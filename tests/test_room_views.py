@@ -23,7 +23,7 @@ STAGES = ("lobby", "countdown", "question", "drafting", "submitted", "scoring", 
 # What a viewer sees of h2's draft / h2's answer text / h2's score / the AI's answer text, per stage.
 # Round robin answers are given in turn in front of the panel (drafts stream live); simultaneous
 # answers are sealed until the reveal; scores exist, and are public, from the reveal on.
-_ = set()
+NOTHING: set = set()
 EXPECTED = {
     "round_robin": {
         "drafting": {"owner": {"draft"}, "player": {"draft"}, "host": {"draft"}, "spectator": {"draft"}},
@@ -33,9 +33,9 @@ EXPECTED = {
         "finished": {v: {"answer", "score", "ai"} for v in VIEWERS},
     },
     "simultaneous": {
-        "drafting": {"owner": {"draft"}, "player": _, "host": _, "spectator": _},
-        "submitted": {"owner": {"answer"}, "player": _, "host": _, "spectator": _},
-        "scoring": {"owner": {"answer"}, "player": _, "host": _, "spectator": _},
+        "drafting": {"owner": {"draft"}, "player": NOTHING, "host": NOTHING, "spectator": NOTHING},
+        "submitted": {"owner": {"answer"}, "player": NOTHING, "host": NOTHING, "spectator": NOTHING},
+        "scoring": {"owner": {"answer"}, "player": NOTHING, "host": NOTHING, "spectator": NOTHING},
         "reveal": {v: {"answer", "score", "ai"} for v in VIEWERS},
         "finished": {v: {"answer", "score", "ai"} for v in VIEWERS},
     },
@@ -62,7 +62,7 @@ def seen_by(room, viewer_id: str) -> set[str]:
 
 
 def play(mode: str):
-    """Drive one question through every stage; yields ``(stage, room)`` at each one."""
+    """Drive one question through every stage; yields ``(stage, room, runtime)`` at each one."""
     room, clock, rt = make_room(humans=("h1", "h2", "h3"), personas=("naver",), mode=mode, questions=1)
     held: list[ScoreJob] = []
     run = rt.run_job
