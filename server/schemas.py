@@ -85,8 +85,7 @@ class CreateRoomIn(Strict):
 
 
 class JoinRoomIn(Strict):
-    """``join_room``: by ``room_id`` or ``join_code``. Ack: ``{state}`` (a room_state snapshot), or with
-    ``last_seq`` ``{replay: {from_seq, to_seq, events}}`` after the missed events were sent."""
+    """``join_room``: by ``room_id`` or ``join_code``; a rejoin may give ``last_seq`` to get the missed events replayed."""
     room_id: Optional[str] = Field(None, max_length=64)
     join_code: Optional[str] = Field(None, max_length=16)
     role: Literal["player", "spectator"] = "player"
