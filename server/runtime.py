@@ -95,6 +95,7 @@ class RoomHost:
         loop = asyncio.get_running_loop()
         interval = 1.0 / self.room.settings.timings.tick_hz
         nxt = loop.time()
+        failing = 0                          # ticks failed in a row
         while not self.disposed:
             nxt += interval
             delay = nxt - loop.time()
@@ -106,8 +107,13 @@ class RoomHost:
             try:
                 self.room.tick()
                 await self.flush()
+                if failing:
+                    log.info("room_tick_recovered", room_id=self.room.room_id, failed_ticks=failing)
+                    failing = 0
             except Exception:                # a bug in one room must not kill the loop
-                log.exception("room_tick_failed", room_id=self.room.room_id)
+                if not failing:              # once per streak (e.g. Redis down): the metric counts them all
+                    log.exception("room_tick_failed", room_id=self.room.room_id)
+                failing += 1
             metrics.TICK_SECONDS.observe(time.perf_counter() - t0)
             if self.room.is_disposable():
                 await self.manager.dispose(self.room.room_id)
@@ -115,7 +121,11 @@ class RoomHost:
     async def flush(self) -> None:
         """Send everything the room has queued, in seq order, and start its jobs."""
         async with self.lock:
-            await self._flush_locked()
+            try:
+                await self._flush_locked()
+            except Exception:
+                metrics.FLUSH_FAILURES.inc()
+                raise
 
     async def _flush_locked(self) -> None:
         """Deliver the outbox, in seq order, batch by batch (caller holds :attr:`lock`).

@@ -97,3 +97,48 @@ async def test_a_flush_that_fails_on_redis_loses_no_event(prefix):
     finally:
         await mgr.stop()
         await store.close()
+
+
+async def test_many_leaving_at_once_through_a_tiny_pool_fail_no_flush_and_leave_no_seq_gap():
+    """The probe's 2,000 simultaneous leaves, in miniature, with 2 Redis connections for the server:
+    3 players and 30 spectators leave a watched room while the hosts of 30 other rooms leave theirs, all
+    at once (every leave stores a snapshot and reads a board). Every flush waits for a connection
+    instead of failing (a plain pool of 2 fails here with MaxConnectionsError), and the watcher sees
+    every leave, gapless."""
+    from prometheus_client import REGISTRY
+
+    from tests.conftest import running_server
+
+    def failures() -> float:
+        return REGISTRY.get_sample_value("arena_room_flush_failures_total") or 0.0
+
+    async with running_server(redis_pool=2) as srv:
+        watcher = await srv.player("Watcher")
+        room_id = (await watcher.call("create_room", {"title": "watched", "max_humans": 4}))["room_id"]
+        joined = await watcher.call("join_room", {"room_id": room_id})
+        players, spectators, hosts = [], [], []
+        for i in range(3):
+            p = await srv.player(f"Player{i}")
+            assert (await p.call("join_room", {"room_id": room_id}))["ok"]
+            players.append(p)
+        for i in range(30):
+            p = await srv.player(f"Spec{i}")
+            assert (await p.call("join_room", {"room_id": room_id, "role": "spectator"}))["ok"]
+            spectators.append(p)
+        for i in range(30):
+            p = await srv.player(f"Host{i}")
+            assert (await p.call("create_room", {"title": f"room {i}"}))["ok"]
+            hosts.append(p)
+        await watcher.wait_for(lambda: any(d["spectators"] == 30 for d in watcher.of("spectator_joined")), 10)
+
+        before = failures()
+        acks = await asyncio.gather(*(p.call("leave_room") for p in players + hosts),
+                                    *(p.sio.disconnect() for p in spectators))
+        assert all(a["ok"] for a in acks[:len(players) + len(hosts)]), acks
+        await watcher.wait_for(lambda: len(watcher.of("participant_left")) == 3
+                               and any(d["spectators"] == 0 for d in watcher.of("spectator_left")), 20)
+        assert failures() == before, "a flush failed: the pool was exceeded instead of waited for"
+        seqs = [d["seq"] for _, d in watcher.events if isinstance(d, dict) and d.get("room_id") == room_id
+                and "seq" in d and d["seq"] > joined["state"]["seq"]]
+        assert seqs == list(range(joined["state"]["seq"] + 1, joined["state"]["seq"] + 1 + len(seqs)))
+        assert sorted(d["spectators"] for d in watcher.of("spectator_left")) == list(range(30))
