@@ -382,7 +382,10 @@ export class Arena {
         }
       }
       if (code === 'timeout' || code === 'network') {
-        this.set({ joining: null, sync: { ...this.state.sync, resyncing: false } });
+        // Keep what arrived (a replay may have): apply it in order; a remaining gap asks for a snapshot.
+        const r = resumeFromBuffer(this.state.sync);
+        this.set({ joining: null, sync: r.state });
+        if (r.resync) this.requestState();
         this.toast(errorText(this.state.lang, code));
         return;
       }

@@ -95,6 +95,29 @@ describe('rejoin with last_seq', () => {
     expect(h.socket().sentOf('request_state')).toHaveLength(0);
   });
 
+  it('keeps the replayed events when the join ack never comes', async () => {
+    let h: Harness;
+    h = makeArena({
+      replies: {
+        join_room: (p: any) => {
+          if (p.last_seq === undefined) return { ok: true, state: roomFixture({ seq: 10 }) };
+          h.socket().push('ready_changed', ready(11));
+          return undefined;                                 // no ack: the client times out
+        },
+      },
+    });
+    h.arena.connect();
+    h.socket().connect();
+    await h.arena.joinRoom({ room_id: 'r1', role: 'player' });
+    h.socket().drop();
+    h.socket().connect();
+    await new Promise((r) => setTimeout(r, 600));           // the harness's ack timeout is 500 ms
+    expect(h.arena.getState().joining).toBeNull();
+    expect(h.arena.getState().sync.resyncing).toBe(false);
+    expect(h.arena.room!.seq).toBe(11);
+    expect(h.arena.room!.participants.find((p) => p.participant_id === 'u2')!.ready).toBe(true);
+  });
+
   it('forgets the stored room when you leave it', async () => {
     const h = makeArena({ replies: { join_room: () => ({ ok: true, state: roomFixture() }) } });
     h.arena.connect();
