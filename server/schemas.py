@@ -89,7 +89,7 @@ class JoinRoomIn(Strict):
     room_id: Optional[str] = Field(None, max_length=64)
     join_code: Optional[str] = Field(None, max_length=16)
     role: Literal["player", "spectator"] = "player"
-    last_seq: Optional[int] = Field(None, ge=0, le=2**53 - 1, description=(
+    last_seq: Optional[int] = Field(None, ge=0, le=2**53 - 1, strict=True, description=(
         "rejoin: the last room `seq` this client applied; the server replays the events after it "
         "(from the room's stream) instead of sending a snapshot, when it still holds them all"))
 

@@ -118,6 +118,9 @@ async def test_a_gap_older_than_the_stream_gets_a_snapshot(server):
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) and seqs[0] > last_seq + 1   # nothing replayed
     assert seqs[0] <= state["seq"] + 1                       # live from the snapshot on, with no gap
 
+    for bad in (-1, "3", True, 2**60):
+        nack = await back.call("join_room", {"room_id": room_id, "last_seq": bad})
+        assert nack["error"]["code"] == "bad_request", (bad, nack)
     # A last_seq the room never reached is not trusted either: a snapshot.
     again = await reconnect(server, bora)
     ack = await again.call("join_room", {"room_id": room_id, "last_seq": 10**9})
