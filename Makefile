@@ -76,12 +76,12 @@ loadtest: install
 	$(BIN)/python -m loadtest.run --users 50 --spawn-rate 10 --run-time 60
 
 bench: install
-	$(BIN)/python -m rooms.bench
-	$(BIN)/python -m rooms.evaluation.bench
+	$(BIN)/python -m benchmarks.match
+	$(BIN)/python -m scoring.bench
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
 eval: install
-	$(BIN)/python -m rooms.evaluation.evalrun
+	$(BIN)/python -m scoring.evalrun
 
 docs: install
 	$(BIN)/arena protocol-docs > docs/protocol.md

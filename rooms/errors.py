@@ -20,6 +20,7 @@ class ErrorCode:
     NOT_HOST = "not_host"
     ROOM_FULL = "room_full"
     ROOM_NOT_FOUND = "room_not_found"
+    JOIN_CODE_REQUIRED = "join_code_required"   # a private room, joined without its (right) join code
     UNKNOWN_PERSONA = "unknown_persona"
     INVALID_SETTINGS = "invalid_settings"
     NOT_IN_ROOM = "not_in_room"

@@ -68,7 +68,7 @@ class ScoreJob:
     """Score all answers to one question. Reply with ``Room.provide_scores``.
 
     Attributes:
-        answers: tuple of :class:`rooms.evaluation.AnswerToScore`.
+        answers: tuple of :class:`scoring.AnswerToScore`.
     """
 
     job_id: str

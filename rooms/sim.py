@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .clock import ManualClock
-from .evaluation.base import Scorer
-from .evaluation.comparator import RankCalculator
+from .ranking import RankCalculator
+from .scoring import Scorer
 from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .questions import QuestionBank
 from .room import Phase, Room

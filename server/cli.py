@@ -69,7 +69,7 @@ def _adhoc_question(text: str, category: str | None, lang: str):
 
 def score_one(scorer, question: str, answer: str, category: str | None, lang: str) -> dict:
     """Score one answer: ``{"score": 0-100, "dimensions": {...}, "feedback": str}``."""
-    from rooms.evaluation.base import AnswerToScore
+    from rooms.scoring import AnswerToScore
 
     q = _adhoc_question(question, category, lang)
     if category and q.id == "adhoc":
@@ -79,7 +79,7 @@ def score_one(scorer, question: str, answer: str, category: str | None, lang: st
 
 
 def cmd_score(a: argparse.Namespace) -> int:
-    from rooms.evaluation.factory import default_scorer
+    from scoring.factory import default_scorer
     from rooms.settings import CATEGORIES
 
     scorer = default_scorer()

@@ -9,6 +9,7 @@
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
 | ``ARENA_KEY_PREFIX`` | ``arena:`` | Redis key prefix |
+| ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
 """
@@ -35,6 +36,7 @@ class Config:
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")
     key_prefix: str = "arena:"
+    redis_pool: int = 64
     web_dist: Path = ROOT / "clients" / "web" / "dist"
     log_level: str = "info"
     serializer: str = "json"
@@ -52,6 +54,7 @@ class Config:
             time_scale=float(env.get("ARENA_TIME_SCALE", 1.0)),
             data_dir=Path(env.get("ARENA_DATA_DIR", ".arena")),
             key_prefix=env.get("ARENA_KEY_PREFIX", "arena:"),
+            redis_pool=int(env.get("ARENA_REDIS_POOL", 64)),
             web_dist=Path(env.get("ARENA_WEB_DIST", ROOT / "clients" / "web" / "dist")),
             log_level=env.get("ARENA_LOG_LEVEL", "info"),
         )

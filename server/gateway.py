@@ -191,14 +191,26 @@ class Gateway:
             if old.room.role_of(s.user_id) == "player" and old.room.phase != "finished":
                 raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
         async with host.lock:
-            host.room.join(s.user_id, s.display_name, msg.role)
+            host.room.join(s.user_id, s.display_name, msg.role, msg.join_code)
             await host._flush_locked()
+            # --- missed-event replay (rejoin with last_seq) ----------------------------------
+            # The lock is held, so nothing is emitted to the room meanwhile: the missed events
+            # (last_seq, sent_seq] go to this socket in order, then it enters the room and gets
+            # the live events from sent_seq + 1: no gap, no duplicate.
+            if msg.last_seq is not None:
+                missed = await host.missed_events(msg.last_seq)
+                if missed is not None:
+                    for name, payload in missed:
+                        await self.sio.emit(name, payload, to=sid)
+                    await self._enter(sid, s, host)
+                    return {"replay": {"from_seq": msg.last_seq + 1, "to_seq": host.sent_seq, "events": len(missed)}}
+            # --- snapshot (first join, or the stream no longer holds the gap) -------------------
             # No await between the snapshot and entering the Socket.IO room: the
             # client gets exactly the events after state.seq.
             board = await self.manager.redis.room_board(host.room.room_id)
             state = host.room.snapshot(s.user_id, board if board else None)
             await self._enter(sid, s, host)
-        return {"state": state}
+        return {"state": state} if msg.last_seq is None else {"state": state, "replay": None}
 
     async def leave_room(self, sid: str, s: Session, msg: schemas.Empty) -> dict:
         host = self._host(s)

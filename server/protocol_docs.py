@@ -8,6 +8,7 @@ from rooms.errors import ErrorCode
 
 from . import schemas
 from .config import PROTOCOL_VERSION
+from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S
 
 
 def _type(info) -> str:
@@ -92,7 +93,26 @@ def render() -> str:
            "`join_room` and `request_state` return a `room_state` snapshot whose `seq` is the last event it includes: ignore events with "
            "`seq <= state.seq`, and call `request_state` when an event's `seq` is not the last one plus one.",
            "- Times are server epoch milliseconds (`deadline_ms`, `phase_ends_ms`); `connection_ack.server_time_ms` lets a client correct for clock skew.",
-           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.\n",
+           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.",
+           "- Hidden information (`rooms/views.py`): a `room_state` and the room events carry only what the viewer may see. "
+           "In simultaneous mode other participants' drafts and answers are sealed until `reveal` (events: `answer_locked` without text, "
+           "then `answer_submitted` at the reveal); scores come at `reveal`; `evaluation_request` answers `not_scored_yet` until then. "
+           "The host sees what any player sees.",
+           "- A private room is not listed and needs its `join_code` to join, as a player or a spectator (`join_code_required`); "
+           "a seated player (the host, a player back after a reload) rejoins by `room_id` alone.\n",
+           "## Reconnecting: missed-event replay\n",
+           "Socket.IO's connection state recovery, done by the game server (python-socketio has none):",
+           f"- Every room event is appended to the room's Redis Stream **before** it is sent. The stream keeps at least the last "
+           f"**{EVENTS_MAXLEN:,} events** of the room, for **{EVENTS_TTL_S // 60} minutes** after its last event, and is deleted "
+           "when the room is disposed. Only room events (with `seq`) are kept; messages to one socket "
+           "(`real_time_feedback`, `audio_processed`, `error_message`, acks) are not.",
+           "- After a drop or a reload, rejoin with `join_room {room_id, role, last_seq}`, `last_seq` being the `seq` of the last "
+           "room event you applied. If the stream still holds every event after it, the server sends them to your socket, in "
+           "order, then your socket joins the room's live broadcast: every missed event exactly once, no gap, no duplicate. "
+           "The ack is `{ok: true, replay: {from_seq, to_seq, events}}` (no snapshot): apply events as usual until `seq` reaches `to_seq`.",
+           "- If the stream no longer holds them all (more than the retention behind, or a `last_seq` the room never reached), "
+           "the ack is `{ok: true, state, replay: null}`: a `room_state` snapshot, as for a first join.",
+           "- Without `last_seq`, `join_room` answers with a snapshot as before.\n",
            *_input_limits(),
            "## HTTP\n",
            "| method | path | body → response |", "|---|---|---|",

@@ -105,10 +105,13 @@ class CreateRoomIn(Strict):
 
 
 class JoinRoomIn(Strict):
-    """``join_room``: by ``room_id`` or ``join_code``. Ack: ``{state}`` (a room_state snapshot)."""
+    """``join_room``: by ``room_id`` or ``join_code``; a private room needs its ``join_code`` (unless you hold a seat in it); a rejoin may give ``last_seq`` to get the missed events replayed. Ack: ``{state}`` or ``{replay}``."""
     room_id: Optional[Line] = Field(None, max_length=64)
     join_code: Optional[Line] = Field(None, max_length=16)
     role: Literal["player", "spectator"] = "player"
+    last_seq: Optional[int] = Field(None, ge=0, le=2**53 - 1, strict=True, description=(
+        "rejoin: the last room `seq` this client applied; the server replays the events after it "
+        "(from the room's stream) instead of sending a snapshot, when it still holds them all"))
 
 
 class SetReadyIn(Strict):
@@ -154,7 +157,10 @@ CLIENT_EVENTS: dict[str, type[BaseModel]] = {
 CLIENT_ACKS: dict[str, str] = {
     "list_rooms": "`rooms: [{room_id, title, phase, humans, max_humans, personas, language, turn_mode, question_count, private}]`; the socket also receives `lobby_update` pushes",
     "create_room": "`room_id, join_code` (the creator is seated as host)",
-    "join_room": "`state` (a `room_state` snapshot; ignore room events with `seq` <= `state.seq`)",
+    "join_room": "`state` (a `room_state` snapshot; ignore room events with `seq` <= `state.seq`). "
+                 "With `last_seq`: the events with `seq` > `last_seq` are first sent to this socket, in order, "
+                 "then live events follow with no gap, and the ack is `replay: {from_seq, to_seq, events}`; "
+                 "when the room's stream no longer holds them all, the ack is `state` (a snapshot) and `replay: null`",
     "leave_room": "", "set_ready": "", "start_match": "(host only)", "answer_draft": "",
     "submit_answer": "`answer_id`", "speaker_note": "", "evaluation_request": "`evaluation` (`{answer_id, participant_id, question_id, text, score, dimensions, feedback, …}`)",
     "session_end": "(host only: ends the match; scored questions count)",

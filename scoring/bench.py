@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m rooms.evaluation.bench [--rounds 3] [--per-question 6]
+    python -m scoring.bench [--rounds 3] [--per-question 6]
 
 Scores the graded answers question by question (all answers to a question in
 one call, as a room does), after ``warm_up()``. Reports the median and p90 of
@@ -19,7 +19,7 @@ import sys
 import time
 from collections import OrderedDict
 
-from .base import AnswerToScore
+from rooms.scoring import AnswerToScore
 from .competitive import CompetitiveEvaluator
 from .evalrun import load_rows, question_of
 

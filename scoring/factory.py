@@ -6,7 +6,7 @@ import importlib.util
 import logging
 import os
 
-from .base import Scorer
+from rooms.scoring import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def _models_installed() -> bool:
 def default_scorer(answer_seconds: int = 90) -> Scorer:
     """Return the default offline scorer.
 
-    The :class:`~rooms.evaluation.competitive.CompetitiveEvaluator` (offline
+    The :class:`~scoring.competitive.CompetitiveEvaluator` (offline
     MiniLM / multilingual-e5 embeddings + rubric features) when
     ``requirements/ai.txt`` is installed: on the graded set it reaches Spearman
     0.86 / QWK 0.86 against 0.70 / 0.65 for the rubric scorer (docs/evaluation.md).

@@ -1,4 +1,4 @@
-"""The scoring interface every evaluator implements.
+"""The scoring interface every evaluator implements (the implementations live in the top-level ``scoring/``).
 
 The room never calls a scorer directly: it emits a ``ScoreJob`` and the
 runtime (server or simulation driver) runs the scorer off the event loop and
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from ..questions import Question
+from .questions import Question
 
 
 def clamp_score(x: float) -> int:
@@ -54,6 +54,10 @@ class ScoreResult:
 
     def to_dict(self) -> dict:
         return {"score": self.score, "dimensions": dict(self.dimensions), "feedback": self.feedback}
+
+
+#: What an answer gets when scoring did not return in time and no fallback scorer was injected.
+UNSCORED = ScoreResult(0, {}, "This answer could not be scored in time.")
 
 
 class Scorer(Protocol):

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m rooms.evaluation.evalrun [--scorer rubric|competitive] [--data PATH] [--json]
+    python -m scoring.evalrun [--scorer rubric|competitive] [--data PATH] [--json]
 
 All answers to a question are scored in one ``score_answers`` call (as in a
 room). Prints Spearman's rank correlation and quadratic weighted kappa (QWK)
@@ -33,10 +33,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..questions import Question
-from .base import AnswerToScore
+from rooms.questions import Question
+from rooms.scoring import AnswerToScore
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "graded_answers.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "graded_answers.jsonl"
 CUTS = (20, 40, 60, 80)
 
 

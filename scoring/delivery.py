@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from .base import AnswerToScore, ScoreResult, clamp_score
+from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 
 PACE_BAND_WPM = (120.0, 170.0)
 PACE_SLOPE = 1.5                 # points per wpm outside the band

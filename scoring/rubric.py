@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ..questions import Question
-from .base import AnswerToScore, ScoreResult, clamp_score
+from rooms.questions import Question
+from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .text import NUMBER, coverage, is_garbage, lang_of, terms, words
 
 WEIGHTS = {
@@ -74,7 +74,7 @@ def _hits(patterns: list[str], text: str) -> float:
 
 
 class RubricScorer:
-    """Heuristic rubric scorer implementing :class:`rooms.evaluation.base.Scorer`.
+    """Heuristic rubric scorer implementing :class:`rooms.scoring.Scorer`.
 
     Args:
         answer_seconds: the time given per answer (s); sets the expected length.

@@ -36,9 +36,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..questions import Question
+from rooms.questions import Question
 from . import features as F
-from .base import AnswerToScore, ScoreResult, clamp_score
+from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .comparator import AnswerComparator
 from .embeddings import get_encoder, warm_up as _warm_up
 from .feedback import FeedbackGenerator
@@ -114,7 +114,7 @@ class AnswerAnalysis:
 class CompetitiveEvaluator:
     """Scores all answers to one question, compares them, and writes feedback.
 
-    Implements :class:`rooms.evaluation.base.Scorer`.
+    Implements :class:`rooms.scoring.Scorer`.
 
     Args:
         answer_seconds: the room's answer time limit, in seconds (sets the

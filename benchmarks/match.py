@@ -6,7 +6,7 @@ time over several runs, plus the per-call cost of the two jobs.
 
 Also times the offline persona engine over the whole question bank.
 
-Usage: ``python -m rooms.bench [--runs 7]``.
+Usage: ``python -m benchmarks.match [--runs 7]``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import random
 import statistics
 import time
 
-from .clock import ManualClock
-from .evaluation.factory import default_scorer
-from .questions import default_bank
-from .room import Phase, Room
-from .settings import PersonaSeat, RoomSettings
-from .sim import LocalRuntime
+from rooms.clock import ManualClock
+from scoring.factory import default_scorer
+from rooms.questions import default_bank
+from rooms.room import Phase, Room
+from rooms.settings import PersonaSeat, RoomSettings
+from rooms.sim import LocalRuntime
 
 HUMAN_ANSWER = ("제가 결제 API 지연 문제를 맡았을 때 p99 지연을 측정하고 복합 인덱스를 추가해 800ms에서 120ms로 줄였습니다. "
                 "쓰기 비용이 늘어나는 트레이드오프는 배치로 보완했고, 이후 성능 테스트를 배포 파이프라인에 넣었습니다.")
@@ -87,7 +87,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
     a = ap.parse_args()
-    from .evaluation.rubric import RubricScorer
+    from scoring.rubric import RubricScorer
 
     # The engine alone (lexical rubric scorer) and the default offline scorer (embedding models),
     # whose 30 scorings dominate; in the server scoring runs in a worker thread, off the tick.
