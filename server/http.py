@@ -121,8 +121,16 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         return web.Response(text=PLACEHOLDER, content_type="text/html")
 
     r.add_get("/", web_index)
-    if (dist / "assets").is_dir():
-        r.add_static("/assets", dist / "assets")
+    assets = (dist / "assets").resolve()
+
+    async def web_asset(request: web.Request) -> web.StreamResponse:
+        # Not add_static: its 404 for a missing file is an empty octet-stream, after the middleware.
+        path = (assets / request.match_info["name"]).resolve()
+        if not path.is_relative_to(assets) or not path.is_file():
+            return _err(404, "not_found", "no such file")
+        return web.FileResponse(path)
+
+    r.add_get("/assets/{name:.+}", web_asset)
 
 
 PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Interview Arena</title></head>
