@@ -196,13 +196,13 @@ def _nan_to_none(obj):
 
 
 def print_set(name: str, path: str, s: dict, by_kind: bool) -> None:
-    print(f"\n== {name}: {path} ({s['n']} answers, {s['questions']} questions) ==")
+    print(f"\n== {name}: {path} ({s['n']} answers, {s['questions']} question texts) ==")
     print(f"{'slice':<24}{'n':>5}{'spearman':>10}{'qwk':>8}")
     for k, m in s["slices"].items():
         print(f"{k:<24}{m['n']:>5}{m['spearman']:>10.3f}{m['qwk']:>8.3f}")
-    print(f"\n{'mean score by grade':<24}" + "".join(f"{g:>12}" for g in range(1, 6)))
+    print(f"\n{'mean score (n) by grade':<24}" + "".join(f"{g:>13}" for g in range(1, 6)))
     for lang, per in s["mean_by_grade"].items():
-        cells = "".join(f"{per[str(g)]['mean']:>7.1f} ({per[str(g)]['n']:>2})" if str(g) in per else f"{'-':>12}"
+        cells = "".join(f"{per[str(g)]['mean']:>7.1f} ({per[str(g)]['n']:>3})" if str(g) in per else f"{'-':>13}"
                         for g in range(1, 6))
         print(f"{lang:<24}{cells}")
     if "wrong_capped" in s:

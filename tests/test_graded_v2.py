@@ -159,5 +159,5 @@ def test_cli_prints_figures_and_targets(tmp_path, capsys, v2):
                     encoding="utf-8")
     assert evalrun.main(["--scorer", "rubric", "--data", str(path), "--no-fairness"]) == 0
     out = capsys.readouterr().out
-    assert "lang=en" in out and "mean score by grade" in out and "== targets (issue 9) ==" in out
+    assert "lang=en" in out and "mean score (n) by grade" in out and "== targets (issue 9) ==" in out
     assert re.search(r"^(PASS|FAIL)  tiny mean score, grade 5", out, re.M)
