@@ -144,7 +144,8 @@ def _band_text(lo: float | None, hi: float | None) -> str:
 
 
 def targets(sets: dict, fair: dict | None) -> list[dict]:
-    """The issue's targets beside the figures: ``[{"name", "value", "target", "pass"}]``."""
+    """The issue's targets beside the figures: ``[{"name", "value", "shown", "target", "pass"}]``
+    (``shown``: the value as printed; ``pass``: False also when the value is NaN)."""
     out = []
 
     def add(name, value, lo, hi, fmt="{:.1f}", target=None):
