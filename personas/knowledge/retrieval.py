@@ -150,9 +150,15 @@ def _lexical(idx: _Index, text: str, lang: str) -> np.ndarray:
                     dtype=np.float32)
 
 
+def _tag_hits(tags: tuple[str, ...], q: str) -> int:
+    """How many of ``tags`` occur in ``q``, not counting a tag inside another hit ("스레드" in "멀티스레드")."""
+    hits = [t for t in tags if len(t) > 1 and t in q]
+    return sum(1 for t in hits if not any(t != o and t in o for o in hits))
+
+
 def _tag_boost(idx: _Index, text: str) -> np.ndarray:
     q = _norm(text)
-    hits = np.array([sum(1 for t in n.tags if len(t) > 1 and t in q) for n in idx.notes], dtype=np.float32)
+    hits = np.array([_tag_hits(n.tags, q) for n in idx.notes], dtype=np.float32)
     return np.minimum(hits * TAG_WEIGHT, TAG_CAP)
 
 
