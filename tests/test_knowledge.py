@@ -249,6 +249,8 @@ def test_persona_boost_keeps_bank_coverage(persona):
     hits = sum(retrieve(q["text"][lang], lang, persona_id=persona)[0].id in _expected(q["id"])
                for q in covered for lang in ("ko", "en"))
     assert hits / (2 * len(covered)) >= COVERAGE_BOUND
+    off = sum(retrieve(q, lang, persona_id=persona)[0].id in ex for lang, q, ex in OFF_BANK)
+    assert off / len(OFF_BANK) >= 0.9
 
 
 # ---------------------------------------------------------------- shipped vectors
