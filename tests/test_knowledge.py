@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from personas.catalog import persona_ids
-from personas.knowledge import KnowledgeDataError, Note, load_notes, persona_expertise, retrieve, search
+from personas.knowledge import KnowledgeDataError, Note, load_notes, on_topic, persona_expertise, retrieve, search
 from personas.knowledge.notes import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,3 +282,21 @@ def test_without_the_encoder_retrieval_falls_back_to_tags_and_words(monkeypatch)
     monkeypatch.setattr(retrieval, "_indexes", {})
     assert retrieve("What is a deadlock and how do you prevent it?", "en")[0].id == "os-deadlock"
     assert retrieve("해시 테이블에서 해시 충돌은 어떻게 처리하나요?", "ko")[0].id == "ds-hash-table"
+
+
+# ---------------------------------------------------------------- on topic or not
+
+OFF_TOPIC = [("en", "What is your favourite movie?"), ("en", "How do you make kimchi at home?"),
+             ("en", "Explain photosynthesis in plants."), ("en", "What is the capital of France?"),
+             ("en", "How do airplanes stay in the air?"), ("en", "Can you recommend a good novel?"),
+             ("ko", "가장 좋아하는 영화가 뭔가요?"), ("ko", "김치는 어떻게 담그나요?"), ("ko", "광합성이 무엇인지 설명해 주세요."),
+             ("ko", "프랑스의 수도는 어디인가요?"), ("ko", "아침은 뭐 드셨어요?"), ("ko", "재미있는 소설 하나 추천해 주세요.")]
+
+
+def test_on_topic_accepts_interview_questions_and_rejects_unrelated_ones():
+    _encoder_or_skip()
+    asked = [(lang, q["text"][lang]) for q in BANK for lang in ("ko", "en")] + [(l, q) for l, q, _ in OFF_BANK]
+    accepted = sum(on_topic(search(q, lang)) for lang, q in asked)
+    assert accepted / len(asked) >= 0.95
+    assert sum(on_topic(search(q, lang)) for lang, q in OFF_TOPIC) <= 1
+    assert not on_topic([])

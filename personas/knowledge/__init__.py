@@ -9,7 +9,7 @@ retrieval is described in :mod:`personas.knowledge.retrieval` and docs/personas.
 """
 
 from personas.knowledge.notes import KnowledgeDataError, Note, load_notes, persona_expertise
-from personas.knowledge.retrieval import get_note, retrieve, search, warm_up
+from personas.knowledge.retrieval import get_note, on_topic, retrieve, search, warm_up
 
-__all__ = ["KnowledgeDataError", "Note", "get_note", "load_notes", "persona_expertise", "retrieve", "search",
-           "warm_up"]
+__all__ = ["KnowledgeDataError", "Note", "get_note", "load_notes", "on_topic", "persona_expertise", "retrieve",
+           "search", "warm_up"]
