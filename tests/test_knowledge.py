@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from personas.catalog import persona_ids
+from rooms.questions import default_bank
 from personas.knowledge import KnowledgeDataError, Note, load_notes, on_topic, persona_expertise, retrieve, search
 from personas.knowledge.notes import DATA_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-BANK = [q for f in sorted((ROOT / "rooms" / "data" / "questions").glob("*.json"))
-        for q in json.loads(f.read_text(encoding="utf-8"))["questions"]]
+BANK = [{"id": q.id, "text": q.text_by_lang, "key_points": q.key_points_by_lang} for q in default_bank()]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NOTES = load_notes()
 

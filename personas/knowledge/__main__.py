@@ -11,20 +11,20 @@ cache hit), so "cold" is the cost of an unseen question.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
 
 from personas.knowledge import load_notes, search
 from personas.knowledge.retrieval import VIEW_CHARS, index
 from personas.knowledge.vectors import vectors_for, write_shipped
 
-BANK_DIR = Path(__file__).resolve().parents[2] / "rooms" / "data" / "questions"
 
 
-def _bank() -> list[dict]:
-    return [q for f in sorted(BANK_DIR.glob("*.json")) for q in json.loads(f.read_text(encoding="utf-8"))["questions"]]
+def _bank_texts(lang: str) -> list[str]:
+    """The bank's question texts in ``lang`` (rooms' packaged bank)."""
+    from rooms.questions import default_bank
+
+    return [q.text(lang) for q in default_bank()]
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         for lang in ("ko", "en"):
             index(lang, ship=ship)
         enc = get_encoder("ko")
-        qs = [q["text"][lang][:VIEW_CHARS] for q in _bank() for lang in ("ko", "en")]
+        qs = [t[:VIEW_CHARS] for lang in ("ko", "en") for t in _bank_texts(lang)]
         vectors_for(enc, qs, role="query", write_shipped=True, ship_also=ship)
         print(f"wrote {write_shipped(ship)} ({len(ship)} vectors)")
         return 0
@@ -65,13 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"notes: {len(load_notes()['en'])} per language; encoder load {t1 - t0:.2f} s; "
           f"index build ko {loads['ko']:.2f} s, en {loads['en']:.2f} s "
           f"(first use total {time.perf_counter() - t0:.2f} s wall, {time.process_time() - c0:.2f} s CPU)")
-    bank = _bank()
     for lang in ("ko", "en"):
         for label, prefix in (("bank", ""), ("unseen", "Q. ")):
             ms = []
-            for q in bank:
+            for text in _bank_texts(lang):
                 c = time.process_time()
-                search(prefix + q["text"][lang], lang, k=3)
+                search(prefix + text, lang, k=3)
                 ms.append((time.process_time() - c) * 1000)
             print(f"{lang} {label}: {len(ms)} questions, median {statistics.median(ms):.1f} ms, "
                   f"p95 {_pct(ms, 0.95):.1f} ms, max {max(ms):.1f} ms CPU per search")
