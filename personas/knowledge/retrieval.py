@@ -34,6 +34,7 @@ import numpy as np
 
 from personas.knowledge.notes import LANGS, Note, load_notes, persona_expertise
 from personas.knowledge.vectors import known_vector, vectors_for
+from scoring.embeddings import E5_MAX_CHARS, get_encoder
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ CONTEXT_WEIGHT = 1.5
 CONTEXT_TOP = 5
 ON_TOPIC_SCORE = 0.865
 ON_TOPIC_LEAD = 0.04
-VIEW_CHARS = 80
+VIEW_CHARS = E5_MAX_CHARS   # what the encoder keeps of a text
 TOP_VIEWS = 2
 _ENCODER_LANG = "ko"   # multilingual-e5-small serves both languages
 
@@ -102,8 +103,6 @@ _lock = threading.Lock()
 
 
 def _encoder():
-    from scoring.embeddings import get_encoder
-
     return get_encoder(_ENCODER_LANG)
 
 
