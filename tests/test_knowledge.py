@@ -222,6 +222,22 @@ def test_follow_up_with_context_stays_on_topic(lang, previous, question, expecte
     assert retrieve(question, lang, context=previous)[0].id in expected
 
 
+def test_offline_follow_up_templates_stay_on_the_bank_question_topic():
+    """The room's offline follow-ups (personas.llm.followup) after every bank question, in both languages."""
+    _encoder_or_skip()
+    templates = getattr(pytest.importorskip("personas.llm.followup"), "TEMPLATES", None)
+    if not templates:
+        pytest.skip("no offline follow-up templates")
+    total = hits = 0
+    for lang in ("ko", "en"):
+        for key, tpl in templates[lang].items():
+            fu = tpl.format(x="40%" if key == "number" else "Redis")
+            for q in BANK:
+                total += 1
+                hits += retrieve(fu, lang, context=q["text"][lang])[0].id in _expected(q["id"])
+    assert hits / total >= 0.97
+
+
 def test_context_changes_the_answer_to_a_vague_follow_up():
     _encoder_or_skip()
     alone = retrieve("Why did you choose that?", "en")[0].id
