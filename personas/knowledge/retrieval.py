@@ -177,9 +177,10 @@ def _context_bonus(ctx: np.ndarray) -> np.ndarray:
     Sparse on purpose: a vague follow-up ("Why did you choose that?", "그 뒤로 관계는 어땠나요?") stays on
     the thread's notes, and notes outside the thread's top few get nothing. With the offline follow-up
     templates (``personas.llm.followup.TEMPLATES``) after each bank question, the bank question's own
-    note comes first in 1,362 of 1,372 cases (a weight of 1.5 over the top 5: 1,298; on 11 hand-written
-    follow-ups a plain weighted sum of the two scores got 7-9 right, this bonus 10). A follow-up that changes topic outright (passwords after a chat design)
-    stays on the thread; leave ``context`` out for a new question.
+    note comes first in 1,362 of 1,372 cases (a weight of 1.5 over the top 5: 1,298). On 11 hand-written
+    follow-ups a plain weighted sum of the two scores got 7-9 right, this bonus 10; the miss is a
+    follow-up that changes topic outright (passwords after a chat design), which stays on the thread:
+    leave ``context`` out for a new question.
     """
     floor = np.sort(ctx)[-min(CONTEXT_TOP, len(ctx))]
     return CONTEXT_WEIGHT * np.maximum(ctx - floor, 0.0)
