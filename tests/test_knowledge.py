@@ -151,17 +151,20 @@ def test_every_bank_question_retrieves_its_note(lang):
     assert hit_rate >= COVERAGE_BOUND, (hit_rate, misses)
 
 
-# ---------------------------------------------------------------- off-bank questions (written here, unseen by the notes)
+# ---------------------------------------------------------------- off-bank questions (written here, unseen)
 
+CHAT = {"sd-chat", "sd-group-chat-unread"}
+KAFKA = {"sd-message-queue", "data-log-pipeline", "car-project-deep-dive"}
 OFF_BANK = [
     ("en", "What conditions cause a deadlock?", {"os-deadlock"}),
-    ("en", "How would you design a real-time chat system for millions of users?", {"sd-chat", "sd-group-chat-unread"}),
-    ("en", "Tell me about the Kafka pipeline you built at your last job.", {"sd-message-queue", "data-log-pipeline", "car-project-deep-dive"}),
+    ("en", "How would you design a real-time chat system for millions of users?", CHAT),
+    ("en", "Tell me about the Kafka pipeline you built at your last job.", KAFKA),
     ("en", "Why would a Java service have long GC pauses, and what would you do?", {"cs-garbage-collection"}),
     ("en", "Is quicksort stable? Which sort would you pick for nearly sorted data?", {"cs-sorting"}),
     ("en", "When would you pick MongoDB over PostgreSQL?", {"db-sql-nosql"}),
     ("en", "Our list endpoint got slow after the ORM migration. How do you find out why?", {"db-query-tuning"}),
-    ("en", "Two admins edit the same record at once. How do you stop one from silently overwriting the other?", {"db-locking-mvcc"}),
+    ("en", "Two admins edit the same record at once. How do you stop one from silently overwriting the other?",
+     {"db-locking-mvcc"}),
     ("en", "Explain the CAP theorem with a real example.", {"sd-cap-consistency"}),
     ("en", "How does a JWT work, and why is it hard to revoke?", {"sec-oauth-jwt"}),
     ("en", "What is the difference between XSS and CSRF?", {"sec-web-vulnerabilities"}),
@@ -173,8 +176,8 @@ OFF_BANK = [
     ("en", "How do you decide what to work on when everything is urgent?", {"beh-prioritisation"}),
     ("en", "What would you monitor for a new payment API?", {"dev-observability", "sd-payment-idempotency"}),
     ("ko", "데드락이 생기는 조건이 뭔가요?", {"os-deadlock"}),
-    ("ko", "수백만 명이 쓰는 실시간 채팅을 설계한다면 어떻게 하시겠어요?", {"sd-chat", "sd-group-chat-unread"}),
-    ("ko", "전 회사에서 Kafka로 파이프라인을 구축하셨다고 했는데, 그 구조를 설명해 주세요.", {"sd-message-queue", "data-log-pipeline", "car-project-deep-dive"}),
+    ("ko", "수백만 명이 쓰는 실시간 채팅을 설계한다면 어떻게 하시겠어요?", CHAT),
+    ("ko", "전 회사에서 Kafka로 파이프라인을 구축하셨다고 했는데, 그 구조를 설명해 주세요.", KAFKA),
     ("ko", "멀티스레드 환경에서 변수 하나를 여러 스레드가 동시에 증가시키면 어떤 문제가 생기나요?", {"os-race-mutex-semaphore"}),
     ("ko", "자바에서 GC가 왜 필요한지, 그리고 메모리 누수는 왜 생기는지 말씀해 주세요.", {"cs-garbage-collection"}),
     ("ko", "퀵소트랑 머지소트는 어떻게 달라요?", {"cs-sorting"}),
@@ -202,7 +205,8 @@ def test_off_bank_question_gets_an_on_topic_note(lang, question, expected):
 
 # A vague follow-up stays on the thread's topic when the previous question is given as context.
 FOLLOW_UPS = [
-    ("en", "How would you design a real-time chat system for millions of users?", "Why did you choose that?", {"sd-chat"}),
+    ("en", "How would you design a real-time chat system for millions of users?", "Why did you choose that?",
+     {"sd-chat"}),
     ("en", "Design a rate limiter for an API server.", "What would you do differently at ten times the traffic?",
      {"sd-rate-limiter"}),
     ("en", "Design a rate limiter for an API server.", "And if Redis goes down?", {"sd-rate-limiter"}),

@@ -3,9 +3,10 @@
 Each note is indexed as short *views* per language (title, gist, tags in chunks, each point, the
 example, the follow-up angles; each cut to ``scoring.embeddings.E5_MAX_CHARS`` = 80 characters, what
 the encoder keeps), embedded once as e5 "passage: " texts (:mod:`personas.knowledge.vectors`: shipped
-vectors plus a local cache, so a process builds its index in milliseconds) and kept in memory. A question is embedded as an e5 "query: " text with
-the encoder that :func:`scoring.embeddings.get_encoder` shares with the scorer (its LRU caches repeats);
-the bank's question texts are shipped pre-embedded, so a room's question costs no encoder call.
+vectors plus a local cache, so a process builds its index in milliseconds) and kept in memory. A
+question is embedded as an e5 "query: " text with the encoder that
+:func:`scoring.embeddings.get_encoder` shares with the scorer (its LRU caches repeats); the bank's
+question texts are shipped pre-embedded, so a room's question costs no encoder call.
 
 A note's score is ``mean of its two best view cosines + tag boost (+ persona boost)``:
 
