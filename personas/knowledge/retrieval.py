@@ -11,7 +11,7 @@ question texts are shipped pre-embedded, so a room's question costs no encoder c
 A note's score is ``mean of its two best view cosines + tag boost (+ persona boost)``:
 
 * tag boost: ``TAG_WEIGHT`` per tag of the note that occurs in the question (case-folded substring),
-  at most ``TAG_CAP``; it lifts top-1 on the bank from 96/98 (ko) and 91/98 (en) to 98/98, and on 36
+  at most ``TAG_CAP``; it lifts top-1 on the bank from 97/98 (ko) and 91/98 (en) to 98/98, and on 36
   off-bank test questions from 32 to 36 (docs/personas.md);
 * persona boost: ``PERSONA_DOMAIN`` when the note's domain is one the persona knows best
   (``personas/data/knowledge/personas.json``), ``PERSONA_NOTE`` for a note it lists by id; small on
