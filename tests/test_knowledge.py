@@ -318,3 +318,27 @@ def test_on_topic_accepts_interview_questions_and_rejects_unrelated_ones():
     assert accepted / len(asked) >= 0.95
     assert sum(on_topic(search(q, lang)) for lang, q in OFF_TOPIC) <= 1
     assert not on_topic([])
+
+
+# ---------------------------------------------------------------- correct sentences are not red flags
+
+def test_no_correct_sentence_asserts_its_questions_red_flag():
+    """Once the bank carries red flags and the scorer judges correctness (scoring.correctness), the notes'
+    correct sentences (gist, points, example) must not read as the misconceptions of their own questions."""
+    correctness = pytest.importorskip("scoring.correctness")
+    if not hasattr(default_bank().get("tech-006"), "red_flags"):
+        pytest.skip("the bank has no red flags yet")
+    from scoring.embeddings import get_encoder
+
+    enc = get_encoder("en")
+    wrong = []
+    for lang in ("ko", "en"):
+        for n in NOTES[lang]:
+            for qid in n.bank:
+                q = default_bank().get(qid)
+                flags, kps, sents = q.red_flags(lang), q.key_points(lang), list(n.sentences())
+                vecs = (enc.encode(sents, "passage"), enc.encode(flags, "query"), enc.encode(kps, "query")) \
+                    if lang == "en" and enc is not None else (None, None, None)
+                c = correctness.assess(sents, q.text(lang), kps, flags, [1.0] * len(kps), 1.0, lang, *vecs)
+                wrong += [(n.id, w.sentence, w.reference) for w in c.wrong]
+    assert not wrong, wrong
