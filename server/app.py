@@ -13,6 +13,7 @@ from .config import Config
 from .gateway import Gateway
 from .http import setup_routes
 from .logs import log, setup_logging
+from .ratelimit import RateLimiter
 from .runtime import RoomManager
 from .store.redis_store import RedisStore
 from .store.results import ResultStore
@@ -62,7 +63,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     manager = RoomManager(sio.emit, redis, results, tick_hz=cfg.tick_hz, time_scale=cfg.time_scale,
                           ai_source=cfg.ai_answer_source, known_personas=names, max_rooms=cfg.max_rooms,
                           on_kicked=on_kicked)
-    gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret)
+    gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
+                               RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
     from .media_bridge import MediaBridge, MediaSupervisor
 
