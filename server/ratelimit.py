@@ -113,9 +113,10 @@ class RateLimiter:
         self._refused[(event, scope)].inc()
         metrics.EVENTS_IN.labels(event, ErrorCode.RATE_LIMITED).inc()
         b = self.budgets[cls]
+        k = 1 if scope == "connection" else USER_FACTOR
         return schemas.error_ack(ErrorCode.RATE_LIMITED,
-                                 f"too many {cls} events: {b.per_second:g}/s per {scope} (burst {b.burst})",
-                                 retry_after_ms=math.ceil(1000 / b.per_second))
+                                 f"too many {cls} events: {b.per_second * k:g}/s per {scope} (burst {b.burst * k})",
+                                 retry_after_ms=math.ceil(1000 / (b.per_second * k)))
 
     def forget(self, sid: str) -> None:
         """Drop ``sid``'s buckets (at disconnect); the user's once their last sid is gone and drained."""
