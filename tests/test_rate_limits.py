@@ -192,11 +192,14 @@ def _p(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-async def _latencies(flooder: RawFlooder, watchers: list, frames: list[str]) -> dict:
-    """Ack latencies (ms) of the watchers' own events in 8 alternating 0.5 s windows without and with the
-    flood (``frames`` every 10 ms); each watcher stays at 80% of its budgets."""
-    flood_on, done = asyncio.Event(), asyncio.Event()
-    samples: dict[bool, list[float]] = {False: [], True: []}
+async def _latencies(flooder: RawFlooder, watchers: list, frames: list[str], pairs: int = 8) -> dict:
+    """Ack latencies (ms) of the watchers' own events in ``pairs`` x (0.5 s without, 0.5 s with the flood:
+    ``frames`` every 4 ms); each watcher stays at 80% of its budgets.
+
+    Returns medians and pooled p99s ``(quiet, flood)`` and ``p99_rise``: the median over the pairs of
+    (p99 with the flood - p99 of the quiet window before it), robust to a stall of the shared machine."""
+    window, done = [0], asyncio.Event()
+    windows: list[list[float]] = [[] for _ in range(2 * pairs)]
     own = (("request_state", {}, STATE), ("answer_draft", {"text": "hm"}, DRAFT),         # not their turn
            ("set_ready", {"ready": True}, COMMAND),                                        # wrong phase
            ("audio_chunk", {"seq": 1, "sample_rate": 16000, "pcm": bytes(3200)}, AUDIO))   # not their turn
@@ -204,34 +207,41 @@ async def _latencies(flooder: RawFlooder, watchers: list, frames: list[str]) -> 
     async def watch(p, event: str, data: dict, period: float, offset: float) -> None:
         await asyncio.sleep(offset)
         while not done.is_set():
-            state, t0 = flood_on.is_set(), time.perf_counter()
+            w, t0 = window[0], time.perf_counter()
             ack = await p.call(event, data)
             dt = time.perf_counter() - t0
             assert _code(ack) in ("ok", "not_your_turn", "wrong_phase"), ack
-            if flood_on.is_set() == state:                            # not straddling a switch
-                samples[state].append(dt * 1000)
+            if window[0] == w and not done.is_set():                   # not straddling a switch
+                windows[w].append(dt * 1000)
             await asyncio.sleep(max(0.0, period - dt))
 
     tasks = [asyncio.create_task(watch(p, ev, data, 1 / (b.per_second * 0.8), i / (b.per_second * 0.8) / len(watchers)))
              for i, p in enumerate(watchers) for ev, data, b in own]
     sent, t_flood = 0, 0.0
-    for _ in range(8):
-        flood_on.clear()
+    for k in range(pairs):
+        window[0] = 2 * k
         await asyncio.sleep(0.5)
-        flood_on.set()
+        window[0] = 2 * k + 1
         t0 = time.monotonic()
         while time.monotonic() - t0 < 0.5:
             await flooder.send(frames)
             sent += len(frames)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.004)
         t_flood += time.monotonic() - t0
     done.set()
     await asyncio.gather(*tasks)
-    quiet, flood = samples[False], samples[True]
+    quiet = [x for w in windows[0::2] for x in w]
+    flood = [x for w in windows[1::2] for x in w]
     assert len(quiet) > 500 and len(flood) > 500, (len(quiet), len(flood))
+    rises = [_p(windows[2 * k + 1], 0.99) - _p(windows[2 * k], 0.99) for k in range(pairs)]
     return {"n": (len(quiet), len(flood)), "flood_per_s": round(sent / t_flood),
             "median": (round(statistics.median(quiet), 2), round(statistics.median(flood), 2)),
-            "p99": (round(_p(quiet, 0.99), 2), round(_p(flood, 0.99), 2))}
+            "p99": (round(_p(quiet, 0.99), 2), round(_p(flood, 0.99), 2)),
+            "p99_rise": round(statistics.median(rises), 2), "rises": [round(r, 1) for r in rises]}
+
+
+def _within_bounds(f: dict) -> bool:
+    return f["median"][1] - f["median"][0] < 0.75 and f["p99_rise"] < 5.0
 
 
 @pytest.fixture
@@ -243,35 +253,35 @@ async def slow_server():
 
 async def test_a_flood_does_not_slow_other_clients(slow_server):
     """The host floods request_state and 8 KB answer_draft during their own turn from a second connection
-    (~850 events/s, above the probe's 500/s); five other players measure the ack latency of their own
-    request_state, answer_draft, set_ready and audio_chunk (~900 samples per condition), quiet vs flood.
+    (~1,100 events/s, twice the probe's 500/s); five other players measure the ack latency of their own
+    request_state, answer_draft, set_ready and audio_chunk (~900 samples per condition) in 8 pairs of 0.5 s
+    windows, quiet then flood.
 
-    Bounds: median +1 ms, p99 +5 ms. Measured on the shared 2-core machine (load 3-4): with the limiter,
-    median +0.1-0.4 ms and p99 +0.2-3.8 ms; with the limiter off (the flood processed in full) median
-    +2.1-6.4 ms and p99 +8-92 ms, so this test fails without it. The machine's own noise can still push one
-    measurement's p99 over, so a failed measurement is repeated once; without the limiter both fail. A
-    refused event still costs the Socket.IO decoding and its ack (~150 us here): at ~1,500 events/s the p99
-    rises by 6-10 ms even with the limiter."""
+    Bounds: median +0.75 ms, p99 +5 ms (the median over the pairs of the window p99 rise, so one stall of
+    the shared machine cannot decide it). Measured on the shared 2-core machine (load ~3): with the limiter,
+    median +0.1-0.45 ms and p99 -0.0-+4.6 ms; with the limiter off (the flood processed in full) median
+    +1.2-4.2 ms and p99 +2.4-8.4 ms in every measurement, so this test fails without it (by the median
+    always). A failed measurement is repeated once. A refused event still costs the Socket.IO decoding and
+    its ack (~150 us here), so the bound holds for floods of about this rate, not for any rate."""
     server = slow_server
     host, watchers, room_id = await _room(server, "W1", "W2", "W3", "W4", "W5")
     await _host_turn(host, watchers)
     big = json.dumps({"text": "x" * 8000})
-    frames = ['["request_state",{}]', f'["answer_draft",{big}]'] * 5  # 10 frames every 10 ms
+    frames = ['["request_state",{}]', f'["answer_draft",{big}]'] * 3  # 6 frames every 4 ms
     async with aiohttp.ClientSession() as http:
         flooder = RawFlooder(server.base, host.token)                 # the host's second tab
         await flooder.connect(http, room_id)
-        for _ in range(30):                                           # use up the flooder's bursts first
+        for _ in range(60):                                           # use up the flooder's bursts first
             await flooder.send(frames)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.004)
         tries = []
         for _ in range(2):
             f = await _latencies(flooder, watchers, frames)
             tries.append(f)
-            if f["median"][1] - f["median"][0] < 1.0 and f["p99"][1] - f["p99"][0] < 5.0:
+            if _within_bounds(f):
                 break
         await asyncio.sleep(0.3)
         await flooder.close()
     print(tries, flooder.acks)
     assert flooder.acks.get("rate_limited", 0) > 0.9 * sum(flooder.acks.values()), flooder.acks
-    assert f["median"][1] - f["median"][0] < 1.0, tries
-    assert f["p99"][1] - f["p99"][0] < 5.0, tries
+    assert _within_bounds(f), tries
