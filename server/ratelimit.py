@@ -14,6 +14,11 @@ An event over budget is refused by :meth:`RateLimiter.check` *before* its payloa
 ``{"ok": false, "error": {"code": "rate_limited", "message", "retry_after_ms"}}`` and a count in
 ``arena_rate_limited_total{event, scope}``.
 
+Why aiolimiter rather than ``limits``: a check here is O(1) and never waits (``has_capacity`` then a
+non-blocking ``acquire``), and forgetting a key is dropping its object; ``limits``' in-memory storages
+sweep every key from a timer (and its async one from a task spawned per hit), which costs O(keys) per
+hit under a flood with thousands of connections.
+
 The numbers and their reasons are :data:`DEFAULT_BUDGETS` (rendered into ``docs/protocol.md``).
 
 Per-connection state is forgotten at disconnect; a user's buckets are forgotten when their last
