@@ -31,6 +31,7 @@ class ErrorCode:
     NOT_SCORED_YET = "not_scored_yet"
     UNKNOWN_ANSWER = "unknown_answer"
     UNKNOWN_PARTICIPANT = "unknown_participant"
+    RATE_LIMITED = "rate_limited"          # server side: over the event budget (server/ratelimit.py)
     INTERNAL = "internal_error"
 
 

@@ -2,6 +2,8 @@
 
 Every client-to-server event goes through :meth:`Gateway._dispatch`, which
 
+0. refuses an event over its rate budget with ``rate_limited`` before looking at the payload
+   (:mod:`server.ratelimit`),
 1. validates the payload with the event's pydantic model (``bad_request``,
    ``text_too_long``; a control character in any string is ``bad_request``),
 2. calls the handler, which turns the message into a room command,
@@ -32,6 +34,7 @@ from . import metrics, schemas
 from .auth import verify_token
 from .config import PROTOCOL_VERSION
 from .logs import log
+from .ratelimit import RateLimiter
 from .runtime import RoomHost, RoomManager
 
 
@@ -47,8 +50,10 @@ class Session:
 class Gateway:
     """Binds Socket.IO events to the rooms of a :class:`RoomManager`."""
 
-    def __init__(self, sio: socketio.AsyncServer, manager: RoomManager, jwt_secret: str) -> None:
+    def __init__(self, sio: socketio.AsyncServer, manager: RoomManager, jwt_secret: str,
+                 limits: RateLimiter | None = None) -> None:
         self.sio = sio
+        self.limits = limits if limits is not None else RateLimiter()
         self.manager = manager
         self.secret = jwt_secret
         self.sessions: dict[str, Session] = {}
@@ -81,6 +86,7 @@ class Gateway:
                                                "protocol_version": PROTOCOL_VERSION}, to=sid)
 
     async def on_disconnect(self, sid: str, *args: Any) -> None:
+        self.limits.forget(sid)
         s = self.sessions.pop(sid, None)
         if s is None:
             return
@@ -111,6 +117,8 @@ class Gateway:
         s = self.sessions.get(sid)
         if s is None:
             return schemas.error_ack(ErrorCode.UNAUTHORIZED, "not connected")
+        if (refused := await self.limits.check(name, sid, s.user_id)) is not None:
+            return refused                    # over budget: before validation, nothing reaches the room
         model: type[BaseModel] = schemas.CLIENT_EVENTS[name]
         try:
             msg = model.model_validate(data if data is not None else {})

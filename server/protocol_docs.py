@@ -9,6 +9,23 @@ from rooms.errors import ErrorCode
 from . import schemas
 from .config import PROTOCOL_VERSION
 from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S
+from .ratelimit import DEFAULT_BUDGETS, EVENT_CLASS, USER_FACTOR
+
+def _rate_limits() -> list[str]:
+    events = {c: ", ".join(f"`{e}`" for e, k in EVENT_CLASS.items() if k == c) for c in DEFAULT_BUDGETS}
+    events["command"] = "every other event"
+    rows = ["## Rate limits\n",
+            "Every client event counts against a budget of its class, per connection and per user (all of a user's "
+            f"connections together get {USER_FACTOR}x a connection's budget). A budget is a leaky bucket: `burst` events at once, "
+            "refilled at `per second`. An event over budget is refused before its payload is read, with the error ack "
+            "`rate_limited` (`error.retry_after_ms`: wait at least this long); nothing is broadcast and the room is untouched. "
+            "Operators can change a class's budget with `ARENA_RATE_<CLASS>=burst,per_second` and turn limits off with "
+            "`ARENA_RATE_LIMITS=0`; refusals are counted in `arena_rate_limited_total{event, scope}`.\n",
+            "| class | events | burst | per second (per connection) | per user | why |", "|---|---|---|---|---|---|"]
+    for c, b in DEFAULT_BUDGETS.items():
+        rows.append(f"| `{c}` | {events[c]} | {b.burst} | {b.per_second:g} | {b.burst * USER_FACTOR} burst, "
+                    f"{b.per_second * USER_FACTOR:g}/s | {b.why} |")
+    return ["\n".join(rows) + "\n"]
 
 
 def _type(info) -> str:
@@ -126,6 +143,7 @@ def render() -> str:
            "| GET | `/readyz` | 200 when Redis and PostgreSQL answer, else 503 |",
            "| GET | `/metrics` | Prometheus text format |",
            "| GET | `/` | the web client |\n",
+           *_rate_limits(),
            "## Client → server events\n"]
     for name, model in schemas.CLIENT_EVENTS.items():
         out.append(f"### `{name}`\n")
