@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from rooms.evaluation.embeddings import model_cache_dir
+from scoring.embeddings import model_cache_dir
 from tests.conftest import free_port
 
 ARENA = Path(sys.executable).with_name("arena")
