@@ -125,3 +125,51 @@ async def test_a_gap_older_than_the_stream_gets_a_snapshot(server):
     again = await reconnect(server, bora)
     ack = await again.call("join_room", {"room_id": room_id, "last_seq": 10**9})
     assert ack["ok"] and ack["replay"] is None and ack["state"]["room_id"] == room_id
+
+
+async def test_a_drop_during_your_own_turn_keeps_the_answer_and_replays_what_you_missed():
+    """The probe's case (finding 9): a player starts typing, drops for 8 s of match time (longer than
+    the 5 s absent-player skip) in the middle of their own turn, and comes back. The turn is still
+    theirs: they finish and submit, the answer is scored, and the rejoin replays every missed event
+    exactly once. (The old rule ended the turn 5 s into the drop: the half-typed draft, or a skip.)"""
+    from tests.conftest import running_server
+
+    async with running_server(time_scale=0.1) as server:       # a 30 s turn lasts 3 s; 8 s of match time 0.8 s
+        host = await server.player("Ari")
+        bora = await server.player("Bora")
+        room = {**ROOM, "personas": [{"id": "naver", "skill": 3}], "question_count": 1, "answer_seconds": 30}
+        room_id = (await host.call("create_room", room))["room_id"]
+        assert (await host.call("join_room", {"room_id": room_id}))["ok"]
+        assert (await bora.call("join_room", {"room_id": room_id}))["ok"]
+        assert (await bora.call("set_ready", {"ready": True}))["ok"]
+        assert (await host.call("start_match"))["ok"]
+        stop = asyncio.Event()
+        bot = asyncio.create_task(answer_own_turns(host, stop))
+
+        turn = await bora.wait_for(lambda: next((d for d in bora.of("turn_started")
+                                                 if d["participant_id"] == bora.user_id), None), 60)
+        assert (await bora.call("answer_draft", {"text": ANSWER[:20]}))["ok"]
+        await host.wait_for(lambda: any(d["participant_id"] == bora.user_id for d in host.of("answer_stream")), 10)
+        last_seq = room_events(bora, room_id)[-1][1]["seq"]
+        await bora.sio.disconnect()
+        await asyncio.sleep(0.8)                                 # 8 s of match time: past the 5 s skip
+        back = await reconnect(server, bora)
+        ack = await back.call("join_room", {"room_id": room_id, "last_seq": last_seq})
+        assert ack["ok"] and ack["replay"]["from_seq"] == last_seq + 1, ack
+        done = await back.call("submit_answer", {"text": ANSWER})
+        assert done["ok"], done
+
+        mine = await back.wait_for(lambda: next((d for d in host.of("answer_submitted")
+                                                 if d["participant_id"] == bora.user_id), None), 30)
+        assert not mine["skipped"] and mine["text"] == ANSWER and mine["question_id"] == turn["question_id"]
+        score = await back.wait_for(lambda: next((d for d in back.of("score_update")
+                                                  if d["answer_id"] == mine["answer_id"]), None), 60)
+        assert score["score"] > 0
+        await asyncio.gather(*(p.wait_for(lambda p=p: p.of("session_complete"), 60) for p in (host, back)))
+        stop.set()
+        await bot
+
+        seqs = [d["seq"] for _, d in room_events(back, room_id)]
+        assert seqs == list(range(last_seq + 1, last_seq + 1 + len(seqs))), "every missed event exactly once"
+        live = {d["seq"]: (n, d) for n, d in room_events(host, room_id)}
+        assert all(live[d["seq"]] == (n, d) for n, d in room_events(back, room_id))
