@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 from rooms.scoring import AnswerToScore
 from .competitive import CompetitiveEvaluator
-from .evalrun import load_rows, question_of
+from .evalrun import load_rows, question_for
 
 
 def run(rounds: int = 3, per_question: int = 6, max_questions: int = 8, data=None) -> dict:
@@ -49,7 +49,7 @@ def run(rounds: int = 3, per_question: int = 6, max_questions: int = 8, data=Non
             sample.append((lang, idxs[:per_question]))
     for _ in range(rounds):
         for qi, (lang, idxs) in enumerate(sample):
-            q = question_of(rows[idxs[0]], f"bench-{qi}")
+            q = question_for(rows[idxs[0]], f"bench-{qi}")
             answers = [AnswerToScore(str(i), f"p{i}", rows[i]["answer"]) for i in idxs]
             t, c = time.perf_counter(), time.process_time()
             ev.score_answers(q, answers, lang)
