@@ -77,6 +77,9 @@ CALIB = {
 #: ~140 wpm is conversational English speech; ~330 syllables/min for Korean speech.
 RATE = {"en": 140.0, "ko": 330.0}
 
+#: Korean coverage gate (mean key-point coverage, low -> high), see ``_score_one``.
+KO_COV_GATE = (0.12, 0.32)
+
 #: Weighted total that maps to 100 (see ``_score_one``).
 STRETCH = {"en": 0.80, "ko": 0.70}
 
@@ -367,6 +370,10 @@ class CompetitiveEvaluator:
 
         cov_mean = float(cov.mean()) if len(cov) else relevance
         rel_gate = 0.2 + 0.8 * _ramp(0.5 * relevance + 0.5 * cov_mean, 0.15, 0.45)
+        if lang == "ko" and len(cov):
+            # e5's question similarity saturates for any on-domain Korean text (off-topic 0.886 vs
+            # strong 0.876 on v2), so a Korean answer must also cover the key points themselves
+            rel_gate = min(rel_gate, 0.2 + 0.8 * _ramp(cov_mean, KO_COV_GATE[0], KO_COV_GATE[1]))
         dims = {
             "relevance": relevance * (1 - 0.8 * stuffing) * (1 - 0.8 * repeat),
             "structure": structure,
