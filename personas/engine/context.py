@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..catalog import Knowledge, Persona, load_catalog
-from ..lexicon import CATEGORY_CUES, cue_hits
+from ..lexicon import CATEGORY_CUES, coverage, cue_hits, features
 from .fit import Piece
 from .notes import NoteView
 from .request import AnswerRequest
@@ -31,6 +31,9 @@ STORY_CUES = {
     "en": ("tell me about a time", "describe a time", "a time you", "have you ever", "have you", "give an example",
            "walk me through a real", "tell me about", "experience"),
 }
+
+
+_SOFT_DOMAINS = ("behav", "culture", "soft", "career", "team", "work", "leader", "communic")
 
 
 @dataclass
@@ -79,14 +82,26 @@ class Ctx:
     # -- content
     @property
     def note(self) -> NoteView | None:
-        return self.notes[0] if self.notes else None
+        """The best note for a technical answer; for a story or values answer, only a note on
+        ways of working (a behavioural theme) or one that shares the question's words."""
+        if not self.notes:
+            return None
+        n = self.notes[0]
+        if self.category in ("technical", "company") or self.follow_up:
+            return n
+        if any(k in n.domain.lower() for k in _SOFT_DOMAINS) or \
+                coverage(self.q_feat, features(f"{n.title} {n.gist}")) >= 0.3:
+            return n
+        return None
 
     def points(self, note: NoteView, n: int, family: str = "points") -> list[str]:
         """``n`` of the note's points, starting at a persona-specific offset (order kept)."""
         pts = list(note.points)
         if not pts or n <= 0:
             return []
-        start = (family_rank(family + note.id, self.persona.id) + self.req.seed) % len(pts)
+        # personas start at evenly spread offsets (order fixed per note), so two of them share few points
+        ids = sorted(load_catalog(), key=lambda pid: family_rank(family + note.id, pid))
+        start = (ids.index(self.persona.id) * len(pts) // len(ids) + self.req.seed) % len(pts)
         idx = sorted({(start + k) % len(pts) for k in range(min(n, len(pts)))})
         return [pts[i] for i in idx]
 

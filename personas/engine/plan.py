@@ -28,6 +28,7 @@ from .context import INTRO_CUES, MOTIVATION_CUES, STORY_CUES, Ctx
 from .notes import NoteView
 from .stories import rank_stories, story_in_text
 from .text import first_clause, lower_first, sentences
+from .voice import family_rank
 
 _DIGIT = re.compile(r"\d")
 
@@ -58,7 +59,7 @@ def opening(ctx: Ctx) -> None:
     """The persona's own opening (skill 4-5; optional when time is short) and a reference to an earlier answer."""
     if ctx.skill >= 4:
         ctx.add(ctx.v("openings"), 45)
-    ctx.add(context_ref(ctx), 50)
+    ctx.add(context_ref(ctx), 62)
 
 
 def closing(ctx: Ctx) -> None:
@@ -132,8 +133,13 @@ def technical(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("weak_close"), 30)
         return None
     opening(ctx)
-    ctx.add(ctx.v("core", gist=note.gist), 96)
-    pts = ctx.points(note, {3: 2, 4: 3, 5: 3}[sk])
+    pts = ctx.points(note, {3: 3, 4: 3, 5: 3}[sk])
+    core = note.gist
+    if sk == 3 and pts and family_rank("core3", ctx.persona.id) % 2:
+        core = pts.pop(0)       # an average answer starts from whatever it remembers best, not always the gist
+    elif sk == 3:
+        pts = pts[:2]
+    ctx.add(ctx.v("core", gist=core), 96)
     for i, p in enumerate(pts):
         if i >= 1 and sk >= 4 and ctx.rng.random() < 0.6:
             p = _connect(ctx, p)
@@ -171,9 +177,9 @@ def _second_note(ctx: Ctx) -> NoteView | None:
     if len(ctx.notes) < 2:
         return None
     a, b = ctx.notes[0], ctx.notes[1]
-    if a.score is not None and b.score is not None and b.score < 0.85 * a.score:
-        return None
-    return b
+    if a.score is not None and b.score is not None:
+        return b if b.score >= 0.85 * a.score else None
+    return b if coverage(ctx.q_feat, features(f"{b.title} {b.gist}")) >= 0.25 else None
 
 
 def _principles(ctx: Ctx) -> None:

@@ -20,13 +20,19 @@ def story_features(story: Story, lang: str) -> frozenset:
     return f
 
 
+# Themes that most stories touch and many questions name in passing ("a teammate"): half weight,
+# so the theme the question is about ("disagreed" -> conflict) decides the story.
+_GENERIC_THEMES = frozenset({"teamwork", "collaboration", "communication", "customer", "performance", "data",
+                             "quality", "ownership"})
+
+
 def theme_scores(question_low: str, lang: str) -> dict[str, float]:
-    """Story themes (``conflict``, ``failure``...) the question names, with their cue counts."""
+    """Story themes (``conflict``, ``failure``...) the question names: cue count, halved for generic themes."""
     out = {}
     for tag, cues in TAG_KEYWORDS.items():
         n = len(cue_hits(question_low, cues[lang], lang))
         if n:
-            out[tag] = float(n)
+            out[tag] = float(n) * (0.5 if tag in _GENERIC_THEMES else 1.0)
     return out
 
 

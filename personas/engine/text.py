@@ -72,7 +72,7 @@ def first_clause(sentence: str, lang: str) -> str:
     """
     s = sentence.strip()
     if lang == "en":
-        m = re.match(r"(.{25,}?)(,| and | but | so |; | which )", s)
+        m = re.match(r"(.{25,}?)(, and |, but |, so |, which |; | because )", s)
         return (m.group(1).rstrip(" ,;") + ".") if m else s
     m = re.match(r"(.{12,}?)(하고|하며|하지만|되고|되며|이고|이며),?\s", s)
     if not m:
