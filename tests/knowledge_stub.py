@@ -1,4 +1,4 @@
-"""A tiny stand-in for ``personas.knowledge`` (FIXTURE, tests only): four notes in the agreed Note shape.
+"""A tiny stand-in for ``personas.knowledge`` (FIXTURE, tests only): six notes in the agreed Note shape.
 
 Used by the persona tests when the real knowledge base (``personas/knowledge/``, written by the
 ``knowledge`` work) is not installed; retrieval here is lexical (cue words), not embeddings.
@@ -74,6 +74,40 @@ _NOTES = {
                     "Every index slows writes, so I keep only the ones the query plans need."),
                    ("Adding an index always makes every query faster.",),
                    "A composite index took an order lookup from 800 ms to 40 ms."),
+    }),
+    "cache": ({"ko": ("캐시", "캐싱"), "en": ("cache", "caching")}, {
+        "ko": Note("sd-cache", "system_design", "캐시 전략", "캐시는 자주 읽는 데이터를 빠른 저장소에 두어 읽기 지연과 DB 부하를 줄이는 방법입니다.",
+                   ("가장 흔한 방식은 캐시에 없으면 DB에서 읽어 채우는 캐시 어사이드입니다.",
+                    "TTL을 두고, 데이터가 바뀌면 이벤트로 해당 키를 지워 오래된 값을 줄입니다.",
+                    "인기 키가 한꺼번에 만료되면 요청이 DB로 몰리므로 만료 시간을 흩뜨리고 한 요청만 다시 채우게 합니다.",
+                    "로컬 캐시와 Redis 같은 분산 캐시를 겹쳐 쓰면 지연은 줄지만 일관성 관리가 어려워집니다.",
+                    "캐시 적중률과 DB 부하를 지표로 보고 TTL과 용량을 조정합니다."),
+                   ("캐시를 쓰면 데이터가 항상 최신으로 유지됩니다.",),
+                   "상품 상세를 캐시 어사이드로 바꾸자 적중률이 95%가 되고 DB 읽기가 10분의 1로 줄었습니다."),
+        "en": Note("sd-cache", "system_design", "caching", "A cache keeps hot data in fast storage to cut read latency and database load.",
+                   ("The most common pattern is cache-aside: on a miss, read the database and fill the cache.",
+                    "Entries get a TTL, and a change event deletes the key so stale values do not linger.",
+                    "When a hot key expires, requests stampede to the database, so expiries are jittered and only one request refills.",
+                    "Layering a local cache over a distributed one such as Redis cuts latency but makes consistency harder.",
+                    "Hit rate and database load are the metrics for tuning TTLs and capacity."),
+                   ("With a cache the data is always up to date.",),
+                   "Moving product pages to cache-aside reached a 95% hit rate and cut database reads tenfold."),
+    }),
+    "ratelimit": ({"ko": ("속도 제한", "레이트", "요청 제한", "처리율"), "en": ("rate limit", "throttl", "rate-limit")}, {
+        "ko": Note("sd-rate-limit", "system_design", "속도 제한", "속도 제한은 정해진 시간에 받을 요청 수를 제한해 서비스를 남용과 폭주에서 지키는 장치입니다.",
+                   ("토큰 버킷은 일정한 속도로 토큰을 채우고 요청마다 하나씩 써서 순간적인 몰림을 어느 정도 허용합니다.",
+                    "서버가 여러 대면 카운터를 Redis 같은 공유 저장소에 두고 원자적으로 증가시킵니다.",
+                    "한도는 사용자, API 키, IP 단위로 다르게 둘 수 있습니다.",
+                    "한도를 넘으면 429 응답과 함께 언제 다시 시도할지 알려 줍니다."),
+                   ("속도 제한은 서버 한 대의 메모리에만 두면 여러 대에서도 정확합니다.",),
+                   "로그인 API에 사용자별 분당 10회 한도를 두자 무차별 대입 시도가 95% 줄었습니다."),
+        "en": Note("sd-rate-limit", "system_design", "rate limiting", "A rate limiter caps how many requests a client may make in a time window to protect a service from abuse and overload.",
+                   ("A token bucket refills at a steady rate and spends one token per request, which allows short bursts.",
+                    "With many servers the counters live in a shared store such as Redis and are incremented atomically.",
+                    "Limits can differ per user, per API key or per IP address.",
+                    "Over the limit the server answers 429 and says when to retry."),
+                   ("Keeping the counters in each server's memory is accurate even with many servers.",),
+                   "A limit of 10 logins a minute per user cut brute-force attempts by 95%."),
     }),
     "conflict": ({"ko": ("갈등", "의견", "반대", "충돌"), "en": ("disagree", "conflict", "oppos")}, {
         "ko": Note("beh-conflict", "behavioural", "갈등 해결", "의견 충돌은 사람이 아니라 문제에 집중하고 근거로 합의할 때 풀립니다.",

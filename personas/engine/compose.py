@@ -17,7 +17,7 @@ from ..catalog import get_persona
 from ..lexicon import features
 from .context import Ctx, infer_category
 from .fit import fit, timing
-from .notes import Retriever, default_retriever, own_facts, view
+from .notes import Retriever, find_notes, own_facts
 from .plan import build
 from .request import AnswerRequest, ComposedAnswer
 from .stories import theme_scores
@@ -39,16 +39,16 @@ class OfflineAnswerEngine:
     """Composes persona answers from data files.
 
     Args:
-        retrieve: ``retrieve(question_text, lang, k=3, persona_id=None) -> [note]`` (see ``notes.py``);
-            default: ``personas.knowledge.retrieve``, or the lexical fallback when that is absent.
+        retrieve: ``retrieve(question_text, lang, k=3, persona_id=None) -> [note]`` to use instead of
+            the knowledge base (tests); default: ``notes.find_notes``'s policy.
     """
 
     def __init__(self, retrieve: Retriever | None = None) -> None:
         self._retrieve = retrieve
 
-    @property
-    def retrieve(self) -> Retriever:
-        return self._retrieve or default_retriever()
+    def notes(self, question: str, lang: str, persona_id: str, context: str | None = None) -> list:
+        """The notes for ``question`` (``context``: a follow-up's main question)."""
+        return find_notes(question, lang, k=NOTES_K, persona_id=persona_id, context=context, retrieve=self._retrieve)
 
     def compose(self, req: AnswerRequest) -> ComposedAnswer:
         """Compose one answer.
@@ -77,8 +77,8 @@ class OfflineAnswerEngine:
         topic_text = f"{main} {asked}" if main else asked
         q_low = asked.lower()
         category = req.category or infer_category(q_low, lang)
-        notes = [view(n, lang) for n in (self.retrieve(topic_text[:2000], lang, k=NOTES_K, persona_id=persona.id)
-                                         if topic_text.strip() else [])]
+        notes = self.notes(asked if main is None or self._retrieve is None else topic_text, lang, persona.id,
+                           context=main)
         return Ctx(persona=persona, req=req, lang=lang, skill=req.skill, rng=rng, category=category,
                    question=asked, q_low=q_low, q_feat=features(asked), themes=theme_scores(q_low, lang),
                    notes=notes, facts=own_facts(persona, topic_text, lang),

@@ -76,8 +76,13 @@ class Ctx:
         return {"f": f, "F": f[:1].upper() + f[1:]}
 
     def add(self, text: str | None, prio: int, short: str | None = None, story: bool = False) -> None:
-        if text and text.strip():
-            self.pieces.append(Piece(text.strip(), prio, short.strip() if short else None, story))
+        """Add a piece unless its words are already said (a fact and a note can share a sentence)."""
+        if not text or not text.strip():
+            return
+        core = text.strip()[-40:]
+        if any(core in pc.text for pc in self.pieces):
+            return
+        self.pieces.append(Piece(text.strip(), prio, short.strip() if short else None, story))
 
     # -- content
     @property
@@ -94,14 +99,18 @@ class Ctx:
             return n
         return None
 
+    def slot(self, note: NoteView, family: str = "points") -> int:
+        """This persona's position (0..5) in an order of the personas fixed per note and family."""
+        ids = sorted(load_catalog(), key=lambda pid: family_rank(family + note.id, pid))
+        return ids.index(self.persona.id) if self.persona.id in ids else 0
+
     def points(self, note: NoteView, n: int, family: str = "points") -> list[str]:
-        """``n`` of the note's points, starting at a persona-specific offset (order kept)."""
+        """``n`` of the note's points, from a persona-specific start: consecutive personas (in the
+        note's order) start at consecutive points, so two of them share few points (order kept)."""
         pts = list(note.points)
         if not pts or n <= 0:
             return []
-        # personas start at evenly spread offsets (order fixed per note), so two of them share few points
-        ids = sorted(load_catalog(), key=lambda pid: family_rank(family + note.id, pid))
-        start = (ids.index(self.persona.id) * len(pts) // len(ids) + self.req.seed) % len(pts)
+        start = (self.slot(note, family) + self.req.seed) % len(pts)
         idx = sorted({(start + k) % len(pts) for k in range(min(n, len(pts)))})
         return [pts[i] for i in idx]
 

@@ -95,12 +95,14 @@ def _plain(text: str) -> bool:
 
 
 def _vague_fact(ctx: Ctx, note: NoteView) -> str | None:
-    """A half-remembered fact: the first clause of one of the note's points (no numbers)."""
-    for p in ctx.points(note, len(note.points), family="vague"):
-        half = first_clause(p, ctx.lang)
-        if _plain(half):
-            return half
-    return None
+    """A half-remembered fact: the first clause of one of the note's points, short and without numbers."""
+    limit = 9 if ctx.lang == "ko" else 14
+    halves = [first_clause(p, ctx.lang) for p in ctx.points(note, len(note.points), family="vague")]
+    plain = [h for h in halves if _plain(h)]
+    short = [h for h in plain if len(h.split()) <= limit]
+    if short:
+        return short[0]
+    return min(plain, key=lambda h: len(h.split())) if plain else None
 
 
 def _weak_line(ctx: Ctx) -> str:
@@ -114,13 +116,14 @@ def technical(ctx: Ctx) -> Story | None:
     if note is None:
         return _principles(ctx)
     if sk == 1:
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 60)
+        # unsure, one misconception from the notes (a half-remembered fact when there is none), a vague line
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 58)
         pit = ctx.pitfall(note)
         if pit:
             ctx.add(ctx.v("weak_guess", x=pit), 85)
         else:
-            ctx.add(_weak_line(ctx), 80)
-        ctx.add(_vague_fact(ctx, note), 75)
+            ctx.add(_vague_fact(ctx, note), 75)
+        ctx.add(_weak_line(ctx), 50)
         ctx.add(ctx.v("weak_close"), 30)
         return None
     if sk == 2:
@@ -133,33 +136,39 @@ def technical(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("weak_close"), 30)
         return None
     opening(ctx)
-    pts = ctx.points(note, {3: 3, 4: 3, 5: 3}[sk])
+    pts = ctx.points(note, {3: 2, 4: 2, 5: 2}[sk])
     core = note.gist
-    if sk == 3 and pts and family_rank("core3", ctx.persona.id) % 2:
-        core = pts.pop(0)       # an average answer starts from whatever it remembers best, not always the gist
-    elif sk == 3:
-        pts = pts[:2]
+    if sk == 3:
+        # an average answer: the main idea only in part (or whatever it remembers best), one more fact
+        core = first_clause(note.gist, lang)
+        pts = pts[:1]
+    fact = ctx.facts[0] if ctx.facts else None
+    if sk == 3 and fact is not None:    # an average answer leans on what the persona does at work
+        pts = [ctx.first_sentence(fact.part("point", lang))]
     ctx.add(ctx.v("core", gist=core), 96)
     for i, p in enumerate(pts):
         if i >= 1 and sk >= 4 and ctx.rng.random() < 0.6:
             p = _connect(ctx, p)
         ctx.add(p, 92 - 2 * i)
+    if fact is None and sk <= 4:        # no first-hand fact on this topic: the persona's own yardstick
+        ctx.add(ctx.c("principle", principle=ctx.persona.profile["principle"][lang]), 64)
     if sk == 3:
         ctx.add(ctx.v("hedge"), 55)
         return None
-    fact = ctx.facts[0] if ctx.facts else None
     if fact is not None:
         ctx.add(ctx.v("own", x=fact.part("example", lang)), 84)
-    elif note.example:
+    elif note.example and ctx.slot(note, "example") % 2 == 0:
         ctx.add(ctx.v("example", e=note.example), 84)
+    else:                               # half the personas bring another fact instead of the note's example
+        more = [p for p in ctx.points(note, 4) if p not in pts]
+        ctx.add(_connect(ctx, more[0]) if more else None, 84)
     if sk >= 5:
-        if fact is not None and note.example:
-            ctx.add(ctx.v("example", e=note.example), 66)
         if fact is not None:
             ctx.add(ctx.v("angle", x=fact.part("tradeoff", lang)), 70)
-        second = _second_note(ctx)
-        if second is not None:
-            ctx.add(_connect(ctx, ctx.points(second, 1, family="second")[0] if second.points else second.gist), 62)
+        else:
+            extra = ctx.points(note, 3)[2:]
+            if extra:
+                ctx.add(_connect(ctx, extra[0]), 70)
     closing(ctx)
     return None
 
@@ -185,7 +194,7 @@ def _second_note(ctx: Ctx) -> NoteView | None:
 def _principles(ctx: Ctx) -> None:
     """No note at all (an empty knowledge base): the persona's value and first-hand fact."""
     if ctx.skill <= 2:
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 60)
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 58)
         ctx.add(_weak_line(ctx), 70)
         ctx.add(ctx.v("weak_close"), 30)
         return None
@@ -216,7 +225,7 @@ def behavioural(ctx: Ctx) -> Story | None:
         if ranked:
             # a weak candidate grabs whatever comes to mind, not always the best fit
             story = ranked[0][1] if sk == 2 else ranked[min(len(ranked) - 1, ctx.rng.randrange(2))][1]
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 60)
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if story is not None:
             ctx.add(story.part("gist", lang), 90, story=True)
         ctx.add(_weak_line(ctx), 70)
@@ -256,7 +265,7 @@ def tell_star(ctx: Ctx, story: Story) -> None:
     else:
         ctx.add(sit[0], 93, story=True)
     acts = sentences(story.part("action", lang))
-    n = {3: 1, 4: 2}.get(sk, len(acts))
+    n = {3: 2, 4: 2}.get(sk, len(acts))
     for i, a in enumerate(acts[:n]):
         if i == 0 and sk >= 4:
             ctx.add(ctx.v("story_action", a=a), 95, short=a, story=True)
@@ -294,7 +303,7 @@ def short_story(ctx: Ctx, story: Story, prio: int = 80) -> None:
 def culture(ctx: Ctx) -> Story | None:
     p, lang, sk, note = ctx.persona, ctx.lang, ctx.skill, ctx.note
     if sk <= 2:
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 60)
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if sk == 2:
             ctx.add(ctx.first_sentence(ctx.best_value()), 90)
         ctx.add(_weak_line(ctx), 70)
@@ -311,9 +320,13 @@ def culture(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("core", gist=note.gist), 92)
         for i, pt in enumerate(ctx.points(note, {3: 1, 4: 2, 5: 2}[sk])):
             ctx.add(_connect(ctx, pt) if i else pt, 88 - i)
-    story = _pick_story(ctx, min_score=0.5) if sk >= 4 else None
+    if note is None and ctx.has_cue(MOTIVATION_CUES):
+        ctx.add(p.profile["motivation"][lang], 90)      # "why did you choose ...": the persona's own why
+    story = _pick_story(ctx)          # a values answer always brings its evidence
     if story is not None:
         short_story(ctx, story)
+        if sk >= 5:
+            ctx.add(ctx.v("lesson", l=story.part("lesson", lang)), 72, story=True)
     elif sk >= 4 and ctx.facts:
         ctx.add(ctx.v("own", x=ctx.facts[0].part("example", lang)), 80)
     if sk == 3:
@@ -334,7 +347,7 @@ def motivation(ctx: Ctx) -> Story | None:
         why = ctx.c("motivation_other", company=company, angle=p.profile["angle"][lang],
                     their=target.profile["angle"][lang])
     if sk <= 2:
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 60)
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         ctx.add(ctx.first_sentence(why) if sk == 2 else ctx.c("weak_motivation", company=company), 90)
         ctx.add(_weak_line(ctx), 60)
         ctx.add(ctx.v("weak_close"), 30)
@@ -342,11 +355,10 @@ def motivation(ctx: Ctx) -> Story | None:
     opening(ctx)
     ctx.add(why, 96)
     ctx.add(ctx.best_value(), 85)
-    story = None
+    story = _pick_story(ctx, min_score=0.5)
+    if story is not None:
+        short_story(ctx, story, prio=80 if sk >= 4 else 70)
     if sk >= 4:
-        story = _pick_story(ctx, min_score=0.5)
-        if story is not None:
-            short_story(ctx, story)
         if ctx.note is not None:
             for pt in ctx.points(ctx.note, 2 if sk >= 5 else 1):
                 ctx.add(pt, 78)
@@ -365,7 +377,7 @@ def follow_up(ctx: Ctx) -> Story | None:
     own = " ".join(ctx.req.context)
     story = story_in_text(ctx.persona, own, lang)
     if sk <= 2:
-        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 60)
+        ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 58)
         ctx.add(story.part("gist", lang) if story else (_vague_fact(ctx, ctx.note) if ctx.note else None), 80)
         ctx.add(ctx.v("weak_close"), 30)
         return None

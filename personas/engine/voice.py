@@ -25,7 +25,8 @@ VOICE_DIR = Path(__file__).resolve().parent.parent / "data" / "voices"
 PERSONA_KEYS = ("openings", "closings", "core", "connectives", "example", "own", "angle", "story_in",
                 "story_action", "lesson", "insight", "hedge", "weak_open", "weak_guess", "weak_close")
 COMMON_KEYS = ("intro_who", "intro_skills", "intro_story", "intro_weak", "weakness", "motivation_other",
-               "company_tie", "weak_motivation", "ctx_topic", "ctx_plain", "no_story", "this_company", "follow_up")
+               "company_tie", "weak_motivation", "ctx_topic", "ctx_plain", "no_story", "this_company", "follow_up",
+               "principle")
 
 
 def _load(path: Path, keys: tuple[str, ...]) -> Mapping:

@@ -19,7 +19,7 @@ from rooms.settings import MAX_TEXT_BYTES
 
 from ..catalog import get_persona
 from ..engine import MARGIN_MS, AnswerRequest, ComposedAnswer, OfflineAnswerEngine
-from ..engine.notes import NoteView, view
+from ..engine.notes import NoteView
 from .chain import LLMChain, build_chain
 from .followup import offline_follow_up
 from .metrics import LLM_CALLS
@@ -110,14 +110,11 @@ def _clean(text: str) -> str:
 
 
 def notes_for(req: AnswerRequest, k: int = 2) -> list[NoteView]:
-    """The knowledge notes the offline engine would draw on for ``req`` (for the persona prompt)."""
+    """The knowledge notes the offline engine draws on for ``req`` (for the persona prompt)."""
     from ..engine.compose import split_follow_up
 
     asked, main = split_follow_up(req.question_text)
-    text = f"{main} {asked}" if main else asked
-    if not text.strip():
-        return []
-    return [view(n, req.lang) for n in _OFFLINE.retrieve(text[:2000], req.lang, k=k, persona_id=req.persona_id)]
+    return _OFFLINE.notes(asked, req.lang, req.persona_id, context=main)[:k]
 
 
 async def answer_detailed(req: AnswerRequest, *, chain: LLMChain | None = None,
