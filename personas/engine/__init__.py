@@ -5,7 +5,8 @@ Modules:
 * ``request``: the request and answer types, ``MARGIN_MS`` (the room's ``ai_margin_ms``);
 * ``notes``: the knowledge notes an answer draws on (``personas.knowledge`` or a lexical fallback);
 * ``context``: one answer in the making (``Ctx``), cue lists, category inference;
-* ``plan``: what goes into an answer by question kind and skill;
+* ``plan``: what goes into an answer by question kind and skill (dispatch, follow-ups, introductions),
+  with ``technical`` (notes), ``experience`` (stories, values, motivation) and ``parts`` (shared pieces);
 * ``stories``: choosing a STAR story; ``voice``: the personas' sentence frames (data files);
 * ``text``: slot filling with Korean particles; ``fit``: thinking time and trimming to the turn;
 * ``compose``: ``OfflineAnswerEngine``.
