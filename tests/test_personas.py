@@ -443,7 +443,8 @@ def test_questions_outside_the_bank_get_on_topic_answers(lang, question, topic, 
     for pid in sorted(IDS):
         for skill in (3, 5):
             a = ENGINE.compose(AnswerRequest(pid, question, lang, skill, seed=3, budget_ms=90_000)).text
-            assert re.search(topic, a, re.I) and re.search(detail, a, re.I), (pid, skill, a)
+            assert re.search(topic, a, re.I), (pid, skill, a)
+            assert skill < 5 or re.search(detail, a, re.I), (pid, skill, a)      # a strong answer has the details
         weak = ENGINE.compose(AnswerRequest(pid, question, lang, 1, seed=3)).text
         assert re.search(topic, weak, re.I) or re.search(detail, weak, re.I), (pid, weak)   # vague, but on topic
 

@@ -55,11 +55,8 @@ def technical(ctx: Ctx) -> Story | None:
         return None
     if fact is not None:
         ctx.add(ctx.v("own", x=fact.part("example", lang)), 84)
-    elif note.example and ctx.slot(note, "example") % 2 == 0:
+    elif note.example:
         ctx.add(ctx.v("example", e=note.example), 84)
-    else:                               # half the personas bring another fact instead of the note's example
-        more = [p for p in ctx.points(note, 4) if p not in pts]
-        ctx.add(connect(ctx, more[0]) if more else None, 84)
     if sk >= 5:
         if fact is not None:
             ctx.add(ctx.v("angle", x=fact.part("tradeoff", lang)), 70)
