@@ -6,7 +6,8 @@ Thresholds and why (docs/evaluation.md, "Persona quality"):
   the median ``default_scorer()`` score of persona answers is 75-90 at skill 5 (strong,
   not perfect), 50-65 at skill 3 and <= 35 at skill 1 (a plausible weak candidate).
   Personas never see the rubric: they answer from knowledge notes, stories and values.
-* Distinctness: for the same question, language and skill, every pair of
+* Distinctness: for the same question, language and skill, answered in turn as in a
+  round-robin room (each persona sees the earlier answers), every pair of
   personas has word-trigram Jaccard < 0.35 and the median pair < 0.12, after
   dropping trigrams that occur in the question or its key points (every
   persona may echo those). J = 0.35 means about half (2J/(1+J) = 52 %) of each
@@ -152,13 +153,17 @@ def scorer():
 
 @pytest.fixture(scope="module")
 def answers():
-    """{(lang, skill, question_id): [answer text per persona in PIDS order]} for skills 5, 3 and 1."""
+    """{(lang, skill, question_id): [answer text per persona in PIDS order]} for skills 5, 3 and 1.
+
+    As in a round-robin room: each persona sees the earlier answers to the question (``context``)."""
     out = {}
     for lang in LANGS:
         for skill in (5, 3, 1):
             for i, q in enumerate(QUESTIONS):
-                out[(lang, skill, q.id)] = [compose(pid, q, lang, skill, seed=1000 * skill + 10 * i + j)
-                                            for j, pid in enumerate(PIDS)]
+                texts: list[str] = []
+                for j, pid in enumerate(PIDS):
+                    texts.append(compose(pid, q, lang, skill, seed=1000 * skill + 10 * i + j, context=tuple(texts)))
+                out[(lang, skill, q.id)] = texts
     return out
 
 

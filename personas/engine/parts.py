@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..catalog import Story
+from ..catalog import Story, load_catalog
 from ..lexicon import content_words, features
 from .context import Ctx
 from .notes import NoteView
@@ -39,7 +39,9 @@ def context_ref(ctx: Ctx) -> str | None:
     if ctx.skill == 3 and ctx.rng.random() < 0.5:
         return None
     angle = ctx.persona.profile["angle"][ctx.lang]
-    words = content_words(others[-1], ctx.lang)
+    names = {n.lower() for other in load_catalog().values()
+             for n in (other.id, other.company["ko"], other.company["en"], *other.company.get("aliases", ()))}
+    words = [w for w in content_words(others[-1], ctx.lang) if w.lower() not in names]
     shared = [w for w in words if features(w) & ctx.q_feat]
     pool = shared or [w for w in words if len(w) >= (3 if ctx.lang == "ko" else 6)]
     if not pool:

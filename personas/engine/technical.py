@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..catalog import Story
 from .context import Ctx
 from .parts import closing, connect, opening, vague_fact, weak_line
+from ..lexicon import features
 from .text import first_clause
 
 
@@ -34,20 +35,24 @@ def technical(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("weak_close"), 30)
         return None
     opening(ctx)
-    pts = ctx.points(note, {3: 2, 4: 2, 5: 2}[sk])
-    core = note.gist
-    if sk == 3:
-        # an average answer: the main idea only in part (or whatever it remembers best), one more fact
-        core = first_clause(note.gist, lang)
-        pts = pts[:1]
     fact = ctx.facts[0] if ctx.facts else None
-    if sk == 3 and fact is not None:    # an average answer leans on what the persona does at work
-        pts = [ctx.first_sentence(fact.part("point", lang))]
-    ctx.add(ctx.v("core", gist=core), 96)
-    for i, p in enumerate(pts):
-        if i >= 1 and sk >= 4 and ctx.rng.random() < 0.6:
-            p = connect(ctx, p)
-        ctx.add(p, 92 - 2 * i)
+    borrowed = note.domain == "persona" and not note.id.startswith(ctx.persona.id + "-")
+    # another persona's entry (no note in the knowledge base): the gist only, then this persona's own view
+    said = ([note.gist] if not ctx.said_before(note.gist) else []) if borrowed else ctx.pick(note, {3: 2, 4: 3, 5: 3}[sk])
+    if sk == 3:
+        said = [first_clause(x, lang) for x in said[:1]]      # an average answer: part of what the note says
+    if said and not features(note.title) & features(" ".join(said)) and not ctx.said_before(note.gist):
+        said[0] = first_clause(note.gist, lang) if sk == 3 else note.gist   # the answer names its topic
+    if sk == 3:
+        if fact is not None:            # ... and the persona's own practice, or one more fact
+            said.append(ctx.first_sentence(fact.part("point", lang)))
+        elif not borrowed:
+            said += [x for x in ctx.pick(note, 2) if x not in said and first_clause(x, lang) not in said][:1]
+    for i, x in enumerate(said):
+        if i == 0:
+            ctx.add(ctx.v("core", gist=x), 96)
+        else:
+            ctx.add(connect(ctx, x) if sk >= 4 and ctx.rng.random() < 0.5 else x, 92 - 2 * i)
     if fact is None and sk <= 4:        # no first-hand fact on this topic: the persona's own yardstick
         ctx.add(ctx.c("principle", principle=ctx.persona.profile["principle"][lang]), 64)
     if sk == 3:
@@ -55,17 +60,25 @@ def technical(ctx: Ctx) -> Story | None:
         return None
     if fact is not None:
         ctx.add(ctx.v("own", x=fact.part("example", lang)), 84)
-    elif note.example:
-        ctx.add(ctx.v("example", e=note.example), 84)
     if sk >= 5:
         if fact is not None:
             ctx.add(ctx.v("angle", x=fact.part("tradeoff", lang)), 70)
-        else:
-            extra = ctx.points(note, 3)[2:]
-            if extra:
-                ctx.add(connect(ctx, extra[0]), 70)
+        related = _related(ctx)
+        if related is not None:
+            ctx.add(connect(ctx, related), 66)
     closing(ctx)
     return None
+
+
+def _related(ctx: Ctx) -> str | None:
+    """One sentence of the runner-up note when it is about as close to the question as the best one."""
+    if len(ctx.notes) < 2:
+        return None
+    a, b = ctx.notes[0], ctx.notes[1]
+    if a.score is None or b.score is None or b.score < a.score - 0.04:
+        return None
+    picked = ctx.pick(b, 1, family="related")
+    return picked[0] if picked else None
 
 
 def principles(ctx: Ctx) -> None:
