@@ -103,6 +103,12 @@ class Answerer:
             out[a.answer_id] = self.llm.blend(results[a.answer_id], v)
         return out
 
+    def warm_up(self) -> None:
+        """Load personas, voices and the knowledge notes' vectors now (blocking, ~0.1-1 s; run off the loop)."""
+        from .engine import warm_up
+
+        warm_up()
+
     async def aclose(self) -> None:
         if self.llm is not None:
             await self.llm.aclose()

@@ -220,12 +220,16 @@ class RoomManager:
         return self._scorers[answer_seconds]
 
     async def warm_up(self) -> None:
-        """Load the scoring models now (off the loop), not on the first scored question."""
+        """Load the scoring models and the personas' knowledge now (off the loop), not on the first question."""
+        loop = asyncio.get_running_loop()
         scorer = self.scorer_for(90)
         if hasattr(scorer, "warm_up"):
             t0 = time.perf_counter()
-            await asyncio.get_running_loop().run_in_executor(self.pool, scorer.warm_up)
+            await loop.run_in_executor(self.pool, scorer.warm_up)
             log.info("scorer_ready", scorer=type(scorer).__name__, seconds=round(time.perf_counter() - t0, 2))
+        t0 = time.perf_counter()
+        await loop.run_in_executor(self.pool, self.answerer.warm_up)
+        log.info("personas_ready", seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
     def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
