@@ -38,7 +38,14 @@ def technical(ctx: Ctx) -> Story | None:
     fact = ctx.facts[0] if ctx.facts else None
     borrowed = note.domain == "persona" and not note.id.startswith(ctx.persona.id + "-")
     # another persona's entry (no note in the knowledge base): the gist only, then this persona's own view
-    said = ([note.gist] if not ctx.said_before(note.gist) else []) if borrowed else ctx.pick(note, {3: 2, 4: 3, 5: 3}[sk])
+    m = {3: 2, 4: 3, 5: 4}[sk]
+    said = ([note.gist] if not ctx.said_before(note.gist) else []) if borrowed else ctx.pick(note, m)
+    if not borrowed and len(said) < m:
+        # earlier candidates said most of it: the closely related notes give this persona something of its own
+        for other in _related_notes(ctx):
+            said += ctx.pick(other, m - len(said), family="related")
+            if len(said) >= m:
+                break
     if sk == 3:
         said = [first_clause(x, lang) for x in said[:1]]      # an average answer: part of what the note says
     if said and not features(note.title) & features(" ".join(said)) and not ctx.said_before(note.gist):
@@ -70,15 +77,20 @@ def technical(ctx: Ctx) -> Story | None:
     return None
 
 
+def _related_notes(ctx: Ctx) -> list:
+    """The runner-up notes that are about as close to the question as the best one (score within 0.04)."""
+    if len(ctx.notes) < 2 or ctx.notes[0].score is None:
+        return []
+    top = ctx.notes[0].score
+    return [n for n in ctx.notes[1:] if n.score is not None and n.score >= top - 0.04]
+
+
 def _related(ctx: Ctx) -> str | None:
     """One sentence of the runner-up note when it is about as close to the question as the best one."""
-    if len(ctx.notes) < 2:
-        return None
-    a, b = ctx.notes[0], ctx.notes[1]
-    if a.score is None or b.score is None or b.score < a.score - 0.04:
-        return None
-    picked = ctx.pick(b, 1, family="related")
-    return picked[0] if picked else None
+    for other in _related_notes(ctx)[:1]:
+        picked = [x for x in ctx.pick(other, 1, family="related") if not any(x in pc.text for pc in ctx.pieces)]
+        return picked[0] if picked else None
+    return None
 
 
 def principles(ctx: Ctx) -> None:
