@@ -17,7 +17,7 @@ _DIGIT = re.compile(r"\d")
 
 def opening(ctx: Ctx) -> None:
     """The persona's own opening (skill 4-5; optional when time is short) and a reference to an earlier answer."""
-    if ctx.skill >= 4:
+    if ctx.skill >= 4 and ctx.category in ("technical", "company"):      # a story opens with the story
         ctx.add(ctx.v("openings"), 45)
     ctx.add(context_ref(ctx), 62)
 

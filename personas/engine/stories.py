@@ -26,13 +26,20 @@ _GENERIC_THEMES = frozenset({"teamwork", "collaboration", "communication", "cust
                              "quality", "ownership"})
 
 
+# Themes a behavioural question is usually *about* ("a time you disagreed" -> conflict): 1.5 weight.
+_SITUATION_THEMES = frozenset({"conflict", "failure", "leadership", "mentoring", "incident", "persuasion",
+                               "deadline", "pressure", "learning", "ethics", "weakness"})
+
+
 def theme_scores(question_low: str, lang: str) -> dict[str, float]:
-    """Story themes (``conflict``, ``failure``...) the question names: cue count, halved for generic themes."""
+    """Story themes (``conflict``, ``failure``...) the question names: cue count x 1.5 for the situation
+    themes, x 0.5 for generic ones (``teamwork``...), x 1 otherwise."""
     out = {}
     for tag, cues in TAG_KEYWORDS.items():
         n = len(cue_hits(question_low, cues[lang], lang))
         if n:
-            out[tag] = float(n) * (0.5 if tag in _GENERIC_THEMES else 1.0)
+            w = 1.5 if tag in _SITUATION_THEMES else 0.5 if tag in _GENERIC_THEMES else 1.0
+            out[tag] = float(n) * w
     return out
 
 
