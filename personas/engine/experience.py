@@ -64,7 +64,8 @@ def tell_star(ctx: Ctx, story: Story) -> None:
             ctx.add(ctx.v("story_action", a=a), 95, short=a, story=True)
         else:
             ctx.add(a, 95 if i == 0 else 86 - i, story=True)
-    ctx.add(story.part("result", lang), 99, story=True)
+    # an average answer forgets to quantify its outcome: the story's plain gist instead of the result
+    ctx.add(story.part("result", lang) if sk >= 4 else story.part("gist", lang), 99, story=True)
     if sk >= 4:
         ctx.add(ctx.v("lesson", l=story.part("lesson", lang)), 76, story=True)
 

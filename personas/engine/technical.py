@@ -46,14 +46,16 @@ def technical(ctx: Ctx) -> Story | None:
             said += ctx.pick(other, m - len(said), family="related")
             if len(said) >= m:
                 break
+    whole = False
     if sk == 3:
         said = [first_clause(x, lang) for x in said[:1]]      # an average answer: part of what the note says
+        whole = bool(said) and said[0] in (note.gist, *note.points)     # could not be cut (often in Korean)
     if said and not features(note.title) & features(" ".join(said)) and not ctx.said_before(note.gist):
         said[0] = first_clause(note.gist, lang) if sk == 3 else note.gist   # the answer names its topic
     if sk == 3:
         if fact is not None:            # ... and the persona's own practice, or one more fact
             said.append(ctx.first_sentence(fact.part("point", lang)))
-        elif not borrowed:
+        elif not borrowed and not whole:
             said += [x for x in ctx.pick(note, 2) if x not in said and first_clause(x, lang) not in said][:1]
     for i, x in enumerate(said):
         if i == 0:
