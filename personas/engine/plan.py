@@ -1,19 +1,24 @@
 """What goes into an answer, by question kind and skill (1 weak .. 5 strong).
 
-* technical (and company questions about a system): the core idea of the best
-  note, then its points (skill 3: two, skill 4-5: three, in the persona's own
-  order), the persona's first-hand fact on the topic or the note's example, and
-  at skill 5 a second note and the persona's domain angle. Skill 2: half the
-  core idea and a common misconception; skill 1: unsure, one misconception and
-  one half-remembered fact, no numbers.
-* behavioural: the best untold STAR story, told in the persona's voice without
-  labels (skill 3: situation, one action, result; 4-5: task, actions, lesson)
-  and, at skill 4-5, what the persona took from it (a note point). Skill 1-2:
-  the story's vague gist and a vague line.
-* culture fit: the persona's value, the note's core idea and points, a short story.
+* technical (and company questions about a system), ``technical.py``: the
+  persona's own subset of the best note's sentences (skill 5: four, 4: three,
+  3: part of one plus one more or the persona's own practice), never one an
+  earlier answer in the room said; the persona's first-hand fact on the topic
+  and its domain angle (skill 4-5), else its yardstick. Skill 2: half the main
+  idea and a misconception; skill 1: unsure, one misconception from the note's
+  pitfalls (or a half-remembered fact), a vague line, no numbers.
+* behavioural, ``experience.py``: the best untold STAR story told in the
+  persona's voice without labels (skill 3: situation, two actions, an
+  unquantified outcome; 4-5: task, actions, result, lesson) and, at skill 4-5,
+  what the persona took from it (a note on ways of working). Skill 1-2: the
+  story's vague gist and a vague line.
+* culture fit: the persona's value, the note's idea and points when there is a
+  note on ways of working, a short story.
 * company: motivation (its own, or its angle brought to the company named), else
   as technical or behavioural, with a tie to the company at skill 4-5.
-* "introduce yourself": name, years, role, strengths, a highlight, motivation.
+* follow-ups (``"<main>\n<follow-up>"``): more of the story or notes the
+  persona's own previous answer did not say. "Introduce yourself": name, years,
+  role, strengths, a highlight, motivation.
 
 Priorities (``Ctx.add``'s second argument) decide what survives a short turn.
 """
