@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..catalog import Story
 from .context import Ctx
 from .parts import closing, connect, opening, vague_fact, weak_line
-from ..lexicon import features
+from ..lexicon import features, strip_particle
 from .text import first_clause
 
 
@@ -50,7 +50,7 @@ def technical(ctx: Ctx) -> Story | None:
     if sk == 3:
         said = [first_clause(x, lang) for x in said[:1]]      # an average answer: part of what the note says
         whole = bool(said) and said[0] in (note.gist, *note.points)     # could not be cut (often in Korean)
-    if said and not features(note.title) & features(" ".join(said)) and not ctx.said_before(note.gist):
+    if said and not _names_topic(note.title, " ".join(said), lang) and not ctx.said_before(note.gist):
         said[0] = first_clause(note.gist, lang) if sk == 3 else note.gist   # the answer names its topic
     if sk == 3:
         if fact is not None:            # ... and the persona's own practice, or one more fact
@@ -77,6 +77,16 @@ def technical(ctx: Ctx) -> Story | None:
             ctx.add(connect(ctx, related), 66)
     closing(ctx)
     return None
+
+
+def _names_topic(title: str, text: str, lang: str) -> bool:
+    """Whether ``text`` names the note's topic: the first word of its title (``Deadlock: conditions…``,
+    ``데드락의 조건과…`` -> 데드락)."""
+    words = title.split(":")[0].split(",")[0].split()
+    if not words:
+        return True
+    head = strip_particle(words[0].strip("()")) if lang == "ko" else words[0]
+    return bool(features(head) & features(text))
 
 
 def _related_notes(ctx: Ctx) -> list:
