@@ -20,6 +20,7 @@ class ErrorCode:
     NOT_HOST = "not_host"
     ROOM_FULL = "room_full"
     ROOM_NOT_FOUND = "room_not_found"
+    JOIN_CODE_REQUIRED = "join_code_required"   # a private room, joined without its (right) join code
     UNKNOWN_PERSONA = "unknown_persona"
     INVALID_SETTINGS = "invalid_settings"
     NOT_IN_ROOM = "not_in_room"
@@ -30,6 +31,7 @@ class ErrorCode:
     NOT_SCORED_YET = "not_scored_yet"
     UNKNOWN_ANSWER = "unknown_answer"
     UNKNOWN_PARTICIPANT = "unknown_participant"
+    RATE_LIMITED = "rate_limited"          # server side: over the event budget (server/ratelimit.py)
     INTERNAL = "internal_error"
 
 

@@ -30,6 +30,7 @@ Phases: ``lobby → countdown → question → answering → scoring → reveal 
 
 from __future__ import annotations
 
+import hmac
 import random
 import re
 from dataclasses import dataclass, field
@@ -40,34 +41,14 @@ from .errors import ErrorCode, RoomError
 from .scoring import UNSCORED, AnswerToScore, ScoreResult, Scorer
 from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
 from .participants import AWAY, LEFT, ONLINE, Participant
+from .phases import MATCH_PHASES, TRANSITIONS, Phase
 from .questions import Question, QuestionBank, QuestionQueue
 from .ranking import rank_scores
 from .scheduler import TurnScheduler
 from .settings import MAX_TEXT_BYTES, RoomSettings
+from . import views
 
 
-class Phase:
-    """Phase names as sent on the wire."""
-
-    LOBBY = "lobby"
-    COUNTDOWN = "countdown"
-    QUESTION = "question"
-    ANSWERING = "answering"
-    SCORING = "scoring"
-    REVEAL = "reveal"
-    FINISHED = "finished"
-
-
-TRANSITIONS: dict[str, set[str]] = {
-    Phase.LOBBY: {Phase.COUNTDOWN, Phase.FINISHED},
-    Phase.COUNTDOWN: {Phase.QUESTION, Phase.FINISHED},
-    Phase.QUESTION: {Phase.ANSWERING, Phase.FINISHED},
-    Phase.ANSWERING: {Phase.SCORING, Phase.FINISHED},
-    Phase.SCORING: {Phase.REVEAL, Phase.FINISHED},
-    Phase.REVEAL: {Phase.QUESTION, Phase.FINISHED},
-    Phase.FINISHED: set(),
-}
-MATCH_PHASES = {Phase.COUNTDOWN, Phase.QUESTION, Phase.ANSWERING, Phase.SCORING, Phase.REVEAL}
 ROLE_PLAYER, ROLE_SPECTATOR = "player", "spectator"
 _WORD = re.compile(r"\S+\s*")
 FOLLOW_UP_WEIGHT = 0.3          # share of a question's score that the follow-up answer carries (ours)
@@ -91,6 +72,7 @@ class Answer:
     result: ScoreResult | None = None
     follow_up_of: str | None = None      # the main answer this one follows up
     follow_up_question: str | None = None
+    announced: bool = False              # its text was broadcast (answer_submitted)
 
     def public(self, with_score: bool = True) -> dict:
         d = {"answer_id": self.answer_id, "participant_id": self.participant_id, "question_id": self.question_id,
@@ -116,7 +98,7 @@ class Turn:
     deadline_ms: int
     draft: str = ""
     done: bool = False
-    absent_since: int | None = None
+    absent_since: int | None = None       # set when the turn begins while its player is away (or they left)
     ai_job_id: str | None = None
     ai_words: list = field(default_factory=list)
     plan: list = field(default_factory=list)
@@ -138,7 +120,7 @@ class Room:
         rng: injected ``random.Random`` (question draw, AI seeds, think times).
         bank: the question bank.
         persona_names: persona id -> {"name", "company"} for AI seats.
-        join_code: code for private rooms (any room can be joined by code).
+        join_code: the room's join code (any room can be joined by code; a private room only by code).
         fallback_scorer: used inline when the scoring job times out.
 
     Raises:
@@ -177,6 +159,7 @@ class Room:
         self.delivery: dict[tuple[str, str, bool], dict] = {}   # (participant_id, question_id, follow_up) -> delivery
         self.expression: dict[tuple[str, str], dict] = {} # (participant_id, question_id) -> {"samples", "sum"}
         self.end_reason: str | None = None
+        self.stopped_phase = Phase.LOBBY      # the phase the match was in when it finished
         self._events: list[RoomEvent] = []
         self._jobs: list[Any] = []
         self._counter = 0
@@ -259,6 +242,25 @@ class Room:
         if user_id != self.host_id:
             raise RoomError(ErrorCode.NOT_HOST, "only the host can do that")
 
+    def _phase_of(self, question_id: str) -> str:
+        """The phase ``question_id`` is in, for :mod:`rooms.views`: the room's phase for the question
+        in play, the phase the match stopped in for the last question of a finished match, and
+        ``reveal`` for earlier questions (each was revealed before the next one was asked)."""
+        if not self.questions or question_id != self.questions[-1].id:
+            return Phase.REVEAL
+        return self.stopped_phase if self.phase == Phase.FINISHED else self.phase
+
+    def _sees(self, item: str, viewer_id: str | None, owner_id: str, question_id: str) -> bool:
+        """May ``viewer_id`` (None: the public view) see ``item`` of ``owner_id``'s answer to ``question_id``?"""
+        seat = self.participants.get(viewer_id) if viewer_id is not None else None
+        viewer = views.viewer_of(viewer_id, owner_id, is_player=seat is not None and seat.seated,
+                                 host_id=self.host_id)
+        return views.can_see(item, viewer, self._phase_of(question_id), self.settings.turn_mode)
+
+    def _public(self, item: str, question_id: str) -> bool:
+        """May a broadcast (everyone in the room, spectators included) carry ``item`` for ``question_id``?"""
+        return views.public(item, self._phase_of(question_id), self.settings.turn_mode)
+
     @staticmethod
     def _check_text(text: str) -> str:
         if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
@@ -275,16 +277,24 @@ class Room:
                                      "question_index": len(self.questions)})
 
     # --------------------------------------------------------------- lifecycle
-    def join_attempt(self, user_id: str, role: str = ROLE_PLAYER) -> None:
+    def join_attempt(self, user_id: str, role: str = ROLE_PLAYER, join_code: str | None = None) -> None:
         """Check that ``user_id`` may join as ``role``; raises :class:`RoomError` if not.
 
+        A seated player (the host, a player back after a reload or a drop) may always rejoin
+        their seat, without a code: seat reservation. Anyone else needs ``join_code`` to enter
+        a private room, as a player or a spectator (case and surrounding spaces do not matter).
+
         Raises:
-            RoomError: ``wrong_phase`` (match running or over, not seated),
+            RoomError: ``join_code_required`` (private room, code missing or wrong),
+                ``wrong_phase`` (match running or over, not seated),
                 ``room_full`` (every human seat taken).
         """
         p = self.participants.get(user_id)
         if p is not None and p.kind == "human" and p.seated:
             return  # a rejoin / reconnection (also after the match, to see the final state)
+        if self.settings.private and not hmac.compare_digest((join_code or "").strip().upper().encode(),
+                                                             self.join_code.upper().encode()):
+            raise RoomError(ErrorCode.JOIN_CODE_REQUIRED, "this room is private: join with its join code")
         if self.phase == Phase.FINISHED:
             raise RoomError(ErrorCode.WRONG_PHASE, "the match is over")
         if role == ROLE_SPECTATOR:
@@ -294,13 +304,13 @@ class Room:
         if len(self.seated_humans()) >= self.settings.max_humans:
             raise RoomError(ErrorCode.ROOM_FULL, f"all {self.settings.max_humans} human seats are taken")
 
-    def join(self, user_id: str, display_name: str, role: str = ROLE_PLAYER) -> str:
+    def join(self, user_id: str, display_name: str, role: str = ROLE_PLAYER, join_code: str | None = None) -> str:
         """Seat (or re-seat) ``user_id``. Returns ``"joined"``, ``"reconnected"``, ``"rejoined"`` or ``"spectating"``.
 
         A seated player who joins again (reload, new socket) is reconnected to
         the same seat. Raises like :meth:`join_attempt`.
         """
-        self.join_attempt(user_id, role)
+        self.join_attempt(user_id, role, join_code)
         now = self.clock.now_ms()
         self.empty_since_ms = None
         p = self.participants.get(user_id)
@@ -320,7 +330,13 @@ class Room:
         return "joined"
 
     def drop(self, user_id: str) -> None:
-        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default)."""
+        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default).
+
+        A turn of theirs that is already running is kept: it runs to its deadline, where their
+        last draft is auto-submitted, and if they come back in time they type on and submit.
+        Only a turn that *begins* while they are away is skipped, after ``absent_wait_ms``
+        (5 s default; see :meth:`_begin_turn`).
+        """
         if user_id in self.spectators:
             self.spectators.discard(user_id)
             self._emit("spectator_left", {"spectators": len(self.spectators)})
@@ -332,9 +348,6 @@ class Room:
         p.grace_until_ms = self.clock.now_ms() + self.settings.timings.reconnect_grace_ms
         self._emit("presence_changed", {"participant_id": user_id, "presence": AWAY,
                                         "grace_until_ms": p.grace_until_ms})
-        turn = self.turns.get(user_id)
-        if turn and not turn.done and self.phase == Phase.ANSWERING:
-            turn.absent_since = self.clock.now_ms()
 
     def reconnect(self, user_id: str) -> str:
         """Back within the grace period: same seat, presence online. Returns ``"reconnected"``.
@@ -454,9 +467,8 @@ class Room:
         self._check_text(text)
         turn = self._active_turn(user_id)
         turn.draft = text
-        if not self.scheduler.simultaneous:
-            turn.stream_pending = True
-            self._flush_stream(turn, self.clock.now_ms())
+        turn.stream_pending = True
+        self._flush_stream(turn, self.clock.now_ms())
 
     def submit_answer(self, user_id: str, text: str) -> str:
         """Submit the current answer; returns its ``answer_id``."""
@@ -512,10 +524,12 @@ class Room:
         return d
 
     def evaluation(self, user_id: str, answer_id: str | None = None) -> dict:
-        """The score of a revealed answer (default: the caller's latest scored answer).
+        """A revealed answer with its score (default: the caller's latest revealed answer);
+        what the caller may see of it is decided by :mod:`rooms.views`.
 
         Raises:
-            RoomError: ``unknown_answer``, ``not_scored_yet``.
+            RoomError: ``not_in_room``, ``unknown_answer``, ``not_scored_yet`` (not scored, or not
+                revealed to the caller yet).
         """
         if self.role_of(user_id) is None:
             raise RoomError(ErrorCode.NOT_IN_ROOM, "you are not in this room")
@@ -523,7 +537,7 @@ class Room:
             mine = [a for a in self.answers if a.participant_id == user_id]
             if not mine:
                 raise RoomError(ErrorCode.UNKNOWN_ANSWER, "you have not answered yet")
-            scored = [a for a in mine if a.result is not None]
+            scored = [a for a in mine if self._revealed_to(user_id, a)]
             if not scored:
                 raise RoomError(ErrorCode.NOT_SCORED_YET, "your answer is not scored yet")
             a = scored[-1]
@@ -531,9 +545,14 @@ class Room:
             a = next((x for x in self.answers if x.answer_id == answer_id), None)
             if a is None:
                 raise RoomError(ErrorCode.UNKNOWN_ANSWER, f"no answer {answer_id!r}")
-            if a.result is None:
+            if not self._revealed_to(user_id, a):
                 raise RoomError(ErrorCode.NOT_SCORED_YET, "that answer is not scored yet")
         return a.public()
+
+    def _revealed_to(self, viewer_id: str | None, a: "Answer") -> bool:
+        """``a`` is scored and the viewer may see its text and its score."""
+        return a.result is not None and all(self._sees(item, viewer_id, a.participant_id, a.question_id)
+                                            for item in (views.ANSWER, views.SCORE))
 
     def check_player(self, user_id: str) -> None:
         """Raise unless ``user_id`` is a seated human player (e.g. before a WebRTC offer).
@@ -744,8 +763,8 @@ class Room:
         if p.is_ai:
             q = self.questions[-1]
             lang = self.settings.language
-            context = tuple(a.text for a in self.answers
-                            if a.question_id == q.id and a.text and not self.scheduler.simultaneous)
+            context = tuple(a.text for a in self.answers if a.question_id == q.id and a.text
+                            and self._sees(views.ANSWER, p.participant_id, a.participant_id, q.id))
             qtext = q.text(lang)
             if turn.follow_up:
                 qtext = f"{qtext}\n{turn.follow_up}"
@@ -759,7 +778,7 @@ class Room:
                 budget_ms=int((turn.deadline_ms - now) / self.settings.timings.answer_scale),
                 used_story_ids=frozenset(p.used_story_ids), context=context))
         elif p.presence != ONLINE:
-            turn.absent_since = now
+            turn.absent_since = now             # away as the turn begins: skipped after absent_wait_ms
 
     def _tick_answering(self, now: int) -> None:
         wait = self.settings.timings.absent_wait_ms
@@ -790,10 +809,13 @@ class Room:
                 text = "".join(turn.ai_words).strip() if p.is_ai else turn.draft
                 self._submit(turn, text, auto=True)
                 continue
-            if turn.stream_pending and not self.scheduler.simultaneous:
+            if turn.stream_pending:
                 self._flush_stream(turn, now)
 
     def _flush_stream(self, turn: Turn, now: int) -> None:
+        if not self._public(views.DRAFT, self.questions[-1].id):
+            turn.stream_pending = False           # sealed drafts are never streamed
+            return
         if now - turn.last_stream_ms < self.settings.timings.stream_interval_ms:
             return
         turn.stream_pending = False
@@ -815,19 +837,26 @@ class Room:
         p = self.participants[turn.participant_id]
         if p.is_ai and turn.story_id:
             p.used_story_ids.add(turn.story_id)
-        if self.scheduler.simultaneous:
+        if self._public(views.ANSWER, q.id):
+            self._announce(a)
+        else:
             self._emit("answer_locked", {"participant_id": a.participant_id, "question_id": q.id,
                                          "skipped": skipped})
+        if self.scheduler.simultaneous:
             if all(t.done for t in self.turns.values()):
                 self._start_scoring()
         else:
-            self._emit("answer_submitted", self._submitted_payload(a))
             if turn.follow_up:
                 self._start_scoring()
             else:
                 self.turn_index += 1
                 self._start_turn()
         return a
+
+    def _announce(self, a: Answer) -> None:
+        """Broadcast an answer's text (``answer_submitted``), once, when :mod:`rooms.views` makes it public."""
+        a.announced = True
+        self._emit("answer_submitted", self._submitted_payload(a))
 
     @staticmethod
     def _submitted_payload(a: Answer) -> dict:
@@ -864,14 +893,14 @@ class Room:
                     self.settings.language))
         self.score_job_id = None
         self._set_phase(Phase.REVEAL, self.settings.timings.reveal_ms)
-        if self.scheduler.simultaneous:
-            for a in mine:
-                self._emit("answer_submitted", self._submitted_payload(a))
+        for a in mine:
+            if not a.announced and self._public(views.ANSWER, q.id):
+                self._announce(a)               # sealed (simultaneous) answers are revealed now
         for a in mine:
             r = results[a.answer_id]
             a.result = r if isinstance(r, ScoreResult) else ScoreResult(**r)
         for a in mine:
-            if a.follow_up_of:
+            if a.follow_up_of or not self._public(views.SCORE, q.id):
                 continue
             extra = {}
             fu = next((f for f in mine if f.follow_up_of == a.answer_id), None)
@@ -889,6 +918,7 @@ class Room:
 
     def _finish(self, reason: str) -> None:
         self.end_reason = reason
+        self.stopped_phase = self.phase
         self.turns = {}
         self.finished_ms = self.clock.now_ms()
         self.phase = Phase.FINISHED
@@ -933,10 +963,11 @@ class Room:
                 "private": self.settings.private}
 
     def snapshot(self, viewer_id: str | None = None, board: dict | list | None = None) -> dict:
-        """A full ``room_state`` for ``viewer_id`` at the current ``seq``.
+        """A full ``room_state`` for ``viewer_id`` (None: the public view) at the current ``seq``.
 
-        Hidden information stays hidden: in simultaneous mode other players'
-        drafts and answers are left out until the reveal.
+        Hidden information stays hidden: drafts, answers and scores are in it only when
+        :func:`rooms.views.can_see` lets this viewer see them (simultaneous answers are
+        sealed until the reveal).
         """
         lb = self.leaderboard(board)
         by_pid = {e["participant_id"]: e for e in lb}
@@ -948,14 +979,13 @@ class Room:
             d["rank"] = e["rank"] if e else None
             parts.append(d)
         q = self.current_question
-        hidden = self.scheduler is not None and self.scheduler.simultaneous and self.phase == Phase.ANSWERING
         answers, drafts = [], {}
         if q is not None:
             for a in self.answers:
-                if a.question_id == q.id and (not hidden or a.participant_id == viewer_id):
-                    answers.append(a.public())
+                if a.question_id == q.id and self._sees(views.ANSWER, viewer_id, a.participant_id, q.id):
+                    answers.append(a.public(with_score=self._sees(views.SCORE, viewer_id, a.participant_id, q.id)))
             for pid, t in self.turns.items():
-                if not t.done and t.draft and (not hidden or pid == viewer_id):
+                if not t.done and t.draft and self._sees(views.DRAFT, viewer_id, pid, q.id):
                     drafts[pid] = t.draft
         turn = None
         if self.phase == Phase.ANSWERING and self.scheduler is not None:
@@ -984,7 +1014,9 @@ class Room:
         }
 
     def match_record(self) -> dict:
-        """Everything to store about the match: room, participants, questions, answers with scores."""
+        """Everything to store about the match: room, participants (with their private notes, which
+        the report leaves out), questions, and the revealed answers with their scores (the public
+        view of :mod:`rooms.views`: an answer the match never revealed is not stored)."""
         lang = self.settings.language
         return {
             "room_id": self.room_id, "title": self.settings.title, "settings": self.settings.public_dict(),
@@ -995,7 +1027,7 @@ class Room:
                            "difficulty": q.difficulty} for i, q in enumerate(self.questions)],
             "answers": [{**a.public(), "submitted_ms": a.submitted_ms, "story_id": a.story_id,
                          "expression": None if a.follow_up_of else self.expression_summary(a.participant_id, a.question_id)}
-                        for a in self.answers if a.result is not None],
+                        for a in self.answers if self._revealed_to(None, a)],
         }
 
 

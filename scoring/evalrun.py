@@ -1,97 +1,59 @@
-"""Validate a scorer against the hand-graded answers.
+"""Validate a scorer against the hand-graded answers (``make eval``).
 
 Usage::
 
-    python -m scoring.evalrun [--scorer rubric|competitive] [--data PATH] [--json]
+    python -m scoring.evalrun [--scorer rubric|competitive] [--data PATH ...] [--json]
+                              [--by-kind] [--no-fairness]
 
-All answers to a question are scored in one ``score_answers`` call (as in a
-room). Prints Spearman's rank correlation and quadratic weighted kappa (QWK)
-between the 0-100 scores and the 1-5 human grades, overall, by language, by
-category and by split (``dev`` = even-numbered questions in file order, used
-to set the evaluator's constants; ``holdout`` = odd-numbered, not tuned on).
+Sets (``tests/data``): ``v1`` = ``graded_answers.jsonl`` (224 answers to 32 questions of their
+own), ``v2`` = ``graded_answers_v2.jsonl`` (answers to bank questions, ``qid``; kinds strong,
+partial, off_topic, wrong), and ``combined``. ``--data`` replaces them with the given files.
+Grading criteria: docs/evaluation.md.
 
-Scores map to grades by fixed cut points (not fitted per run)::
-
-    score  0-19 -> 1,  20-39 -> 2,  40-59 -> 3,  60-79 -> 4,  80-100 -> 5
-
-Formulas:
-* Spearman's rho = Pearson correlation of the average ranks (ties get the mean
-  rank), as in Spearman (1904) / any statistics text.
-* QWK = 1 - sum(W*O) / sum(W*E), with W_ij = (i-j)^2/(N-1)^2, O the observed
-  grade confusion matrix and E the outer product of the marginals scaled to
-  the same total (Cohen 1968, "Weighted kappa", Psychological Bulletin 70(4)).
+All answers to a question are scored in one ``score_answers`` call (as in a room); a row with
+a ``qid`` in the bank is scored against the bank question (with whatever rubric data the bank
+holds), else against its own text and key points. For each set it prints Spearman's rank
+correlation and quadratic weighted kappa (QWK) between the 0-100 scores and the 1-5 human
+grades, overall and by language, category and split (``dev`` = even-numbered questions in file
+order, ``holdout`` = odd-numbered), the mean score per grade, and the share of ``wrong``
+answers (fluent but factually wrong) that are capped (score <= 45). Then the fairness figure
+(:mod:`scoring.fairness`) and the issue's targets with PASS/FAIL. Formulas and cut points:
+:mod:`scoring.metrics`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-import numpy as np
-
-from rooms.questions import Question
+from rooms.questions import Question, QuestionBank, default_bank
 from rooms.scoring import AnswerToScore
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "graded_answers.jsonl"
-CUTS = (20, 40, 60, 80)
+from . import fairness
+from .metrics import (CAP, CUTS, agreement, capped_share, mean_by_grade, mean_by_kind,  # noqa: F401
+                      quadratic_weighted_kappa, score_to_grade, sliced, spearman)
 
+DATA_DIR = Path(__file__).resolve().parents[1] / "tests" / "data"
+DEFAULT_DATA = DATA_DIR / "graded_answers.jsonl"
+V2_DATA = DATA_DIR / "graded_answers_v2.jsonl"
+DEFAULT_SETS = (("v1", DEFAULT_DATA), ("v2", V2_DATA))
 
-def score_to_grade(score: float) -> int:
-    """Map a 0-100 score to a 1-5 grade with the fixed cut points ``CUTS`` (20/40/60/80)."""
-    return 1 + sum(1 for c in CUTS if score >= c)
-
-
-def _avg_ranks(x: Sequence[float]) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(len(x), dtype=float)
-    i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and x[order[j + 1]] == x[order[i]]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    return ranks
-
-
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman's rho of two equal-length sequences (ties: average ranks). NaN if undefined."""
-    if len(x) != len(y) or len(x) < 2:
-        return float("nan")
-    rx, ry = _avg_ranks(x), _avg_ranks(y)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
-
-
-def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], min_rating: int = 1, max_rating: int = 5) -> float:
-    """Cohen's quadratic weighted kappa between two integer ratings on [min_rating, max_rating].
-
-    Returns 1.0 for perfect agreement, ~0 for chance; NaN for empty input.
-    Source: Cohen, J. (1968), Weighted kappa, Psychological Bulletin 70(4):213-220.
-    """
-    if len(a) != len(b) or not len(a):
-        return float("nan")
-    n = max_rating - min_rating + 1
-    O = np.zeros((n, n))
-    for i, j in zip(a, b):
-        O[int(i) - min_rating, int(j) - min_rating] += 1
-    ha, hb = O.sum(axis=1), O.sum(axis=0)
-    E = np.outer(ha, hb) / O.sum()
-    W = np.array([[(i - j) ** 2 / (n - 1) ** 2 for j in range(n)] for i in range(n)])
-    denom = (W * E).sum()
-    if denom == 0:
-        return 1.0
-    return float(1.0 - (W * O).sum() / denom)
+# The issue's targets (issue 9): calibration on the graded set (§1), no regression below
+# Spearman 0.80 on the old set (§4), an answer asserting a misconception capped at 45 (§1),
+# skill-5 AI candidates' median 75-90 (§2).
+GRADE_TARGETS = {1: (None, 25.0), 3: (45.0, 65.0), 5: (80.0, None)}
+OLD_SET_SPEARMAN = 0.80
+WRONG_CAPPED_SHARE = 1.0
+SKILL5_MEDIAN = (75.0, 90.0)
 
 
 def load_rows(path: Path = DEFAULT_DATA) -> list[dict]:
-    """Read the graded JSONL (one object per line)."""
+    """Read a graded JSONL file (one object per line)."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -102,6 +64,17 @@ def question_of(row: dict, qid: str) -> Question:
     return Question(id=qid, category=row["category"], topic="", difficulty=2,
                     text_by_lang={lang: row["question"], "en": row["question"]},
                     key_points_by_lang={lang: list(row["key_points"]), "en": list(row["key_points"])})
+
+
+def question_for(row: dict, fallback_id: str, bank: QuestionBank | None = None) -> Question:
+    """The bank question for a row with a known ``qid``, else :func:`question_of` the row."""
+    qid = row.get("qid")
+    if qid:
+        try:
+            return (bank or default_bank()).get(qid)
+        except KeyError:
+            pass
+    return question_of(row, row.get("question_id") or fallback_id)
 
 
 def make_scorer(name: str):
@@ -121,7 +94,7 @@ def make_scorer(name: str):
     raise ValueError(f"unknown scorer {name!r}")
 
 
-def score_rows(scorer, rows: list[dict]) -> list[dict]:
+def score_rows(scorer, rows: list[dict], bank: QuestionBank | None = None) -> list[dict]:
     """Score every row; returns rows with ``score``, ``pred_grade``, ``split`` and ``feedback`` added."""
     groups: "OrderedDict[tuple, list[int]]" = OrderedDict()
     for i, r in enumerate(rows):
@@ -129,7 +102,7 @@ def score_rows(scorer, rows: list[dict]) -> list[dict]:
     out = [dict(r) for r in rows]
     for qi, (key, idxs) in enumerate(groups.items()):
         first = rows[idxs[0]]
-        q = question_of(first, first.get("question_id") or f"graded-{qi:03d}")
+        q = question_for(first, f"graded-{qi:03d}", bank)
         answers = [AnswerToScore(answer_id=str(i), participant_id=f"p{i}", text=rows[i]["answer"]) for i in idxs]
         res = scorer.score_answers(q, answers, first["lang"])
         for i in idxs:
@@ -139,52 +112,159 @@ def score_rows(scorer, rows: list[dict]) -> list[dict]:
     return out
 
 
-def metrics(rows: Iterable[dict]) -> dict:
-    """``{"n", "spearman", "qwk"}`` over scored rows."""
-    rows = list(rows)
-    return {"n": len(rows),
-            "spearman": spearman([r["score"] for r in rows], [r["grade"] for r in rows]),
-            "qwk": quadratic_weighted_kappa([r["pred_grade"] for r in rows], [r["grade"] for r in rows])}
+def metrics(rows) -> dict:
+    """``{"n", "spearman", "qwk"}`` over scored rows (see :func:`scoring.metrics.agreement`)."""
+    return agreement(rows)
 
 
 def report(scored: list[dict]) -> "OrderedDict[str, dict]":
     """Metrics overall, by language, by category and by split."""
-    table: "OrderedDict[str, dict]" = OrderedDict()
-    table["overall"] = metrics(scored)
-    for field in ("lang", "category", "split"):
-        groups = defaultdict(list)
-        for r in scored:
-            groups[r[field]].append(r)
-        for k in sorted(groups):
-            table[f"{field}={k}"] = metrics(groups[k])
-    return table
+    return sliced(scored)
+
+
+def summarise_set(scored: list[dict]) -> dict:
+    """Everything printed for one set: slices, mean per grade and kind, wrong answers capped."""
+    out = {"n": len(scored), "questions": len({(r["lang"], r["question"]) for r in scored}),
+           "slices": report(scored), "mean_by_grade": mean_by_grade(scored), "by_kind": mean_by_kind(scored)}
+    if any(r.get("kind") == "wrong" for r in scored):
+        out["wrong_capped"] = capped_share(scored)
+    return out
+
+
+def _band(value: float, lo: float | None, hi: float | None) -> bool:
+    return not math.isnan(value) and (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def _band_text(lo: float | None, hi: float | None) -> str:
+    if lo is None:
+        return f"<= {hi:g}"
+    if hi is None:
+        return f">= {lo:g}"
+    return f"{lo:g}-{hi:g}"
+
+
+def targets(sets: dict, fair: dict | None) -> list[dict]:
+    """The issue's targets beside the figures: ``[{"name", "value", "shown", "target", "pass"}]``
+    (``shown``: the value as printed; ``pass``: False also when the value is NaN)."""
+    out = []
+
+    def add(name, value, lo, hi, fmt="{:.1f}", target=None):
+        out.append({"name": name, "value": value, "shown": fmt.format(value) if not math.isnan(value) else "n/a",
+                    "target": target or _band_text(lo, hi), "pass": _band(value, lo, hi)})
+
+    if "v1" in sets:
+        add("v1 (old set) Spearman", sets["v1"]["slices"]["overall"]["spearman"], OLD_SET_SPEARMAN, None, "{:.3f}")
+    for name, s in sets.items():
+        for g, (lo, hi) in GRADE_TARGETS.items():
+            m = s["mean_by_grade"].get("all", {}).get(str(g))
+            if m:
+                add(f"{name} mean score, grade {g}", m["mean"], lo, hi)
+        if "wrong_capped" in s and name != "combined":
+            w = s["wrong_capped"]["all"]
+            add(f"{name} wrong answers capped (<= {CAP}), {w['capped']}/{w['n']}", w["share"],
+                WRONG_CAPPED_SHARE, None, "{:.0%}", f"{WRONG_CAPPED_SHARE:.0%}")
+    for lang, summ in ((fair or {}).get("summary") or {}).items():
+        if lang != "all":
+            add(f"skill-5 AI median score ({lang})", summ["ai_all_median"], *SKILL5_MEDIAN)
+    return out
+
+
+def build_report(scorer, sets: "Sequence[tuple[str, list[dict]]]", with_fairness: bool = True,
+                 bank: QuestionBank | None = None, key_points: str = "room") -> dict:
+    """Score every set (and ``combined`` when there are two or more) and run the fairness figure.
+
+    Returns ``{"sets": {name: summarise_set(...)}, "fairness": fairness.run(...) | None,
+    "targets": targets(...)}`` plus ``"scored"`` (name -> scored rows, not printed).
+    """
+    scored = OrderedDict((name, score_rows(scorer, rows, bank)) for name, rows in sets)
+    if len(scored) > 1:
+        scored["combined"] = [r for rows in list(scored.values()) for r in rows]
+    summaries = OrderedDict((name, summarise_set(rows)) for name, rows in scored.items())
+    fair = None
+    if with_fairness:
+        fair = fairness.run(scorer, [r for name, rows in sets for r in rows], bank, key_points)
+    return {"sets": summaries, "fairness": fair, "targets": targets(summaries, fair), "scored": scored}
+
+
+def _nan_to_none(obj):
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def print_set(name: str, path: str, s: dict, by_kind: bool) -> None:
+    print(f"\n== {name}: {path} ({s['n']} answers, {s['questions']} question texts) ==")
+    print(f"{'slice':<24}{'n':>5}{'spearman':>10}{'qwk':>8}")
+    for k, m in s["slices"].items():
+        print(f"{k:<24}{m['n']:>5}{m['spearman']:>10.3f}{m['qwk']:>8.3f}")
+    print(f"\n{'mean score (n) by grade':<24}" + "".join(f"{g:>13}" for g in range(1, 6)))
+    for lang, per in s["mean_by_grade"].items():
+        cells = "".join(f"{per[str(g)]['mean']:>7.1f} ({per[str(g)]['n']:>3})" if str(g) in per else f"{'-':>13}"
+                        for g in range(1, 6))
+        print(f"{lang:<24}{cells}")
+    if "wrong_capped" in s:
+        parts = [f"{k} {v['capped']}/{v['n']}" + (f" ({v['share']:.0%})" if v["n"] else "")
+                 for k, v in s["wrong_capped"].items()]
+        print(f"\nwrong answers capped (score <= {CAP}): " + ", ".join(parts))
+    if by_kind:
+        print(f"\n{'lang/kind':<24}{'n':>5}{'mean':>8}{'min':>6}{'max':>6}")
+        for k, v in s["by_kind"].items():
+            print(f"{k:<24}{v['n']:>5}{v['mean']:>8.1f}{v['min']:>6}{v['max']:>6}")
+
+
+def print_fairness(fair: dict) -> None:
+    print("\n== fairness: a strong (grade-5) human answer vs the six skill-5 AI candidates, one score_answers "
+          f"call per question, matches of {fairness.MATCH_QUESTIONS} questions ==")
+    if "error" in fair:
+        print(fair["error"])
+        return
+    print("key points passed to the personas: " + ("yes, as the room does today" if fair["key_points_passed"]
+                                                   else "no (the rubric stays with the scorer)"))
+    print(f"{'lang':<5}{'question':<10}{'match':>6}{'human':>7}{'AI median':>11}{'AI max':>8}{'rank':>7}")
+    for q in fair["questions"]:
+        print(f"{q['lang']:<5}{q['qid']:<10}{q['match']:>6}{q['human']:>7}{q['ai_median']:>11.1f}{q['ai_max']:>8}"
+              f"{q['human_rank']:>5}/{len(q['ai']) + 1}")
+    print(f"\n{'':<5}{'n':>4}{'human >= AI median':>20}{'human >= AI max':>17}{'human med':>11}"
+          f"{'AI med':>8}{'gap med':>9}{'all AI med':>12}")
+    for k, v in fair["summary"].items():
+        print(f"{k:<5}{v['n']:>4}{v['at_or_above_median']:>20.0%}{v['at_or_above_max']:>17.0%}"
+              f"{v['human_median']:>11.1f}{v['ai_median']:>8.1f}{v['gap_median']:>+9.1f}{v['ai_all_median']:>12.1f}")
+    for e in fair.get("errors", [])[:10]:
+        print(f"persona error: {e}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scorer", choices=("rubric", "competitive"), default="competitive")
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--data", type=Path, action="append", help="graded JSONL file(s) instead of v1 and v2")
+    ap.add_argument("--json", action="store_true", help="print the whole report as JSON")
     ap.add_argument("--by-kind", action="store_true", help="also print the mean score per answer kind")
+    ap.add_argument("--no-fairness", action="store_true", help="skip the fairness figure (personas)")
+    ap.add_argument("--persona-key-points", choices=("room", "never"), default="room",
+                    help="pass the key points to the personas as the room does (default) or never")
     args = ap.parse_args(argv)
-    rows = load_rows(args.data)
-    scored = score_rows(make_scorer(args.scorer), rows)
-    table = report(scored)
+    paths = [(p.stem, p) for p in args.data] if args.data else list(DEFAULT_SETS)
+    sets = [(name, load_rows(path)) for name, path in paths]
+    rep = build_report(make_scorer(args.scorer), sets, with_fairness=not args.no_fairness,
+                       key_points=args.persona_key_points)
+    rep.pop("scored")
     if args.json:
-        print(json.dumps(table, indent=2))
+        print(json.dumps(_nan_to_none({"scorer": args.scorer, **rep}), indent=2, ensure_ascii=False))
         return 0
-    print(f"scorer={args.scorer}  answers={len(rows)}  cut points 20/40/60/80 -> grades 1..5")
-    print(f"{'slice':<24}{'n':>5}{'spearman':>10}{'qwk':>8}")
-    for k, m in table.items():
-        print(f"{k:<24}{m['n']:>5}{m['spearman']:>10.3f}{m['qwk']:>8.3f}")
-    if args.by_kind:
-        kinds = defaultdict(list)
-        for r in scored:
-            kinds[(r["lang"], r["kind"])].append(r["score"])
-        print(f"\n{'lang/kind':<24}{'n':>5}{'mean':>8}{'min':>6}{'max':>6}")
-        for k in sorted(kinds):
-            v = kinds[k]
-            print(f"{k[0] + '/' + k[1]:<24}{len(v):>5}{np.mean(v):>8.1f}{min(v):>6}{max(v):>6}")
+    print(f"scorer={args.scorer}  cut points {'/'.join(map(str, CUTS))} -> grades 1..5")
+    where = dict((n, str(p.relative_to(DATA_DIR.parents[1])) if p.is_relative_to(DATA_DIR.parents[1]) else str(p))
+                 for n, p in paths)
+    for name, s in rep["sets"].items():
+        print_set(name, where.get(name, " + ".join(where.values())), s, args.by_kind)
+    if rep["fairness"] is not None:
+        print_fairness(rep["fairness"])
+    print("\n== targets (issue 9) ==")
+    for t in rep["targets"]:
+        print(f"{'PASS' if t['pass'] else 'FAIL'}  {t['name']:<52}{t['shown']:>8}   target {t['target']}")
     return 0
 
 

@@ -6,16 +6,18 @@ import asyncio
 import gc
 import os
 
-import socketio
 from aiohttp import web
 
 from .config import Config
 from .gateway import Gateway
-from .http import setup_routes
+from .http import json_errors, setup_routes
 from .logs import log, setup_logging
+from .ratelimit import RateLimiter
 from .runtime import RoomManager
+from .socketio_server import ArenaSocketServer
 from .store.redis_store import RedisStore
 from .store.results import ResultStore
+from .wire import MAX_HTTP_BODY_BYTES, MAX_PACKET_BYTES
 
 
 def _persona_names() -> dict[str, dict]:
@@ -28,29 +30,30 @@ def _persona_names() -> dict[str, dict]:
 async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Application:
     """Create the aiohttp application with Socket.IO at ``/socket.io``.
 
-    Embedded Redis/PostgreSQL are started when their URLs are unset. Raises
+    Embedded Redis/PostgreSQL are started when their URLs are unset (``server/embedded.py``: leftovers
+    of a crashed run are stopped first; they are stopped again at cleanup). Raises ``DataDirBusy``
+    when another process serves from the same data directory. Raises
     whatever the stores raise if they cannot be reached. The media bridge
     (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
     ``arena media`` as a restarted child process on the same Redis.
     """
-    app = web.Application(client_max_size=1024 * 1024)
-    keep = []
+    app = web.Application(client_max_size=MAX_HTTP_BODY_BYTES, middlewares=[json_errors])
+    embedded = None
+    if not cfg.redis_url or not cfg.database_url:
+        from .embedded import EmbeddedServices
+        embedded = EmbeddedServices(cfg.data_dir)     # stops servers a crashed run left behind
     if not cfg.redis_url:
-        from .embedded import start_redis
-        cfg.redis_url, h = start_redis(cfg.data_dir)
-        keep.append(h)
-        log.info("embedded_redis", url=cfg.redis_url)
+        cfg.redis_url = embedded.start_redis()
+        log.info("embedded_redis", url=cfg.redis_url, pid=embedded.redis_pid)
     if not cfg.database_url:
-        from .embedded import start_postgres
-        cfg.database_url, h = await asyncio.get_running_loop().run_in_executor(None, start_postgres, cfg.data_dir)
-        keep.append(h)
-        log.info("embedded_postgres", url=cfg.database_url)
-    app["embedded"] = keep
+        cfg.database_url = await asyncio.get_running_loop().run_in_executor(None, embedded.start_postgres)
+        log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
+    app["embedded"] = embedded
 
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=1_000_000,
-                               ping_interval=10, ping_timeout=10)
+    sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
+                            ping_interval=10, ping_timeout=10)
     sio.attach(app, socketio_path="socket.io")
-    redis = RedisStore(cfg.redis_url, cfg.key_prefix)
+    redis = RedisStore(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
     results = ResultStore(cfg.database_url)
     await results.open()
     names = _persona_names()
@@ -62,7 +65,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     manager = RoomManager(sio.emit, redis, results, tick_hz=cfg.tick_hz, time_scale=cfg.time_scale,
                           ai_source=cfg.ai_answer_source, known_personas=names, max_rooms=cfg.max_rooms,
                           on_kicked=on_kicked)
-    gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret)
+    gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
+                               RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
     from .media_bridge import MediaBridge, MediaSupervisor
 
@@ -92,14 +96,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         await media.stop()
         await redis.close()
         await results.close()
-        for h in app["embedded"]:
-            for stop in ("shutdown", "cleanup"):
-                if hasattr(h, stop):
-                    try:
-                        getattr(h, stop)()
-                    except Exception:
-                        pass
-                    break
+        if app["embedded"] is not None:           # a clean stop stops the embedded Redis and PostgreSQL
+            await asyncio.get_running_loop().run_in_executor(None, app["embedded"].stop)
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)

@@ -7,6 +7,9 @@ import uuid
 
 import jwt
 
+from .schemas import MAX_NAME_CHARS
+from .wire import clean_line
+
 TOKEN_TTL_S = 7 * 24 * 3600
 
 
@@ -20,11 +23,15 @@ def issue_guest_token(secret: str, display_name: str, ttl_s: int = TOKEN_TTL_S) 
 
 
 def verify_token(secret: str, token: str | None) -> dict | None:
-    """Return ``{"user_id", "display_name"}`` for a valid token, else None (missing, bad or expired)."""
+    """Return ``{"user_id", "display_name"}`` for a valid token, else None (missing, bad or expired).
+
+    The display name is one line of at most 40 characters without control characters ("Guest" if empty).
+    """
     if not token or not isinstance(token, str):
         return None
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.PyJWTError:
         return None
-    return {"user_id": claims["sub"], "display_name": claims.get("name") or "Guest"}
+    # Names are validated when issued, but older tokens may carry anything: clean them like a GuestAuthIn name.
+    return {"user_id": claims["sub"], "display_name": clean_line(claims.get("name"), MAX_NAME_CHARS, "Guest")}

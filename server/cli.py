@@ -25,8 +25,13 @@ def _print(obj) -> None:
 def cmd_serve(a: argparse.Namespace) -> int:
     from .app import serve
     from .config import Config
+    from .embedded import DataDirBusy
 
-    serve(Config.from_env(host=a.host, port=a.port))
+    try:
+        serve(Config.from_env(host=a.host, port=a.port))
+    except DataDirBusy as e:              # another arena serve owns the embedded services' data dir
+        _print({"error": {"code": "data_dir_busy", "message": str(e)}})
+        return 2
     return 0
 
 

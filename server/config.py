@@ -9,8 +9,11 @@
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
 | ``ARENA_KEY_PREFIX`` | ``arena:`` | Redis key prefix |
+| ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
+| ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
+| ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ class Config:
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")
     key_prefix: str = "arena:"
+    redis_pool: int = 64
     web_dist: Path = ROOT / "clients" / "web" / "dist"
     log_level: str = "info"
     serializer: str = "json"
     max_rooms: int = 2000
+    rate_limits: bool = True
+    rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
     ai_answer_source: object | None = None
 
@@ -52,9 +58,14 @@ class Config:
             time_scale=float(env.get("ARENA_TIME_SCALE", 1.0)),
             data_dir=Path(env.get("ARENA_DATA_DIR", ".arena")),
             key_prefix=env.get("ARENA_KEY_PREFIX", "arena:"),
+            redis_pool=int(env.get("ARENA_REDIS_POOL", 64)),
             web_dist=Path(env.get("ARENA_WEB_DIST", ROOT / "clients" / "web" / "dist")),
             log_level=env.get("ARENA_LOG_LEVEL", "info"),
         )
+        c.rate_limits = env.get("ARENA_RATE_LIMITS", "1") != "0"
+        from .ratelimit import Budget, DEFAULT_BUDGETS
+        c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS
+                          if env.get(f"ARENA_RATE_{k.upper()}")}
         if env.get("ARENA_JWT_SECRET"):
             c.jwt_secret = env["ARENA_JWT_SECRET"]
         for k, v in overrides.items():

@@ -2,14 +2,20 @@
 
 Every client-to-server event goes through :meth:`Gateway._dispatch`, which
 
+0. refuses an event over its rate budget with ``rate_limited`` before looking at the payload
+   (:mod:`server.ratelimit`),
 1. validates the payload with the event's pydantic model (``bad_request``,
-   ``text_too_long``),
+   ``text_too_long``; a control character in any string is ``bad_request``),
 2. calls the handler, which turns the message into a room command,
 3. maps a :class:`RoomError` to an error ack with its stable code, and any
    other exception to ``internal_error`` (logged), so a bad message never
    breaks the connection or the room,
 4. flushes the room, so the events the command caused are broadcast in
    ``seq`` order before the ack returns.
+
+Packets that never reach ``_dispatch`` (malformed, reserved names such as
+``disconnect``, too deep, too big) are refused by
+:class:`server.socketio_server.ArenaSocketServer`.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from . import metrics, schemas
 from .auth import verify_token
 from .config import PROTOCOL_VERSION
 from .logs import log
+from .ratelimit import RateLimiter
 from .runtime import RoomHost, RoomManager
 
 
@@ -43,8 +50,10 @@ class Session:
 class Gateway:
     """Binds Socket.IO events to the rooms of a :class:`RoomManager`."""
 
-    def __init__(self, sio: socketio.AsyncServer, manager: RoomManager, jwt_secret: str) -> None:
+    def __init__(self, sio: socketio.AsyncServer, manager: RoomManager, jwt_secret: str,
+                 limits: RateLimiter | None = None) -> None:
         self.sio = sio
+        self.limits = limits if limits is not None else RateLimiter()
         self.manager = manager
         self.secret = jwt_secret
         self.sessions: dict[str, Session] = {}
@@ -77,6 +86,7 @@ class Gateway:
                                                "protocol_version": PROTOCOL_VERSION}, to=sid)
 
     async def on_disconnect(self, sid: str, *args: Any) -> None:
+        self.limits.forget(sid)
         s = self.sessions.pop(sid, None)
         if s is None:
             return
@@ -96,21 +106,26 @@ class Gateway:
 
     # ------------------------------------------------------------- dispatch
     def _make(self, name: str):
-        async def handler(sid: str, data: Any = None) -> dict:
-            return await self._dispatch(name, sid, data)
+        async def handler(sid: str, *args: Any) -> dict:
+            if len(args) > 1:                 # emit(name, a, b): one payload per event
+                metrics.EVENTS_IN.labels(name, ErrorCode.BAD_REQUEST).inc()
+                return schemas.error_ack(ErrorCode.BAD_REQUEST, f"{name} takes one payload, got {len(args)}")
+            return await self._dispatch(name, sid, args[0] if args else None)
         return handler
 
     async def _dispatch(self, name: str, sid: str, data: Any) -> dict:
         s = self.sessions.get(sid)
         if s is None:
             return schemas.error_ack(ErrorCode.UNAUTHORIZED, "not connected")
+        if (refused := await self.limits.check(name, sid, s.user_id)) is not None:
+            return refused                    # over budget: before validation, nothing reaches the room
         model: type[BaseModel] = schemas.CLIENT_EVENTS[name]
         try:
             msg = model.model_validate(data if data is not None else {})
         except ValidationError as e:
             err = e.errors()[0]
             code = ErrorCode.TEXT_TOO_LONG if err["type"] == "text_too_long" else ErrorCode.BAD_REQUEST
-            if name == "create_room" and isinstance(data, dict):
+            if name == "create_room" and isinstance(data, dict) and err["type"] != schemas.CONTROL_CHARACTER:
                 code = ErrorCode.INVALID_SETTINGS
             loc = ".".join(str(x) for x in err.get("loc", ())) or "payload"
             metrics.EVENTS_IN.labels(name, code).inc()
@@ -184,14 +199,26 @@ class Gateway:
             if old.room.role_of(s.user_id) == "player" and old.room.phase != "finished":
                 raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
         async with host.lock:
-            host.room.join(s.user_id, s.display_name, msg.role)
+            host.room.join(s.user_id, s.display_name, msg.role, msg.join_code)
             await host._flush_locked()
+            # --- missed-event replay (rejoin with last_seq) ----------------------------------
+            # The lock is held, so nothing is emitted to the room meanwhile: the missed events
+            # (last_seq, sent_seq] go to this socket in order, then it enters the room and gets
+            # the live events from sent_seq + 1: no gap, no duplicate.
+            if msg.last_seq is not None:
+                missed = await host.missed_events(msg.last_seq)
+                if missed is not None:
+                    for name, payload in missed:
+                        await self.sio.emit(name, payload, to=sid)
+                    await self._enter(sid, s, host)
+                    return {"replay": {"from_seq": msg.last_seq + 1, "to_seq": host.sent_seq, "events": len(missed)}}
+            # --- snapshot (first join, or the stream no longer holds the gap) -------------------
             # No await between the snapshot and entering the Socket.IO room: the
             # client gets exactly the events after state.seq.
             board = await self.manager.redis.room_board(host.room.room_id)
             state = host.room.snapshot(s.user_id, board if board else None)
             await self._enter(sid, s, host)
-        return {"state": state}
+        return {"state": state} if msg.last_seq is None else {"state": state, "replay": None}
 
     async def leave_room(self, sid: str, s: Session, msg: schemas.Empty) -> dict:
         host = self._host(s)

@@ -1,20 +1,45 @@
-"""REST routes (aiohttp): auth, personas, config, health, metrics, reports, and the web client."""
+"""REST routes (aiohttp): auth, personas, config, health, metrics, reports, and the web client.
+
+Every error is a JSON body ``{"ok": false, "error": {code, message}}`` (:func:`json_errors`); bodies
+are at most ``wire.MAX_HTTP_BODY_BYTES`` and JSON at most ``wire.MAX_JSON_DEPTH`` deep.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
-from . import schemas
+from . import schemas, wire
 from .auth import issue_guest_token
 from .config import PROTOCOL_VERSION, Config
+from .logs import log
+
+#: Room ids are lowercase hex (``RoomManager.create_room``); anything else cannot have a report.
+ROOM_ID = re.compile(r"[0-9a-f]{1,32}")
+#: Codes for the errors aiohttp raises itself (unknown route, wrong method, body too large, ...).
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 def _err(status: int, code: str, message: str) -> web.Response:
     return web.json_response(schemas.error_ack(code, message), status=status)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Turn aiohttp's HTTP errors (404, 405, 413, ...) into JSON error bodies; an unexpected exception
+    is logged and answered ``500 internal_error`` in JSON (no input should get there)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        return _err(e.status, HTTP_CODES.get(e.status, "http_error"), e.reason)
+    except Exception:
+        log.exception("http_handler_failed", path=request.path[:200])
+        return _err(500, "internal_error", "the server hit an error")
 
 
 def setup_routes(app: web.Application, cfg: Config) -> None:
@@ -23,9 +48,13 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
 
     async def guest(request: web.Request) -> web.Response:
         try:
-            body = schemas.GuestAuthIn.model_validate(await request.json())
-        except (ValidationError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            return _err(400, "bad_request", str(e).splitlines()[0])
+            body = schemas.GuestAuthIn.model_validate(wire.loads(await request.read()))
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(x) for x in err.get("loc", ())) or "body"
+            return _err(400, "bad_request", f"{loc}: {err['msg']}")
+        except ValueError as e:           # not JSON, not UTF-8, or too deep
+            return _err(400, "bad_request", (str(e).splitlines() or ["not JSON"])[0][:200])
         token, user_id = issue_guest_token(cfg.jwt_secret, body.display_name.strip() or "Guest")
         return web.json_response({"token": token, "user_id": user_id})
 
@@ -61,7 +90,8 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def report(request: web.Request) -> web.Response:
-        rep = await app["results"].report(request.match_info["room_id"])
+        room_id = request.match_info["room_id"]
+        rep = await app["results"].report(room_id) if ROOM_ID.fullmatch(room_id) else None
         if rep is None:
             return _err(404, "room_not_found", "no finished match for this room")
         return web.json_response(rep)
@@ -91,8 +121,16 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         return web.Response(text=PLACEHOLDER, content_type="text/html")
 
     r.add_get("/", web_index)
-    if (dist / "assets").is_dir():
-        r.add_static("/assets", dist / "assets")
+    assets = (dist / "assets").resolve()
+
+    async def web_asset(request: web.Request) -> web.StreamResponse:
+        # Not add_static: its 404 for a missing file is an empty octet-stream, after the middleware.
+        path = (assets / request.match_info["name"]).resolve()
+        if not path.is_relative_to(assets) or not path.is_file():
+            return _err(404, "not_found", "no such file")
+        return web.FileResponse(path)
+
+    r.add_get("/assets/{name:.+}", web_asset)
 
 
 PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Interview Arena</title></head>

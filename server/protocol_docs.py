@@ -8,6 +8,24 @@ from rooms.errors import ErrorCode
 
 from . import schemas
 from .config import PROTOCOL_VERSION
+from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S
+from .ratelimit import DEFAULT_BUDGETS, EVENT_CLASS, USER_FACTOR
+
+def _rate_limits() -> list[str]:
+    events = {c: ", ".join(f"`{e}`" for e, k in EVENT_CLASS.items() if k == c) for c in DEFAULT_BUDGETS}
+    events["command"] = "every other event"
+    rows = ["## Rate limits\n",
+            "Every client event counts against a budget of its class, per connection and per user (all of a user's "
+            f"connections together get {USER_FACTOR}x a connection's budget). A budget is a leaky bucket: `burst` events at once, "
+            "refilled at `per second`. An event over budget is refused before its payload is read, with the error ack "
+            "`rate_limited` (`error.retry_after_ms`: wait at least this long); nothing is broadcast and the room is untouched. "
+            "Operators can change a class's budget with `ARENA_RATE_<CLASS>=burst,per_second` and turn limits off with "
+            "`ARENA_RATE_LIMITS=0`; refusals are counted in `arena_rate_limited_total{event, scope}`.\n",
+            "| class | events | burst | per second (per connection) | per user | why |", "|---|---|---|---|---|---|"]
+    for c, b in DEFAULT_BUDGETS.items():
+        rows.append(f"| `{c}` | {events[c]} | {b.burst} | {b.per_second:g} | {b.burst * USER_FACTOR} burst, "
+                    f"{b.per_second * USER_FACTOR:g}/s | {b.why} |")
+    return ["\n".join(rows) + "\n"]
 
 
 def _type(info) -> str:
@@ -50,6 +68,34 @@ def _fields(model: type[BaseModel]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _input_limits() -> list[str]:
+    """The "Input limits" section: numbers from :mod:`server.wire`, names from :mod:`server.socketio_server`."""
+    from . import wire
+    from .socketio_server import RESERVED_EVENTS
+
+    reserved = ", ".join(f"`{e}`" for e in sorted(RESERVED_EVENTS))
+    return [
+        "## Input limits\n",
+        f"- **Sizes.** An HTTP request body is at most {wire.MAX_HTTP_BODY_BYTES // 1024} KB (else `413 payload_too_large`). "
+        f"A Socket.IO/Engine.IO packet (websocket frame, or a binary attachment) is at most {wire.MAX_PACKET_BYTES // 1024} KB: "
+        "a bigger one closes the connection. Answer text is at most 8 KB of UTF-8 (`text_too_long`), an `audio_chunk` 64 KB.",
+        f"- **JSON depth.** HTTP bodies and Socket.IO payloads nest arrays/objects at most {wire.MAX_JSON_DEPTH} deep, "
+        "checked before parsing (HTTP: `400 bad_request`; Socket.IO: see malformed packets).",
+        "- **Characters.** Every string field of every client event and HTTP body refuses control characters "
+        "(Unicode Cc: U+0000–U+001F, U+007F–U+009F) and lone surrogates with `bad_request`; multi-line text "
+        "(`text` of `answer_draft`/`submit_answer`/`speaker_note`, `sdp`) may hold tab, LF and CR. "
+        "The result store also drops any NUL that reaches it, so a match whose text was accepted is always stored.",
+        f"- **Reserved event names** ({reserved}) sent by a client do nothing: with an ack id the ack is `unknown_event`.",
+        "- **One payload per event.** An event with two or more arguments gets `bad_request`.",
+        "- **Malformed packets** (not `[name, payload]` with a string name, bad JSON, too deep, a binary packet with "
+        f"0 or more than {wire.MAX_ATTACHMENTS} attachments or a bad placeholder, a text frame where a binary attachment "
+        "was due) get a `bad_request` ack when they carry an ack id; without one (or for an unknown namespace or a frame "
+        "that is not Engine.IO) the server closes the connection, like the JavaScript server does on a parse error.",
+        "- **HTTP errors** are JSON `{ok: false, error: {code, message}}`: `bad_request` (400), `not_found` (404, no such "
+        "route), `room_not_found` (404; room ids are lowercase hex), `method_not_allowed` (405), `payload_too_large` (413).\n",
+    ]
+
+
 def render() -> str:
     """The whole protocol reference as Markdown."""
     out = [f"# Interview Arena protocol (version {PROTOCOL_VERSION})\n",
@@ -59,12 +105,32 @@ def render() -> str:
            "- Socket.IO at path `/socket.io`, namespace `/`. Connect with `auth: {\"token\": <JWT from POST /api/v1/auth/guest>}`. "
            "A missing or bad token is refused with `connect_error` whose data is `{\"code\": \"unauthorized\"}`.",
            "- Every client-to-server event is acknowledged: `{\"ok\": true, …}` or `{\"ok\": false, \"error\": {\"code\", \"message\"}}`. "
-           "An unknown event gets `unknown_event`; a payload that fails validation gets `bad_request` (or `text_too_long` for text over 8 KB of UTF-8).",
+           "An unknown event gets `unknown_event`; a payload that fails validation gets `bad_request` (or `text_too_long` for text over 8 KB of UTF-8); see Input limits.",
            "- Every room event carries `room_id` and `seq`, which increases by exactly one per room event. "
            "`join_room` and `request_state` return a `room_state` snapshot whose `seq` is the last event it includes: ignore events with "
            "`seq <= state.seq`, and call `request_state` when an event's `seq` is not the last one plus one.",
            "- Times are server epoch milliseconds (`deadline_ms`, `phase_ends_ms`); `connection_ack.server_time_ms` lets a client correct for clock skew.",
-           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.\n",
+           "- Phases: `lobby → countdown → question → answering → scoring → reveal → (question …) → finished`.",
+           "- Hidden information (`rooms/views.py`): a `room_state` and the room events carry only what the viewer may see. "
+           "In simultaneous mode other participants' drafts and answers are sealed until `reveal` (events: `answer_locked` without text, "
+           "then `answer_submitted` at the reveal); scores come at `reveal`; `evaluation_request` answers `not_scored_yet` until then. "
+           "The host sees what any player sees.",
+           "- A private room is not listed and needs its `join_code` to join, as a player or a spectator (`join_code_required`); "
+           "a seated player (the host, a player back after a reload) rejoins by `room_id` alone.\n",
+           "## Reconnecting: missed-event replay\n",
+           "Socket.IO's connection state recovery, done by the game server (python-socketio has none):",
+           f"- Every room event is appended to the room's Redis Stream **before** it is sent. The stream keeps at least the last "
+           f"**{EVENTS_MAXLEN:,} events** of the room, for **{EVENTS_TTL_S // 60} minutes** after its last event, and is deleted "
+           "when the room is disposed. Only room events (with `seq`) are kept; messages to one socket "
+           "(`real_time_feedback`, `audio_processed`, `error_message`, acks) are not.",
+           "- After a drop or a reload, rejoin with `join_room {room_id, role, last_seq}`, `last_seq` being the `seq` of the last "
+           "room event you applied. If the stream still holds every event after it, the server sends them to your socket, in "
+           "order, then your socket joins the room's live broadcast: every missed event exactly once, no gap, no duplicate. "
+           "The ack is `{ok: true, replay: {from_seq, to_seq, events}}` (no snapshot): apply events as usual until `seq` reaches `to_seq`.",
+           "- If the stream no longer holds them all (more than the retention behind, or a `last_seq` the room never reached), "
+           "the ack is `{ok: true, state, replay: null}`: a `room_state` snapshot, as for a first join.",
+           "- Without `last_seq`, `join_room` answers with a snapshot as before.\n",
+           *_input_limits(),
            "## HTTP\n",
            "| method | path | body → response |", "|---|---|---|",
            "| POST | `/api/v1/auth/guest` | `{display_name}` → `{token, user_id}` (JWT, HS256, 7 days) |",
@@ -77,6 +143,7 @@ def render() -> str:
            "| GET | `/readyz` | 200 when Redis and PostgreSQL answer, else 503 |",
            "| GET | `/metrics` | Prometheus text format |",
            "| GET | `/` | the web client |\n",
+           *_rate_limits(),
            "## Client → server events\n"]
     for name, model in schemas.CLIENT_EVENTS.items():
         out.append(f"### `{name}`\n")

@@ -21,6 +21,7 @@ import secrets
 import string
 import time
 import uuid
+from collections import deque
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
@@ -54,6 +55,16 @@ class RoomHost:
         self.task: asyncio.Task | None = None
         self._jobs: set[asyncio.Task] = set()
         self.disposed = False
+        # Drained from the room but not yet delivered (kept across a failed flush), and watermarks
+        # of the seqs whose side effects were applied / that are in the Redis stream / were emitted.
+        self._out: deque[RoomEvent] = deque()
+        self._out_jobs: list[Any] = []
+        self._board_dirty = False
+        self._lobby_dirty = False
+        self._applied_seq = 0
+        self._stored_seq = 0
+        #: seq of the last event emitted to the room's sockets.
+        self.sent_seq = 0
 
     @property
     def sio_room(self) -> str:
@@ -66,6 +77,7 @@ class RoomHost:
         loop = asyncio.get_running_loop()
         interval = 1.0 / self.room.settings.timings.tick_hz
         nxt = loop.time()
+        failing = 0                          # ticks failed in a row
         while not self.disposed:
             nxt += interval
             delay = nxt - loop.time()
@@ -77,8 +89,13 @@ class RoomHost:
             try:
                 self.room.tick()
                 await self.flush()
+                if failing:
+                    log.info("room_tick_recovered", room_id=self.room.room_id, failed_ticks=failing)
+                    failing = 0
             except Exception:                # a bug in one room must not kill the loop
-                log.exception("room_tick_failed", room_id=self.room.room_id)
+                if not failing:              # once per streak (e.g. Redis down): the metric counts them all
+                    log.exception("room_tick_failed", room_id=self.room.room_id)
+                failing += 1
             metrics.TICK_SECONDS.observe(time.perf_counter() - t0)
             if self.room.is_disposable():
                 await self.manager.dispose(self.room.room_id)
@@ -86,43 +103,80 @@ class RoomHost:
     async def flush(self) -> None:
         """Send everything the room has queued, in seq order, and start its jobs."""
         async with self.lock:
-            await self._flush_locked()
+            try:
+                await self._flush_locked()
+            except Exception:
+                metrics.FLUSH_FAILURES.inc()
+                raise
 
     async def _flush_locked(self) -> None:
+        """Deliver the outbox, in seq order, batch by batch (caller holds :attr:`lock`).
+
+        Each batch: the Redis side effects of events not yet applied (ZINCRBY for ``score_update``,
+        the board at ``countdown``), then **one** pipelined XADD of the events not yet in the room's
+        stream, then the emits, in order. So every event is in the stream (for replay) before any
+        socket sees it. A Redis failure raises with the drained but undelivered events, the drained
+        jobs and the pending board/snapshot work kept in the host: the next flush sends those first,
+        before any newer event, so no seq is lost or reordered (a retried XADD is skipped by id).
+        """
         room, store = self.room, self.manager.redis
         while True:
             events, jobs = room.drain()
-            if not events and not jobs:
+            self._out.extend(events)
+            self._out_jobs.extend(jobs)
+            if not (self._out or self._out_jobs or self._board_dirty or self._lobby_dirty):
                 return
-            scored = False
-            lobby_dirty = False
-            for ev in events:
-                if ev.name == "score_update":
-                    await store.add_score(room.room_id, ev.payload["participant_id"], ev.payload["score"])
-                    scored = True
-                elif ev.name == "phase_changed":
-                    lobby_dirty = True
-                    if ev.payload["phase"] == Phase.COUNTDOWN:
-                        await store.init_board(room.room_id, {p.participant_id: p.display_name
-                                                              for p in room.participants.values() if p.seated})
-                elif ev.name in ("participant_joined", "participant_left"):
-                    lobby_dirty = True
+            for ev in self._out:
+                if ev.seq > self._applied_seq:
+                    await self._apply(ev)
+                    self._applied_seq = ev.seq
+            fresh = [ev for ev in self._out if ev.seq > self._stored_seq]
+            if fresh:
+                await store.append_events(room.room_id, [(ev.seq, ev.name, ev.wire()) for ev in fresh])
+                self._stored_seq = fresh[-1].seq
+            while self._out:
+                ev = self._out[0]
                 await self.manager.emit(ev.name, ev.wire(), room=self.sio_room)
+                self._out.popleft()
+                self.sent_seq = ev.seq
                 metrics.EVENTS_OUT.labels(ev.name).inc()
                 if self.manager.on_room_event is not None:      # media bridge: turns -> sidecar (sync, no I/O)
                     self.manager.on_room_event(room, ev)
                 if ev.name == "participant_left" and ev.payload.get("kicked"):
                     await self.manager.on_kicked(room.room_id, ev.payload["participant_id"])
-            if scored:
+            if self._board_dirty:
                 board = await store.room_board(room.room_id)
                 room.publish("leaderboard_update", {"entries": room.leaderboard(board)})
-            if lobby_dirty:
+                self._board_dirty = False
+            if self._lobby_dirty:
                 self.manager.lobby_changed()
                 await store.save_snapshot(room.room_id, room.snapshot(None, await store.room_board(room.room_id)))
+                self._lobby_dirty = False
+            jobs, self._out_jobs = self._out_jobs, []
             for job in jobs:
                 t = asyncio.create_task(self._run_job(job))
                 self._jobs.add(t)
                 t.add_done_callback(self._jobs.discard)
+
+    async def _apply(self, ev: RoomEvent) -> None:
+        """An event's Redis side effects, applied once, before it is stored and emitted."""
+        room, store = self.room, self.manager.redis
+        if ev.name == "score_update":
+            await store.add_score(room.room_id, ev.payload["participant_id"], ev.payload["score"])
+            self._board_dirty = True
+        elif ev.name == "phase_changed":
+            self._lobby_dirty = True
+            if ev.payload["phase"] == Phase.COUNTDOWN:
+                await store.init_board(room.room_id, {p.participant_id: p.display_name
+                                                      for p in room.participants.values() if p.seated})
+        elif ev.name in ("participant_joined", "participant_left"):
+            self._lobby_dirty = True
+
+    async def missed_events(self, last_seq: int) -> list[tuple[str, dict]] | None:
+        """Events sent after ``last_seq`` (up to :attr:`sent_seq`), from the room's stream, for a
+        rejoining client; ``None`` when the stream no longer holds them all (send a snapshot).
+        Call with :attr:`lock` held, right after a flush, so no event is sent meanwhile."""
+        return await self.manager.redis.events_since(self.room.room_id, last_seq, self.sent_seq)
 
     async def _run_job(self, job: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -282,8 +336,14 @@ class RoomManager:
             return
         self.by_code.pop(host.room.join_code, None)
         host.room.terminate("disposed")
-        await host.flush()
-        await host.stop()
+        try:
+            await host.flush()
+        finally:
+            await host.stop()
+        try:
+            await self.redis.drop_events(room_id)
+        except Exception:                 # the stream's TTL removes it anyway
+            log.warning("room_stream_drop_failed", room_id=room_id)
         metrics.ACTIVE_ROOMS.set(len(self.hosts))
         self.lobby_changed()
         log.info("room_disposed", room_id=room_id)

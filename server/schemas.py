@@ -15,7 +15,22 @@ from pydantic_core import PydanticCustomError
 from rooms.settings import (CATEGORIES, DIFFICULTIES, MAX_ANSWER_SECONDS, MAX_HUMANS, MAX_PERSONAS, MAX_QUESTIONS,
                             MAX_TEXT_BYTES, MIN_ANSWER_SECONDS)
 
+from .wire import BAD_IN_LINE, BAD_IN_TEXT
+
 MAX_AUDIO_BYTES = 64 * 1024
+MAX_NAME_CHARS = 40                      # display names
+#: The pydantic error type of a refused character; the gateway maps it to ``bad_request``.
+CONTROL_CHARACTER = "control_character"
+
+
+def _no_control(pattern):
+    def check(v: str) -> str:
+        m = pattern.search(v)
+        if m:
+            raise PydanticCustomError(CONTROL_CHARACTER, "control character U+{cp} is not allowed",
+                                      {"cp": f"{ord(m.group()):04X}"})
+        return v
+    return check
 
 
 def _text_limit(v: str) -> str:
@@ -24,7 +39,12 @@ def _text_limit(v: str) -> str:
     return v
 
 
-Text = Annotated[str, AfterValidator(_text_limit)]
+#: Every one-line string on the wire: no control character (Unicode Cc, tab and newline included), no lone surrogate.
+Line = Annotated[str, AfterValidator(_no_control(BAD_IN_LINE))]
+#: Multi-line strings (SDP): as :data:`Line`, but tab, LF and CR are allowed.
+MultiLine = Annotated[str, AfterValidator(_no_control(BAD_IN_TEXT))]
+#: Answer text: :data:`MultiLine`, at most ``MAX_TEXT_BYTES`` (8 KB) of UTF-8.
+Text = Annotated[MultiLine, AfterValidator(_text_limit)]
 
 
 class Strict(BaseModel):
@@ -34,7 +54,7 @@ class Strict(BaseModel):
 # ------------------------------------------------------------------ HTTP
 class GuestAuthIn(Strict):
     """``POST /api/v1/auth/guest`` body."""
-    display_name: str = Field(min_length=1, max_length=40)
+    display_name: Line = Field(min_length=1, max_length=MAX_NAME_CHARS)
 
 
 class GuestAuthOut(BaseModel):
@@ -64,13 +84,13 @@ class Empty(Strict):
 
 
 class PersonaPick(Strict):
-    id: str = Field(min_length=1, max_length=32)
+    id: Line = Field(min_length=1, max_length=32)
     skill: int = Field(3, ge=1, le=5)
 
 
 class CreateRoomIn(Strict):
     """``create_room``: the host's settings. Ack: ``{room_id, join_code}``."""
-    title: str = Field(min_length=1, max_length=80)
+    title: Line = Field(min_length=1, max_length=80)
     personas: list[PersonaPick] = Field(default_factory=list, max_length=MAX_PERSONAS)
     question_count: int = Field(5, ge=1, le=MAX_QUESTIONS)
     language: Literal["ko", "en"] = "ko"
@@ -85,10 +105,13 @@ class CreateRoomIn(Strict):
 
 
 class JoinRoomIn(Strict):
-    """``join_room``: by ``room_id`` or ``join_code``. Ack: ``{state}`` (a room_state snapshot)."""
-    room_id: Optional[str] = Field(None, max_length=64)
-    join_code: Optional[str] = Field(None, max_length=16)
+    """``join_room``: by ``room_id`` or ``join_code``; a private room needs its ``join_code`` (unless you hold a seat in it); a rejoin may give ``last_seq`` to get the missed events replayed. Ack: ``{state}`` or ``{replay}``."""
+    room_id: Optional[Line] = Field(None, max_length=64)
+    join_code: Optional[Line] = Field(None, max_length=16)
     role: Literal["player", "spectator"] = "player"
+    last_seq: Optional[int] = Field(None, ge=0, le=2**53 - 1, strict=True, description=(
+        "rejoin: the last room `seq` this client applied; the server replays the events after it "
+        "(from the room's stream) instead of sending a snapshot, when it still holds them all"))
 
 
 class SetReadyIn(Strict):
@@ -103,12 +126,12 @@ class TextIn(Strict):
 
 class EvaluationRequestIn(Strict):
     """``evaluation_request``: default the caller's latest scored answer. Ack: ``{evaluation}``."""
-    answer_id: Optional[str] = Field(None, max_length=80)
+    answer_id: Optional[Line] = Field(None, max_length=80)
 
 
 class KickIn(Strict):
     """``kick_player`` (host only)."""
-    participant_id: str = Field(min_length=1, max_length=64)
+    participant_id: Line = Field(min_length=1, max_length=64)
 
 
 class AudioChunkIn(Strict):
@@ -120,7 +143,7 @@ class AudioChunkIn(Strict):
 
 class MediaOfferIn(Strict):
     """``media_offer``: a WebRTC offer. Ack: ``{sdp, type}`` (the answer)."""
-    sdp: str = Field(min_length=1, max_length=64 * 1024)
+    sdp: MultiLine = Field(min_length=1, max_length=64 * 1024)
     type: Literal["offer"]
 
 
@@ -134,7 +157,10 @@ CLIENT_EVENTS: dict[str, type[BaseModel]] = {
 CLIENT_ACKS: dict[str, str] = {
     "list_rooms": "`rooms: [{room_id, title, phase, humans, max_humans, personas, language, turn_mode, question_count, private}]`; the socket also receives `lobby_update` pushes",
     "create_room": "`room_id, join_code` (the creator is seated as host)",
-    "join_room": "`state` (a `room_state` snapshot; ignore room events with `seq` <= `state.seq`)",
+    "join_room": "`state` (a `room_state` snapshot; ignore room events with `seq` <= `state.seq`). "
+                 "With `last_seq`: the events with `seq` > `last_seq` are first sent to this socket, in order, "
+                 "then live events follow with no gap, and the ack is `replay: {from_seq, to_seq, events}`; "
+                 "when the room's stream no longer holds them all, the ack is `state` (a snapshot) and `replay: null`",
     "leave_room": "", "set_ready": "", "start_match": "(host only)", "answer_draft": "",
     "submit_answer": "`answer_id`", "speaker_note": "", "evaluation_request": "`evaluation` (`{answer_id, participant_id, question_id, text, score, dimensions, feedback, …}`)",
     "session_end": "(host only: ends the match; scored questions count)",

@@ -38,18 +38,18 @@ def canned_ai(job: AIAnswerJob):
 
 
 def make_room(humans=("h1", "h2"), personas=("naver",), mode="round_robin", questions=3, answer_seconds=20,
-              max_humans=4, timings=FAST, seed=7, bank=None):
+              max_humans=4, timings=FAST, seed=7, bank=None, private=False):
     clock = ManualClock()
     bank = bank or small_bank()
     settings = RoomSettings(title="Test room", personas=tuple(PersonaSeat(p, 3) for p in personas),
                             question_count=questions, language="en", turn_mode=mode,
-                            answer_seconds=answer_seconds, max_humans=max_humans,
+                            answer_seconds=answer_seconds, max_humans=max_humans, private=private,
                             categories=("behavioural", "technical", "culture_fit"), timings=timings).validate()
     room = Room("r1", settings, humans[0], humans[0].upper(), clock, random.Random(seed), bank,
                 persona_names={"naver": {"name": "Minjun", "company": "NAVER"}}, join_code="ABC123",
                 fallback_scorer=RubricScorer(answer_seconds))
     for h in humans[1:]:
-        room.join(h, h.upper())
+        room.join(h, h.upper(), join_code="ABC123")
         room.set_ready(h, True)
     rt = LocalRuntime(room, RubricScorer(answer_seconds), bank, canned_ai)
     rt.pump()

@@ -174,7 +174,9 @@ async def test_a_korean_room_transcribes_korean(media_sidecar, media_server, spo
                                  if len([d for d in host.of("audio_processed") if d["is_final"]]) >= 3 else None,
                                  timeout=20)
     text = finals[-1]["text"]
-    assert cer(" ".join(KO_SENTENCES), text) <= 0.5, text     # same bound as test_media_stt (0.05-0.38 seen)
+    # Bound with margin: 0.05-0.52 seen over fresh machines (int8 decoding varies per process); tiny.en on
+    # this audio gives CER > 4, so 0.75 still proves the Korean model ran (issue 13 saw 0.524 against 0.5).
+    assert cer(" ".join(KO_SENTENCES), text) <= 0.75, text
     assert (await host.call("submit_answer", {"text": text}))["ok"]
     sub = await other.wait_for(lambda: next((d for d in other.of("answer_submitted")
                                              if d["participant_id"] == host.user_id), None), timeout=10)

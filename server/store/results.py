@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from ..wire import storable_tree
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -73,9 +75,12 @@ class ResultStore:
         """Store a finished match in one transaction; returns ``match_id``.
 
         Args:
-            record: ``Room.match_record()``.
+            record: ``Room.match_record()``; strings are stored without NUL, lone surrogates as U+FFFD.
             ranking: ``[{participant_id, score, rank, …}]`` from the Redis board.
         """
+        # Validation refuses NUL and lone surrogates on the wire, but text also comes from LLMs and
+        # old tokens: PostgreSQL would reject the whole match for one 0x00, so strip them here.
+        record, ranking = storable_tree(record), storable_tree(ranking)
         rank_by = {e["participant_id"]: e for e in ranking}
         async with self.pool.acquire() as c, c.transaction():
             mid = await c.fetchval(

@@ -58,6 +58,26 @@ describe('Arena store', () => {
     expect(h.arena.room!.room_id).toBe('r1');
   });
 
+  it('a spectator of a private room keeps its join code across reconnects (the snapshot has none)', async () => {
+    const h = makeArena({ replies: { join_room: () => ({ ok: true, state: roomFixture({ join_code: null, you: { participant_id: null, role: 'spectator' } }) }) } });
+    h.arena.connect();
+    h.socket().connect();
+    await flush();
+    expect(await h.arena.joinRoom({ join_code: 'qx7k2p', role: 'spectator' })).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      h.socket().drop();
+      h.socket().connect();
+      await flush();
+    }
+    const joins = h.socket().sentOf('join_room');
+    expect(joins).toHaveLength(3);
+    expect(joins.slice(1)).toMatchObject([    // (plus last_seq: the rejoin asks for the missed events)
+      { room_id: 'r1', join_code: 'QX7K2P', role: 'spectator' },
+      { room_id: 'r1', join_code: 'QX7K2P', role: 'spectator' },
+    ]);
+    for (const j of joins.slice(1)) expect(typeof (j as { last_seq?: unknown }).last_seq).toBe('number');
+  });
+
   it('a reload re-joins the stored room', async () => {
     const storage = new MemStorage();
     storage.setItem('arena.room', JSON.stringify({ room_id: 'r1', role: 'player' }));

@@ -3,7 +3,7 @@
 
 import { ArenaError, createHttpApi, type FetchLike, type HttpApi } from './api';
 import { detectLang, errorText, translate, type MsgKey } from './i18n';
-import { emptySync, ingestEvent, ingestSnapshot, ROOM_EVENTS, type ClientRoom, type SyncState } from './roomSync';
+import { emptySync, ingestEvent, ingestSnapshot, resumeFromBuffer, ROOM_EVENTS, type ClientRoom, type SyncState } from './roomSync';
 import type { Lang, Report, Role, RoomSettings, RoomSummary } from './types';
 
 export interface SocketLike {
@@ -77,7 +77,12 @@ const K = {
   user: 'arena.user',
   lang: 'arena.lang',
   room: 'arena.room',
+  /** The room as last applied (JSON ClientRoom); its `seq` is the `last_seq` of a rejoin after a reload. */
+  roomState: 'arena.room.state',
 };
+
+/** How often (ms) at most the room is written to storage for a reload to resume from. */
+const PERSIST_INTERVAL_MS = 1000;
 
 type Listener = () => void;
 
@@ -106,6 +111,7 @@ export class Arena {
   private mediaListeners = new Set<(name: string, payload: any) => void>();
   /** The last few drafts we sent, to tell our own answer_stream echo from a live transcript. */
   private recentDrafts: string[] = [];
+  private persistTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(deps: ArenaDeps) {
     this.deps = {
@@ -151,8 +157,49 @@ export class Arena {
     return () => this.listeners.delete(fn);
   };
   private set(patch: Partial<AppState>) {
+    const roomBefore = this.state.sync.room;
     this.state = { ...this.state, ...patch };
+    if (this.state.sync.room && this.state.sync.room !== roomBefore) this.schedulePersist();
     for (const l of this.listeners) l();
+  }
+
+  // ---- resuming after a reload: the room as last applied, in storage ----------------------------
+  private schedulePersist() {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.persistRoom();
+    }, PERSIST_INTERVAL_MS);
+  }
+
+  /**
+   * Store the room as last applied, so a reload can rejoin with `last_seq` = its seq and get only the
+   * events it missed. Called at most once a second while events arrive, and on `pagehide`.
+   */
+  persistRoom() {
+    const room = this.state.sync.room;
+    const saved = this.savedRoom();
+    if (!room || room.removed || !saved || saved.finished || saved.room_id !== room.room_id) return;
+    try {
+      this.deps.storage.setItem(K.roomState, JSON.stringify(room));
+    } catch {
+      // Storage full or unavailable: a reload then resynchronises from a snapshot.
+    }
+  }
+
+  /** The room to resume `roomId` from: the one in memory (network drop), else the stored one (reload). */
+  private resumeBase(roomId: string): ClientRoom | null {
+    const mem = this.state.sync.room;
+    if (mem && mem.room_id === roomId && !mem.removed) return mem;
+    try {
+      const stored = JSON.parse(this.deps.storage.getItem(K.roomState) ?? 'null');
+      if (stored && stored.room_id === roomId && typeof stored.seq === 'number' && stored.you) {
+        return { ...stored, rtf: Array.isArray(stored.rtf) ? stored.rtf : [], locked: Array.isArray(stored.locked) ? stored.locked : [] };
+      }
+    } catch {
+      // unreadable: rejoin with a snapshot
+    }
+    return null;
   }
 
   t = (key: MsgKey, vars?: Record<string, string | number>) => translate(this.state.lang, key, vars);
@@ -193,8 +240,10 @@ export class Arena {
     }
   }
   private saveRoom(r: SavedRoom | null) {
+    const before = this.savedRoom();
     if (r) this.deps.storage.setItem(K.room, JSON.stringify(r));
     else this.deps.storage.removeItem(K.room);
+    if (!r || r.finished || before?.room_id !== r.room_id) this.deps.storage.removeItem(K.roomState);
   }
 
   // ---- auth -------------------------------------------------------------------------------
@@ -306,16 +355,22 @@ export class Arena {
   }
 
   private async rejoin(saved: SavedRoom) {
-    this.set({ joining: saved });
+    // Resume from the room we still have: the server replays what we missed after its seq. Until the
+    // ack, events (the replay, then live ones) are buffered, and applied in order on top of it.
+    const base = this.resumeBase(saved.room_id);
+    this.set({ joining: saved, ...(base ? { sync: { room: base, resyncing: true, buffer: [] } } : {}) });
     const sentAt = this.deps.now();
     try {
-      const ack = await this.emit('join_room', {
+      let ack = await this.emit('join_room', {
         room_id: saved.room_id,
         ...(saved.join_code ? { join_code: saved.join_code } : {}),
         role: saved.role,
+        ...(base ? { last_seq: base.seq } : {}),
       });
+      // A replay with no room left to apply it to (we were reset meanwhile): take a snapshot.
+      if (ack?.replay && !this.state.sync.room) ack = await this.emit('request_state', {});
       this.refineClock(ack?.state, sentAt);
-      this.acceptJoin(ack, saved.role);
+      this.acceptJoin(ack, saved.role, saved.join_code); // a spectator's snapshot has no code: keep ours
     } catch (e) {
       const code = (e as ArenaError).code;
       if (code === 'already_in_room') {
@@ -327,7 +382,10 @@ export class Arena {
         }
       }
       if (code === 'timeout' || code === 'network') {
-        this.set({ joining: null });
+        // Keep what arrived (a replay may have): apply it in order; a remaining gap asks for a snapshot.
+        const r = resumeFromBuffer(this.state.sync);
+        this.set({ joining: null, sync: r.state });
+        if (r.resync) this.requestState();
         this.toast(errorText(this.state.lang, code));
         return;
       }
@@ -427,7 +485,8 @@ export class Arena {
   async joinRoom(target: { room_id?: string; join_code?: string | null; role: Role }, createdState?: any): Promise<boolean> {
     const payload: Record<string, unknown> = { role: target.role };
     if (target.room_id) payload.room_id = target.room_id;
-    if (target.join_code) payload.join_code = target.join_code.trim().toUpperCase();
+    const code = target.join_code ? target.join_code.trim().toUpperCase() : null;
+    if (code) payload.join_code = code;
     this.set({ joining: { room_id: target.room_id ?? '', role: target.role, join_code: target.join_code } });
     const sentAt = this.deps.now();
     try {
@@ -444,7 +503,7 @@ export class Arena {
           ack = st;
         } else throw e;
       }
-      this.acceptJoin(ack, target.role, target.join_code);
+      this.acceptJoin(ack, target.role, code);
       return true;
     } catch (e) {
       this.set({ joining: null });
@@ -454,18 +513,34 @@ export class Arena {
   }
 
   private acceptJoin(ack: any, role: Role, joinCode?: string | null) {
-    const st = ack?.state ?? ack;
-    if (!st || !st.room_id) throw new ArenaError('internal_error', 'join without state');
-    let { state } = ingestSnapshot({ ...emptySync }, st);
-    // Events broadcast between the snapshot and its ack: apply those newer than the snapshot.
-    const early = this.preJoin.filter((e) => e.payload?.room_id === st.room_id).sort((a, b) => a.payload.seq - b.payload.seq);
-    this.preJoin = [];
+    const resuming = this.state.sync.resyncing && this.state.sync.room ? this.state.sync : null;
+    let state: SyncState;
     let gap = false;
-    for (const e of early) {
-      const r = ingestEvent(state, e);
+    if (ack?.replay && this.state.sync.room) {
+      // Rejoin with last_seq: the missed events came first (buffered with any live ones after them).
+      const r = resumeFromBuffer(this.state.sync);
       state = r.state;
-      gap = gap || r.resync;
+      gap = r.resync || (typeof ack.replay.to_seq === 'number' && state.room!.seq < ack.replay.to_seq);
+    } else {
+      const st = ack?.state ?? ack;
+      if (!st || !st.room_id) throw new ArenaError('internal_error', 'join without state');
+      if (resuming && resuming.room!.room_id === st.room_id) {
+        // The server no longer had our gap: its snapshot replaces our room, buffered events go on top.
+        const r = ingestSnapshot(resuming, st);
+        state = r.state;
+        gap = r.resync;
+      } else {
+        state = ingestSnapshot({ ...emptySync }, st).state;
+        // Events broadcast between the snapshot and its ack: apply those newer than the snapshot.
+        const early = this.preJoin.filter((e) => e.payload?.room_id === st.room_id).sort((a, b) => a.payload.seq - b.payload.seq);
+        for (const e of early) {
+          const r = ingestEvent(state, e);
+          state = r.state;
+          gap = gap || r.resync;
+        }
+      }
     }
+    this.preJoin = [];
     const room = state.room!;
     if (!room.you?.role) room.you = { participant_id: room.you?.participant_id ?? null, role };
     this.saveRoom({ room_id: room.room_id, role, join_code: room.join_code ?? joinCode ?? null });

@@ -16,6 +16,8 @@ const arena = new Arena({
   navigatorLike: navigator,
 });
 (window as any).__arena = arena; // handy for debugging and the e2e test
+// Keep the room as last applied, so a reload rejoins with last_seq and gets only what it missed.
+window.addEventListener('pagehide', () => arena.persistRoom());
 
 if (arena.getState().auth) arena.connect();
 

@@ -5,6 +5,9 @@
 //  - seq == current seq + 1     → apply.
 //  - seq  > current seq + 1     → a gap: buffer the event and ask for a snapshot (request_state).
 // When the snapshot arrives, buffered events newer than the snapshot are replayed in order.
+// A rejoin with `last_seq` (the seq of the room we still have, in memory or stored across a reload)
+// buffers the same way: the server replays the missed events first, and they are applied in order on
+// top of that room (resumeFromBuffer), or a snapshot replaces it when the server no longer has them.
 
 import type {
   Answer,
@@ -330,17 +333,29 @@ export function ingestSnapshot(s: SyncState, raw: any): { state: SyncState; resy
   if (sameRoom && !s.resyncing && typeof raw?.seq === 'number' && raw.seq < prev!.seq) {
     return { state: s, resync: false }; // stale snapshot
   }
-  let room = normalizeSnapshot(raw, sameRoom ? prev : null);
-  const pending = (sameRoom ? s.buffer : [])
-    .filter((e) => e.payload.seq > room.seq)
-    .sort((a, b) => a.payload.seq - b.payload.seq);
+  return catchUp(normalizeSnapshot(raw, sameRoom ? prev : null), sameRoom ? s.buffer : []);
+}
+
+/**
+ * Leave resync mode without a snapshot: apply the buffered events that follow the room's own seq, in
+ * order. Used after a rejoin with `last_seq`, when the server replayed the missed events (they were
+ * buffered with the live ones that followed). `resync` is true if a gap remains.
+ */
+export function resumeFromBuffer(s: SyncState): { state: SyncState; resync: boolean } {
+  if (!s.room) return { state: { ...emptySync }, resync: false };
+  return catchUp(s.room, s.buffer);
+}
+
+/** Apply the buffered events newer than `room.seq` that follow without a gap; keep the rest buffered. */
+function catchUp(start: ClientRoom, buffer: RoomEvent[]): { state: SyncState; resync: boolean } {
+  let room = start;
+  const pending = buffer.filter((e) => e.payload.seq > room.seq).sort((a, b) => a.payload.seq - b.payload.seq);
   let i = 0;
-  while (i < pending.length && pending[i].payload.seq === room.seq + 1) {
-    room = applyEvent(room, pending[i]);
+  while (i < pending.length && pending[i].payload.seq <= room.seq + 1) {
+    if (pending[i].payload.seq === room.seq + 1) room = applyEvent(room, pending[i]); // else: a duplicate
     i++;
   }
-  // Skip duplicates that might remain.
-  const rest = pending.slice(i).filter((e) => e.payload.seq > room.seq);
+  const rest = pending.slice(i);
   if (rest.length) return { state: { room, resyncing: true, buffer: rest }, resync: true };
   return { state: { room, resyncing: false, buffer: [] }, resync: false };
 }
