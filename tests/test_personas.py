@@ -465,7 +465,7 @@ def test_a_follow_up_is_answered_about_the_persona_own_answer():
 # ----------------------------------------------------------------------------- natural voices
 
 BANNED = ["Sure, here is my answer", "Let me start with what matters most to me", "That is my answer. Thank you",
-          "By the way", "favourite tool", "제일 좋아합니다", "(Situation)", "(Task)", "(Action)", "(Result)",
+          "By the way", "favourite tool", "참고로 저는", "(Situation)", "(Task)", "(Action)", "(Result)",
           "쟁점 (", "동시는 결국", "STAR ", "key point", "핵심 포인트"]
 
 

@@ -40,7 +40,7 @@ def behavioural(ctx: Ctx) -> Story | None:
         return None
     tell_star(ctx, story)
     if sk >= 4 and ctx.note is not None and ctx.note.domain != "persona":
-        pts = ctx.points(ctx.note, 1, family="insight") or [ctx.note.gist]
+        pts = ctx.pick(ctx.note, 1, family="insight") or [ctx.note.gist]
         ctx.add(ctx.v("insight", p=pts[0]), 74 if sk >= 5 else 58)
     closing(ctx)
     return story
@@ -74,8 +74,7 @@ def principles_body(ctx: Ctx) -> None:
     """Every story already told: the persona's value, the note's idea and a first-hand fact."""
     ctx.add(ctx.best_value(), 90)
     if ctx.note is not None:
-        ctx.add(ctx.note.gist, 92)
-        for pt in ctx.points(ctx.note, 2 if ctx.skill >= 4 else 1):
+        for pt in ctx.pick(ctx.note, 3 if ctx.skill >= 4 else 2):
             ctx.add(pt, 88)
     k = ctx.facts[0] if ctx.facts else ctx.persona.knowledge[ctx.rng.randrange(len(ctx.persona.knowledge))]
     ctx.add(ctx.v("own", x=k.part("example", ctx.lang)), 84)
@@ -103,9 +102,8 @@ def culture(ctx: Ctx) -> Story | None:
         ctx.add(ctx.c("weakness", w=w["text"][lang], i=w["improvement"][lang]), 97)
     ctx.add(ctx.best_value(), 95)
     if note is not None:
-        ctx.add(ctx.v("core", gist=note.gist), 92)
-        for i, pt in enumerate(ctx.points(note, {3: 1, 4: 2, 5: 2}[sk])):
-            ctx.add(connect(ctx, pt) if i else pt, 88 - i)
+        for i, pt in enumerate(ctx.pick(note, {3: 2, 4: 3, 5: 3}[sk])):
+            ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=pt), 92 - 2 * i)
     if note is None and ctx.has_cue(MOTIVATION_CUES):
         ctx.add(p.profile["motivation"][lang], 90)      # "why did you choose ...": the persona's own why
     story = pick_story(ctx)          # a values answer always brings its evidence
@@ -146,7 +144,7 @@ def motivation(ctx: Ctx) -> Story | None:
         short_story(ctx, story, prio=80 if sk >= 4 else 70)
     if sk >= 4:
         if ctx.note is not None:
-            for pt in ctx.points(ctx.note, 2 if sk >= 5 else 1):
+            for pt in ctx.pick(ctx.note, 2 if sk >= 5 else 1):
                 ctx.add(pt, 78)
         company_tie(ctx)
     else:

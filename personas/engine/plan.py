@@ -73,7 +73,7 @@ def follow_up(ctx: Ctx) -> Story | None:
         extra += [s for s in sentences(story.part("action", lang)) if coverage(features(s), said) < 0.8]
         extra.append(story.part("lesson", lang))
     if ctx.note is not None:
-        extra += [pt for pt in ctx.points(ctx.note, 3, family="follow") if coverage(features(pt), said) < 0.8]
+        extra += [pt for pt in ctx.pick(ctx.note, 3, family="follow") if coverage(features(pt), said) < 0.8]
     if not extra:
         extra = [ctx.best_value()]
     ctx.add(ctx.c("follow_up", x=extra[0]), 95)
