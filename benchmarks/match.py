@@ -28,12 +28,10 @@ HUMAN_ANSWER = ("제가 결제 API 지연 문제를 맡았을 때 p99 지연을 
 
 
 def persona_answerer():
-    from personas.engine import AnswerRequest, compose_answer
+    """The offline persona source the server uses (``personas.answerer.compose_job``)."""
+    from personas.answerer import compose_job
 
-    def answer(job):
-        a = compose_answer(AnswerRequest.from_job(job))
-        return a.text, a.think_ms, a.words_per_minute, a.story_id
-    return answer
+    return compose_job
 
 
 def simulate(seed: int, mode: str = "round_robin", scorer=None) -> tuple[float, Room]:
@@ -66,8 +64,9 @@ def simulate(seed: int, mode: str = "round_robin", scorer=None) -> tuple[float, 
 def bench_personas() -> str:
     """Offline persona answers: every bank question x 6 personas x ko/en x skills 1, 3, 5."""
     from personas.catalog import persona_ids
-    from personas.engine import AnswerRequest, compose_answer
+    from personas.engine import AnswerRequest, compose_answer, warm_up
 
+    warm_up()                       # catalogue, voices, note vectors: once per process, as at server start
     times = []
     for q in default_bank():
         for pid in persona_ids():
@@ -75,8 +74,7 @@ def bench_personas() -> str:
                 for skill in (1, 3, 5):
                     t0 = time.perf_counter()
                     compose_answer(AnswerRequest(persona_id=pid, question_text=q.text(lang), lang=lang, skill=skill,
-                                                 category=q.category, key_points=tuple(q.key_points(lang)),
-                                                 question_id=q.id, seed=7))
+                                                 category=q.category, question_id=q.id, seed=7))
                     times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return (f"persona compose(): {len(times)} answers, median {statistics.median(times):.2f} ms, "

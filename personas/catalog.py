@@ -12,13 +12,15 @@ languages::
      "tech_stack": [str],
      "values": [{"id", "keywords": {"ko": [str], "en": [str]}, "text": {ko, en}}],
      "style": {"words_per_minute": {"ko": int, "en": int},
-               "openings"|"connectives"|"closings"|"fillers"|"weak_lines": {"ko": [str], "en": [str]}},
+               "fillers"|"weak_lines": {"ko": [str], "en": [str]}},
      "weaknesses": [{"text": {ko, en}, "improvement": {ko, en}}],
      "stories": [{"id", "tags": [str], "title": {ko, en}, "situation"|"task"|"action"|"result"|"lesson"|"gist": {ko, en}}],
      "knowledge": [{"id", "topics": {"ko": [str], "en": [str]}, "point"|"tradeoff"|"example": {ko, en}}]}
 
 ``{ko, en}`` means ``{"ko": str, "en": str}``. Story tags use the vocabulary in
-``personas.lexicon.TAG_KEYWORDS``.
+``personas.lexicon.TAG_KEYWORDS``. How a persona talks (openings, closings,
+connectives and the other sentence frames) is in ``data/voices/<id>.json``
+(``personas.engine.voice``).
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ class Persona:
         pace_by_lang: ``{"ko": int, "en": int}``. Korean tokens (eojeol) are longer
             than English words (3.4 vs ~1.3 syllables), so Korean paces are lower:
             ~105-130 eojeol/min is ~350-430 syllables/min, conversational speech.
-        style: openings/connectives/closings/fillers/weak_lines (vague lines
-            for low-skill answers), each ``{"ko": [str], "en": [str]}``.
+        style: fillers/weak_lines (vague lines for low-skill answers), each
+            ``{"ko": [str], "en": [str]}``.
         tech_stack, values, weaknesses: as in the data file (read-only).
         stories, knowledge: parsed entries.
     """
@@ -171,7 +173,7 @@ def parse_persona(raw: dict, source: str = "<data>") -> Persona:
     _require_langs(persona.company, f"{source}: company")
     for key in ("name", "role", "summary", "motivation", "angle", "principle", "skills"):
         _require_langs(persona.profile.get(key), f"{source}: profile.{key}")
-    for key in ("openings", "connectives", "closings", "fillers", "weak_lines"):
+    for key in ("fillers", "weak_lines"):
         _require_langs(style.get(key), f"{source}: style.{key}")
     seen = set()
     for s in stories:

@@ -28,6 +28,9 @@ class RoomEvent:
 class AIAnswerJob:
     """Ask the persona agent for an answer. Reply with ``Room.provide_ai_answer``.
 
+    The rubric (key points, red flags) stays with the scorer: the persona answers from its own
+    knowledge, so the job carries only the question.
+
     Attributes:
         budget_ms: ms from now until the turn deadline, in nominal (unscaled) time.
         context: earlier visible answers to this question (texts).
@@ -41,7 +44,6 @@ class AIAnswerJob:
     question_id: str
     question_text: str
     category: str
-    key_points: tuple
     lang: str
     seed: int
     budget_ms: int

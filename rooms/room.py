@@ -773,7 +773,7 @@ class Room:
             self._jobs.append(AIAnswerJob(
                 job_id=turn.ai_job_id, room_id=self.room_id, participant_id=p.participant_id,
                 persona_id=p.persona_id, skill=p.skill or 3, question_id=q.id, question_text=qtext,
-                category=q.category, key_points=tuple(q.key_points(lang)), lang=lang,
+                category=q.category, lang=lang,
                 seed=self.rng.getrandbits(31),
                 budget_ms=int((turn.deadline_ms - now) / self.settings.timings.answer_scale),
                 used_story_ids=frozenset(p.used_story_ids), context=context))

@@ -43,11 +43,15 @@ def cmd_demo(a: argparse.Namespace) -> int:
 
 
 def cmd_persona_answer(a: argparse.Namespace) -> int:
+    """One persona's answer as JSON; a bank question's exact text is answered as in a room
+    (its id and category), any other text as an ad-hoc question (category inferred unless given)."""
     from personas.engine import AnswerRequest, compose_answer
 
+    q = _bank_question(a.question)
     try:
-        ans = compose_answer(AnswerRequest(persona_id=a.persona, question_text=a.question, lang=a.lang,
-                                           skill=a.skill, seed=a.seed, category=a.category))
+        ans = compose_answer(AnswerRequest(persona_id=a.persona, question_text=a.question.strip(), lang=a.lang,
+                                           skill=a.skill, seed=a.seed, category=a.category or (q and q.category),
+                                           question_id=q.id if q else None))
     except KeyError:
         from personas.catalog import persona_ids
         _print({"error": {"code": "unknown_persona", "message": f"unknown persona {a.persona!r}; known: {persona_ids()}"}})
@@ -55,19 +59,30 @@ def cmd_persona_answer(a: argparse.Namespace) -> int:
     except ValueError as e:
         _print({"error": {"code": "bad_request", "message": str(e)}})
         return 2
-    _print({"text": ans.text, "persona": a.persona, "story_id": ans.story_id, "think_ms": ans.think_ms,
-            "words_per_minute": ans.words_per_minute})
+    _print({"text": ans.text, "persona": a.persona, "question_id": q.id if q else None, "story_id": ans.story_id,
+            "note_ids": list(ans.note_ids), "think_ms": ans.think_ms, "words_per_minute": ans.words_per_minute})
     return 0
 
 
-def _adhoc_question(text: str, category: str | None, lang: str):
-    """The bank question with this exact text if any, else an ad-hoc one without key points."""
-    from rooms.questions import Question, default_bank
+def _bank_question(text: str):
+    """The bank question whose ko or en text is exactly ``text`` (surrounding space ignored), else None."""
+    from rooms.questions import default_bank
 
     t = text.strip()
     for q in default_bank():
         if q.text("ko").strip() == t or q.text("en").strip() == t:
             return q
+    return None
+
+
+def _adhoc_question(text: str, category: str | None, lang: str):
+    """The bank question with this exact text if any, else an ad-hoc one without key points."""
+    from rooms.questions import Question
+
+    q = _bank_question(text)
+    if q is not None:
+        return q
+    t = text.strip()
     return Question(id="adhoc", category=category or "behavioural", topic="", difficulty=2,
                     text_by_lang={lang: t, "en": t}, key_points_by_lang={lang: [], "en": []})
 

@@ -26,6 +26,7 @@ from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
+from personas.answerer import Answerer
 from rooms.clock import SystemClock
 from rooms.errors import ErrorCode, RoomError
 from scoring.factory import default_scorer
@@ -42,26 +43,6 @@ from .store.results import ResultStore
 
 Emit = Callable[..., Awaitable[None]]
 CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
-
-
-class AIAnswerSource:
-    """Turns an :class:`AIAnswerJob` into ``(text, think_ms, wpm, story_id)`` with the offline
-    persona engine. Blocking (about 20 ms): call it from a worker thread."""
-
-    def __call__(self, job: AIAnswerJob) -> tuple[str, int, int, str | None]:
-        from personas.engine import AnswerRequest, compose_answer
-
-        a = compose_answer(AnswerRequest.from_job(job))
-        return a.text, a.think_ms, a.words_per_minute, a.story_id
-
-
-def remote_llm():
-    """The LLM provider chain module when a remote provider is configured, else None (offline only)."""
-    try:
-        from personas import llm
-    except ImportError:                   # the optional SDKs are not installed
-        return None
-    return None if llm.get_chain().offline_only else llm
 
 
 class RoomHost:
@@ -202,25 +183,18 @@ class RoomHost:
         name = type(job).__name__
         t0 = time.perf_counter()
         try:
-            llm = self.manager.llm
+            answerer = self.manager.answerer
             if isinstance(job, AIAnswerJob):
-                if llm is not None and self.manager.ai_source_is_default:
-                    from personas.engine import AnswerRequest
-
-                    a = await llm.answer(AnswerRequest.from_job(job),
-                                         time_scale=self.room.settings.timings.answer_scale)
-                    text, think, wpm, story = a.text, a.think_ms, a.words_per_minute, a.story_id
-                else:
-                    text, think, wpm, story = await loop.run_in_executor(self.manager.pool, self.manager.ai_source, job)
+                text, think, wpm, story = await answerer.answer(
+                    job, time_scale=self.room.settings.timings.answer_scale, executor=self.manager.pool)
                 self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
             elif isinstance(job, FollowUpJob):
-                self.room.provide_follow_up(job.job_id, await self._follow_up_text(llm, job))
+                self.room.provide_follow_up(job.job_id, await answerer.follow_up(job))
             elif isinstance(job, ScoreJob):
                 q = self.manager.bank.get(job.question_id)
                 scorer = self.manager.scorer_for(job.answer_seconds)
                 results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
-                if llm is not None:
-                    results = await self._judge(llm, q, job, results)
+                results = await answerer.judge(q, job, results, self.room.settings.timings.scoring_timeout_ms)
                 self.room.provide_scores(job.job_id, results)
             elif isinstance(job, MatchFinishedJob):
                 await self._finish(job)
@@ -230,33 +204,6 @@ class RoomHost:
             metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - t0)
         if not self.disposed:
             await self.flush()
-
-    @staticmethod
-    async def _follow_up_text(llm, job: FollowUpJob) -> str | None:
-        """The interviewer's follow-up: the LLM chain when configured, else the offline template."""
-        if llm is not None:
-            return await llm.follow_up(job.question_text, job.answer_text, job.lang)
-        try:
-            from personas.llm.followup import offline_follow_up
-        except ImportError:                # optional SDKs missing: the room asks its stock question
-            return None
-        return offline_follow_up(job.question_text, job.answer_text, job.lang)
-
-    async def _judge(self, llm, q, job: ScoreJob, results: dict) -> dict:
-        """Blend LLM-as-judge verdicts into the rubric scores, within ~60% of the scoring timeout;
-        the rubric score stands for any answer the judge does not return in time."""
-        budget = self.room.settings.timings.scoring_timeout_ms * 0.6 / 1000
-        answers = [a for a in job.answers if a.text.strip()]
-        try:
-            verdicts = await asyncio.wait_for(asyncio.gather(*(
-                llm.judge(q.text(job.lang), q.key_points(job.lang), a.text, job.lang, q.category) for a in answers)),
-                budget)
-        except asyncio.TimeoutError:
-            return results
-        out = dict(results)
-        for a, v in zip(answers, verdicts):
-            out[a.answer_id] = llm.blend(results[a.answer_id], v)
-        return out
 
     async def _finish(self, job: MatchFinishedJob) -> None:
         room = self.room
@@ -291,7 +238,8 @@ class RoomManager:
     Args:
         emit: ``sio.emit``-compatible coroutine.
         redis / results: the stores.
-        bank: question bank; scorer: the default scorer; ai_source: see :class:`AIAnswerSource`.
+        bank: question bank; scorer: the default scorer; ai_source: a custom persona answer source
+            (see :class:`personas.answerer.Answerer`; default: the LLM chain or the offline engine).
         time_scale: multiplies phase durations (1.0 in production).
     """
 
@@ -306,9 +254,7 @@ class RoomManager:
         self.time_scale = time_scale
         self.bank = bank or default_bank()
         self._scorers: dict[int, Any] = {}
-        self.ai_source = ai_source or AIAnswerSource()
-        self.ai_source_is_default = ai_source is None
-        self.llm = remote_llm()
+        self.answerer = Answerer(ai_source)
         self.known_personas = known_personas or {}
         self.max_rooms = max_rooms
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arena-job")
@@ -328,12 +274,16 @@ class RoomManager:
         return self._scorers[answer_seconds]
 
     async def warm_up(self) -> None:
-        """Load the scoring models now (off the loop), not on the first scored question."""
+        """Load the scoring models and the personas' knowledge now (off the loop), not on the first question."""
+        loop = asyncio.get_running_loop()
         scorer = self.scorer_for(90)
         if hasattr(scorer, "warm_up"):
             t0 = time.perf_counter()
-            await asyncio.get_running_loop().run_in_executor(self.pool, scorer.warm_up)
+            await loop.run_in_executor(self.pool, scorer.warm_up)
             log.info("scorer_ready", scorer=type(scorer).__name__, seconds=round(time.perf_counter() - t0, 2))
+        t0 = time.perf_counter()
+        await loop.run_in_executor(self.pool, self.answerer.warm_up)
+        log.info("personas_ready", seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
     def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
@@ -423,5 +373,4 @@ class RoomManager:
         for rid in list(self.hosts):
             await self.dispose(rid)
         self.pool.shutdown(wait=False, cancel_futures=True)
-        if self.llm is not None:
-            await self.llm.aclose()
+        await self.answerer.aclose()

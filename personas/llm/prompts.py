@@ -11,6 +11,7 @@ import json
 import re
 from typing import Iterable
 
+from ..engine.voice import persona_voice
 from .providers import Prompt
 from .schemas import FollowUpOut, JudgeOut, PersonaAnswerOut, wire_schema
 
@@ -43,17 +44,17 @@ def _matches(topics: Iterable[str], question: str) -> int:
 
 
 SKILL_HINT = {
-    1: "You are a weak candidate: answer vaguely, skip numbers, ramble a little, miss most key points.",
-    2: "You are a below-average candidate: some structure, few concrete numbers, miss some key points.",
-    3: "You are a solid candidate: clear structure, one or two concrete numbers, cover the main points.",
+    1: "You are a weak candidate: vague, unstructured, no numbers, and partly wrong on one point; short.",
+    2: "You are a below-average candidate: some structure, few concrete numbers, miss much of the topic.",
+    3: "You are a solid candidate: clear structure, one or two concrete facts, cover the main ideas.",
     4: "You are a strong candidate: crisp STAR or approach/trade-off structure, concrete numbers, your own actions.",
-    5: "You are an excellent candidate: precise, structured, quantified, covers every key point and the trade-offs.",
+    5: "You are an excellent but human candidate: precise, structured, quantified, covers the main ideas and a trade-off.",
 }
 
 
 def persona_prompt(persona, question: str, lang: str, *, skill: int = 3, category: str | None = None,
                    target_words: int = 120, story_hint: str | None = None, temperature: float = 0.7,
-                   max_stories: int = 6, max_knowledge: int = 2) -> Prompt:
+                   max_stories: int = 6, max_knowledge: int = 2, notes: Iterable = ()) -> Prompt:
     """The system/user prompt for a persona's answer.
 
     Args:
@@ -64,6 +65,8 @@ def persona_prompt(persona, question: str, lang: str, *, skill: int = 3, categor
         category: question category (behavioural/technical/culture_fit/company) or None.
         target_words: whitespace-separated words to aim for (the spoken length that fits).
         story_hint: id of the story the offline engine picked, shown in full first.
+        notes: knowledge notes on the question's topic (``personas.engine.notes.NoteView``); the
+            rubric itself (key points, red flags) is never part of the prompt.
     Output contract: ``{"answer": str, "story_id": str | null}``.
     """
     lang = _lang(lang)
@@ -80,9 +83,11 @@ def persona_prompt(persona, question: str, lang: str, *, skill: int = 3, categor
     know = sorted(persona.knowledge, key=lambda k: -_matches(k.topics.get(lang, ()), question))
     know_lines = [f"- {k.part('point', lang)} {k.part('tradeoff', lang)} {k.part('example', lang)}"
                   for k in know[:max_knowledge] if _matches(k.topics.get(lang, ()), question) > 0]
+    note_lines = [f"- {n.title}: {n.gist} " + " ".join(n.points[:6]) + (f" Example: {n.example}" if n.example else "")
+                  for n in notes]
     values = "; ".join(_txt(v["text"], lang) for v in persona.values)
     weak = persona.weaknesses[0] if persona.weaknesses else None
-    style = persona.style
+    voice = persona_voice(persona.id)[lang]
     skill = max(1, min(5, int(skill)))
     system = "\n".join(filter(None, [
         f"You are {persona.name(lang)}, a fictional job candidate in a mock group interview, "
@@ -95,8 +100,10 @@ def persona_prompt(persona, question: str, lang: str, *, skill: int = 3, categor
         "Your career stories (use at most one, and only if it fits the question):",
         *story_lines,
         *(["Relevant knowledge:"] + know_lines if know_lines else []),
-        f"Speaking style: openings like {list(style['openings'][lang])[:2]}, connectives like "
-        f"{list(style['connectives'][lang])[:3]}, closings like {list(style['closings'][lang])[:2]}.",
+        *(["What you know about the topic (say it in your own words, do not recite):"] + note_lines
+          if note_lines else []),
+        f"Speaking style: openings like {list(voice['openings'])[:2]}, connectives like "
+        f"{list(voice['connectives'])[:3]}, closings like {list(voice['closings'])[:2]}.",
         SKILL_HINT[skill],
         f"Answer in {LANG_NAME[lang]}, in the first person, as spoken words: no Markdown, no lists, no headings. "
         f"About {target_words} words; never more than {int(target_words * 1.2) + 5}.",

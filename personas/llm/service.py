@@ -15,9 +15,11 @@ import time
 from dataclasses import dataclass, replace
 
 from rooms.scoring import ScoreResult, clamp_score
+from rooms.settings import MAX_TEXT_BYTES
 
 from ..catalog import get_persona
 from ..engine import MARGIN_MS, AnswerRequest, ComposedAnswer, OfflineAnswerEngine
+from ..engine.notes import NoteView
 from .chain import LLMChain, build_chain
 from .followup import offline_follow_up
 from .metrics import LLM_CALLS
@@ -31,8 +33,6 @@ log = logging.getLogger(__name__)
 ANSWER_SLACK_MS = 300
 #: Longest an answer's LLM phase may take, ms (the persona "thinks" meanwhile).
 ANSWER_LLM_MAX_MS = 8_000
-#: UTF-8 cap on answer text, bytes (rooms.settings.MAX_TEXT_BYTES).
-MAX_TEXT_BYTES = 8 * 1024
 
 _OFFLINE = OfflineAnswerEngine()
 _chain: LLMChain | None = None
@@ -109,6 +109,14 @@ def _clean(text: str) -> str:
     return text
 
 
+def notes_for(req: AnswerRequest, k: int = 2) -> list[NoteView]:
+    """The knowledge notes the offline engine draws on for ``req`` (for the persona prompt)."""
+    from ..engine.compose import split_follow_up
+
+    asked, main = split_follow_up(req.question_text)
+    return _OFFLINE.notes(asked, req.lang, req.persona_id, context=main)[:k]
+
+
 async def answer_detailed(req: AnswerRequest, *, chain: LLMChain | None = None,
                           llm_max_ms: int = ANSWER_LLM_MAX_MS, time_scale: float = 1.0) -> AnswerResult:
     """Compose a persona's answer with the chain; offline when no provider delivers in time.
@@ -158,7 +166,7 @@ async def answer_detailed(req: AnswerRequest, *, chain: LLMChain | None = None,
     persona = get_persona(req.persona_id)
     prompt = persona_prompt(persona, req.question_text, req.lang, skill=req.skill, category=req.category,
                             target_words=target, story_hint=offline.story_id,
-                            temperature=chain.settings.temperature)
+                            temperature=chain.settings.temperature, notes=notes_for(req))
     deadline = chain.deadline_in(max(0, window_ms) * scale / 1000.0 - (time.monotonic() - t0))
     got = await chain.run("answer", prompt, PersonaAnswerOut, deadline)
     if got is None:

@@ -1,0 +1,83 @@
+"""Sentence helpers for the answer engine: slot filling with Korean particles, casing, splitting.
+
+Sentence frames in ``personas/data/voices/*.json`` have ``{name}`` slots; ``{name}{을}``
+appends the Korean particle that fits the value (``josa``), and a ``_l`` suffix
+(``{gist_l}``) lower-cases the value's first letter for use mid-sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..lexicon import josa
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_FMT_FIELD = re.compile(r"\{(\w+)\}(\{[^{}]+\})?")
+_PARTICLE_BASE = {"는": "은", "가": "이", "를": "을", "와": "과", "로": "으로", "라": "이라", "나": "이나"}
+# Words that keep their capital inside an English sentence.
+PROPER_NOUNS = frozenset("""redis kafka elasticsearch lucene java kotlin spring python go rails ruby postgresql mysql
+dynamodb spark airflow hadoop kubernetes istio vault junit jpa naver kakao kakaotalk toss coupang baemin daangn karrot
+woowa aws linux i tcp udp http https tls dns api rest cpu sql""".split())
+
+
+def lower_first(s: str) -> str:
+    """Lower-case the first letter for use mid-sentence, unless it starts a name (``I``, ``Redis``, ``TCP``)."""
+    if not s or s.startswith(("I ", "I'")):
+        return s
+    first = re.split(r"[\s,:;.]", s, maxsplit=1)[0]
+    if first.lower().strip("'\"") in PROPER_NOUNS or any(c.isupper() for c in first[1:]):
+        return s
+    return s[0].lower() + s[1:] if s[0].isupper() else s
+
+
+def upper_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split after ``.``/``!``/``?`` followed by white space."""
+    return [s for s in _SENT_SPLIT.split((text or "").strip()) if s]
+
+
+def fill(template: str, **kw: str) -> str:
+    """Fill ``{name}`` slots; ``{name}{을}`` appends the right Korean particle to the value.
+
+    Raises:
+        KeyError: a slot with no value (a data error in a voice file).
+    """
+
+    def rep(m: re.Match) -> str:
+        name, particle = m.group(1), m.group(2)
+        if name.endswith("_l") and name not in kw:
+            val = lower_first(kw[name[:-2]])
+        else:
+            val = kw[name]
+        if not particle:
+            return val
+        p = particle[1:-1]
+        base = _PARTICLE_BASE.get(p, p)
+        if base == "이라면":
+            return josa(val, "이라") + "면"
+        return josa(val, base)
+
+    return _FMT_FIELD.sub(rep, template)
+
+
+def first_clause(sentence: str, lang: str) -> str:
+    """The first clause of a sentence, closed as a sentence: how a half-remembered fact sounds.
+
+    ``"A deadlock needs four conditions at once, and breaking one prevents it."`` ->
+    ``"A deadlock needs four conditions at once."``; Korean cuts at ``-고``/``-며``/``-지만``
+    only where the clause ends in a verb stem it can close politely (else the sentence is kept).
+    """
+    s = sentence.strip()
+    if lang == "en":
+        m = re.match(r"(.{25,}?)(, and |, but |, so |, which |; | because )", s)
+        return (m.group(1).rstrip(" ,;") + ".") if m else s
+    m = re.match(r"(.{12,}?)(하고|하며|하지만|되고|되며|이고|이며),?\s", s)
+    if not m:
+        return s
+    stem, ending = m.group(1), m.group(2)
+    close = {"하고": "합니다.", "하며": "합니다.", "하지만": "합니다.", "되고": "됩니다.", "되며": "됩니다.",
+             "이고": "입니다.", "이며": "입니다."}[ending]
+    return stem + close
