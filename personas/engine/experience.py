@@ -4,6 +4,7 @@ the notes on ways of working, a short story) and company motivation (see ``plan`
 from __future__ import annotations
 
 from ..catalog import Story
+from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SETUP, VALUE_POINTS, amount
 from .context import MOTIVATION_CUES, Ctx
 from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_line
 from .stories import rank_stories
@@ -52,13 +53,13 @@ def tell_star(ctx: Ctx, story: Story) -> None:
     title = story.part("title", lang)
     ctx.add(ctx.v("story_in", title=title), 78, story=True)
     sit = sentences(story.part("situation", lang))
-    if sk >= 4:
+    if amount(STORY_SETUP, lang, sk):
         ctx.add(" ".join(sit), 93, short=sit[0], story=True)
         ctx.add(story.part("task", lang), 82, story=True)
     else:
         ctx.add(sit[0], 93, story=True)
     acts = sentences(story.part("action", lang))
-    n = {3: 2, 4: 2}.get(sk, len(acts))
+    n = amount(STORY_ACTIONS, lang, sk) or len(acts)
     for i, a in enumerate(acts[:n]):
         if i == 0 and sk >= 4:
             ctx.add(ctx.v("story_action", a=a), 95, short=a, story=True)
@@ -102,12 +103,14 @@ def culture(ctx: Ctx) -> Story | None:
         ctx.add(ctx.c("weakness", w=w["text"][lang], i=w["improvement"][lang]), 97)
     ctx.add(ctx.best_value(), 95)
     if note is not None:
-        for i, pt in enumerate(ctx.pick(note, {3: 2, 4: 3, 5: 3}[sk])):
+        for i, pt in enumerate(ctx.pick(note, amount(VALUE_POINTS, lang, sk))):
             ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=pt), 92 - 2 * i)
     if note is None and ctx.has_cue(MOTIVATION_CUES):
         ctx.add(p.profile["motivation"][lang], 90)      # "why did you choose ...": the persona's own why
     story = pick_story(ctx)          # a values answer always brings its evidence
-    if story is not None:
+    if story is not None and sk == 3:
+        ctx.add(story.part("gist", lang), 84, story=True)       # an average answer: the story's plain gist
+    elif story is not None:
         short_story(ctx, story)
         if sk >= 5:
             ctx.add(ctx.v("lesson", l=story.part("lesson", lang)), 72, story=True)
@@ -144,7 +147,7 @@ def motivation(ctx: Ctx) -> Story | None:
         short_story(ctx, story, prio=80 if sk >= 4 else 70)
     if sk >= 4:
         if ctx.note is not None:
-            for pt in ctx.pick(ctx.note, 2 if sk >= 5 else 1):
+            for pt in ctx.pick(ctx.note, amount(MOTIVATION_POINTS, lang, sk)):
                 ctx.add(pt, 78)
         company_tie(ctx)
     else:

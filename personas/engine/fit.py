@@ -40,8 +40,10 @@ def timing(budget_ms: int, skill: int, question_chars: int, wpm: int, rng: rando
     return think, max(0, max_words)
 
 
-def fit(pieces: list[Piece], max_words: int) -> tuple[str, bool]:
-    """Trim the pieces to at most ``max_words`` words, keeping their order.
+def fit(pieces: list[Piece], max_words: int, max_pieces: int | None = None) -> tuple[str, bool]:
+    """Trim the pieces to at most ``max_words`` words (and ``max_pieces`` pieces), keeping their order.
+
+    0. keep the ``max_pieces`` pieces of highest priority (None: all);
 
     1. drop optional pieces (priority < 60: openings, closings, asides), lowest first;
     2. switch pieces to their short wording, lowest priority first;
@@ -51,6 +53,9 @@ def fit(pieces: list[Piece], max_words: int) -> tuple[str, bool]:
     Returns (text, whether a piece of the story survived).
     """
     pieces = [pc for pc in pieces if pc.text]
+    if max_pieces is not None and len(pieces) > max_pieces:
+        top = sorted(range(len(pieces)), key=lambda i: (-pieces[i].prio, i))[:max_pieces]
+        pieces = [pieces[i] for i in sorted(top)]
     if max_words <= 0 or not pieces:
         return "", False
     texts = [pc.text for pc in pieces]

@@ -4,6 +4,7 @@ persona's order, its own first-hand fact or the note's example, and its domain a
 from __future__ import annotations
 
 from ..catalog import Story
+from .budget import NOTE_SENTENCES, SECOND_FACT, amount
 from .context import Ctx
 from .parts import closing, connect, opening, vague_fact, weak_line
 from ..lexicon import features, strip_particle
@@ -38,7 +39,7 @@ def technical(ctx: Ctx) -> Story | None:
     fact = ctx.facts[0] if ctx.facts else None
     borrowed = note.domain == "persona" and not note.id.startswith(ctx.persona.id + "-")
     # another persona's entry (no note in the knowledge base): the gist only, then this persona's own view
-    m = {3: 2, 4: 3, 5: 4}[sk]
+    m = amount(NOTE_SENTENCES, lang, sk)
     said = ([note.gist] if not ctx.said_before(note.gist) else []) if borrowed else ctx.pick(note, m)
     if not borrowed and len(said) < m:
         # earlier candidates said most of it: the closely related notes give this persona something of its own
@@ -52,7 +53,8 @@ def technical(ctx: Ctx) -> Story | None:
         whole = bool(said) and said[0] in (note.gist, *note.points)     # could not be cut (often in Korean)
     if said and not _names_topic(note.title, " ".join(said), lang) and not ctx.said_before(note.gist):
         said[0] = first_clause(note.gist, lang) if sk == 3 else note.gist   # the answer names its topic
-    if sk == 3:
+    second = SECOND_FACT.get(lang, True)
+    if sk == 3 and second:
         if fact is not None:            # ... and the persona's own practice, or one more fact
             said.append(ctx.first_sentence(fact.part("point", lang)))
         elif not borrowed and not whole:
@@ -62,7 +64,7 @@ def technical(ctx: Ctx) -> Story | None:
             ctx.add(ctx.v("core", gist=x), 96)
         else:
             ctx.add(connect(ctx, x) if sk >= 4 and ctx.rng.random() < 0.5 else x, 92 - 2 * i)
-    if fact is None and sk <= 4:        # no first-hand fact on this topic: the persona's own yardstick
+    if (fact is None or (sk == 3 and not second)) and sk <= 4:   # no first-hand fact: its own yardstick
         ctx.add(ctx.c("principle", principle=ctx.persona.profile["principle"][lang]), 64)
     if sk == 3:
         ctx.add(ctx.v("hedge"), 55)
