@@ -10,29 +10,45 @@ are planned by kind of answer in ``technical.py`` and ``experience.py`` and do n
 
 from __future__ import annotations
 
-#: Pieces (a sentence, or two short ones) an answer keeps at most, highest priority first; None: as
-#: many as the turn's time allows.
-PIECES = {"en": {1: None, 2: None, 3: None, 4: None, 5: None}, "ko": {1: None, 2: None, 3: 4, 4: 5, 5: 5}}
+#: Pieces of substance (a sentence, or two short ones; not the opening or closing) an answer keeps
+#: at most per minute of its turn, highest priority first; None: as many as the turn's time allows.
+PIECES_PER_MINUTE = {"en": {1: None, 2: None, 3: None, 4: None, 5: None},
+                     "ko": {1: None, 2: None, 3: 4, 4: 5, 5: 5}}
 
-#: Note sentences in a technical answer (skill 3 says the first clause of the first one).
-NOTE_SENTENCES = {"en": {3: 2, 4: 3, 5: 4}, "ko": {3: 1, 4: 2, 5: 2}}
+#: Note sentences in a technical answer at most (skill 3 says the first clause of the first one) ...
+NOTE_SENTENCES = {"en": {3: 2, 4: 3, 5: 4}, "ko": {3: 1, 4: 2, 5: 4}}
+
+#: ... and per minute of the turn (None: no limit): a 60 s Korean turn holds two, a 90 s one four.
+NOTE_SENTENCES_PER_MINUTE = {"en": {3: None, 4: None, 5: None}, "ko": {3: None, 4: 2.5, 5: 2.5}}
 
 #: Whether an average (skill 3) technical answer adds a second sentence (the persona's own practice
 #: or one more fact) to the first clause of the note; without it, the persona's yardstick follows.
 SECOND_FACT = {"en": True, "ko": False}
 
 #: Actions of a STAR story told in full (behavioural answers); None: all of them.
-STORY_ACTIONS = {"en": {3: 2, 4: 2, 5: None}, "ko": {3: 1, 4: 2, 5: 2}}
+STORY_ACTIONS = {"en": {3: 2, 4: 2, 5: None}, "ko": {3: 1, 4: 1, 5: 1}}
 
-#: Whether a STAR story told in full (behavioural answers) gives its whole situation and its task,
-#: or only the situation's first sentence (the task is implied by it).
-STORY_SETUP = {"en": {3: False, 4: True, 5: True}, "ko": {3: False, 4: False, 5: False}}
+#: Sentences of a STAR story's situation (behavioural answers); None: all of them.
+STORY_SITUATION = {"en": {3: 1, 4: None, 5: None}, "ko": {3: 1, 4: 1, 5: 1}}
 
 #: Points of a note on ways of working in a culture-fit answer.
 VALUE_POINTS = {"en": {3: 2, 4: 3, 5: 3}, "ko": {3: 1, 4: 1, 5: 1}}
 
 #: Note points a strong (skill 4 / 5) company-motivation answer adds.
 MOTIVATION_POINTS = {"en": {4: 1, 5: 2}, "ko": {4: 1, 5: 1}}
+
+
+def max_pieces(lang: str, skill: int, budget_ms: int) -> int | None:
+    """Pieces of substance that fit a turn of ``budget_ms`` ms (at least one), or None: no limit."""
+    per_minute = amount(PIECES_PER_MINUTE, lang, skill)
+    return None if per_minute is None else max(1, round(per_minute * budget_ms / 60_000))
+
+
+def note_sentences(lang: str, skill: int, budget_ms: int) -> int:
+    """Note sentences a technical answer says in a turn of ``budget_ms`` ms (at least one)."""
+    most = amount(NOTE_SENTENCES, lang, skill)
+    per_minute = amount(NOTE_SENTENCES_PER_MINUTE, lang, skill)
+    return most if per_minute is None else max(1, min(most, round(per_minute * budget_ms / 60_000)))
 
 
 def amount(table: dict, lang: str, skill: int) -> int | None:

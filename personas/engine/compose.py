@@ -15,7 +15,7 @@ import random
 
 from ..catalog import get_persona
 from ..lexicon import features
-from .budget import PIECES, amount
+from .budget import max_pieces
 from .context import Ctx, infer_category
 from .fit import fit, timing
 from .notes import Retriever, find_notes, own_facts
@@ -64,7 +64,7 @@ class OfflineAnswerEngine:
         story = build(ctx)
         think_ms, max_words = timing(req.budget_ms, req.skill, len(req.question_text or ""),
                                      persona.pace(req.lang), ctx.rng)
-        text, told_story = fit(ctx.pieces, max_words, amount(PIECES, req.lang, req.skill))
+        text, told_story = fit(ctx.pieces, max_words, max_pieces(req.lang, req.skill, req.budget_ms))
         story_id = story.id if story is not None and told_story else None
         return ComposedAnswer(text=text, story_id=story_id, think_ms=think_ms,
                               words_per_minute=persona.pace(req.lang), note_ids=tuple(n.id for n in ctx.notes))

@@ -4,7 +4,7 @@ the notes on ways of working, a short story) and company motivation (see ``plan`
 from __future__ import annotations
 
 from ..catalog import Story
-from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SETUP, VALUE_POINTS, amount
+from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SITUATION, VALUE_POINTS, amount
 from .context import MOTIVATION_CUES, Ctx
 from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_line
 from .stories import rank_stories
@@ -53,11 +53,10 @@ def tell_star(ctx: Ctx, story: Story) -> None:
     title = story.part("title", lang)
     ctx.add(ctx.v("story_in", title=title), 78, story=True)
     sit = sentences(story.part("situation", lang))
-    if amount(STORY_SETUP, lang, sk):
-        ctx.add(" ".join(sit), 93, short=sit[0], story=True)
+    told = sit[:amount(STORY_SITUATION, lang, sk) or len(sit)]
+    ctx.add(" ".join(told), 93, short=sit[0] if len(told) > 1 else None, story=True)
+    if sk >= 4:
         ctx.add(story.part("task", lang), 82, story=True)
-    else:
-        ctx.add(sit[0], 93, story=True)
     acts = sentences(story.part("action", lang))
     n = amount(STORY_ACTIONS, lang, sk) or len(acts)
     for i, a in enumerate(acts[:n]):

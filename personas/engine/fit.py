@@ -43,7 +43,7 @@ def timing(budget_ms: int, skill: int, question_chars: int, wpm: int, rng: rando
 def fit(pieces: list[Piece], max_words: int, max_pieces: int | None = None) -> tuple[str, bool]:
     """Trim the pieces to at most ``max_words`` words (and ``max_pieces`` pieces), keeping their order.
 
-    0. keep the ``max_pieces`` pieces of highest priority (None: all);
+    0. keep the ``max_pieces`` pieces of substance (priority >= 60) of highest priority (None: all);
 
     1. drop optional pieces (priority < 60: openings, closings, asides), lowest first;
     2. switch pieces to their short wording, lowest priority first;
@@ -53,9 +53,11 @@ def fit(pieces: list[Piece], max_words: int, max_pieces: int | None = None) -> t
     Returns (text, whether a piece of the story survived).
     """
     pieces = [pc for pc in pieces if pc.text]
-    if max_pieces is not None and len(pieces) > max_pieces:
-        top = sorted(range(len(pieces)), key=lambda i: (-pieces[i].prio, i))[:max_pieces]
-        pieces = [pieces[i] for i in sorted(top)]
+    if max_pieces is not None:
+        content = sorted((i for i in range(len(pieces)) if pieces[i].prio >= OPTIONAL_PRIO),
+                         key=lambda i: (-pieces[i].prio, i))
+        drop = set(content[max_pieces:])
+        pieces = [pc for i, pc in enumerate(pieces) if i not in drop]
     if max_words <= 0 or not pieces:
         return "", False
     texts = [pc.text for pc in pieces]

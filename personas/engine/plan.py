@@ -1,24 +1,33 @@
 """What goes into an answer, by question kind and skill (1 weak .. 5 strong).
 
+How much each answer says depends on the language as well as the skill (``budget.py``:
+a Korean sentence chains clauses and carries more, so a Korean answer says fewer sentences;
+the counts below are English, Korean in brackets).
+
 * technical (and company questions about a system), ``technical.py``: the
-  persona's own subset of the best note's sentences (skill 5: four, 4: three,
-  3: part of one plus one more or the persona's own practice), never one an
+  persona's own subset of the best note's sentences (skill 5: four [two], 4: three [two],
+  3: the first clause of one plus one more or the persona's own practice [the first clause and
+  the persona's yardstick]), never one an
   earlier answer in the room said; the persona's first-hand fact on the topic
   and its domain angle (skill 4-5), else its yardstick. Skill 2: half the main
   idea and a misconception; skill 1: unsure, one misconception from the note's
   pitfalls (or a half-remembered fact), a vague line, no numbers.
 * behavioural, ``experience.py``: the best untold STAR story told in the
-  persona's voice without labels (skill 3: situation, two actions, an
-  unquantified outcome; 4-5: task, actions, result, lesson) and, at skill 4-5,
+  persona's voice without labels (skill 3: situation, two [one] actions, an
+  unquantified outcome; 4-5: task, actions, result, lesson [the situation's first
+  sentence, two actions, result, lesson]) and, at skill 4-5,
   what the persona took from it (a note on ways of working). Skill 1-2: the
   story's vague gist and a vague line.
 * culture fit: the persona's value, the note's idea and points when there is a
-  note on ways of working, a short story.
+  note on ways of working (skill 3: two [one], 4-5: three [one]), a short story
+  (skill 3: its gist only).
 * company: motivation (its own, or its angle brought to the company named), else
   as technical or behavioural, with a tie to the company at skill 4-5.
 * follow-ups (``"<main>\n<follow-up>"``): more of the story or notes the
   persona's own previous answer did not say. "Introduce yourself": name, years,
   role, strengths, a highlight, motivation.
+* every answer keeps at most ``budget.PIECES_PER_MINUTE`` pieces of substance per minute of its turn
+  (Korean skill 3: four, 4-5: six), highest priority first.
 
 Priorities (``Ctx.add``'s second argument) decide what survives a short turn.
 """

@@ -4,7 +4,7 @@ persona's order, its own first-hand fact or the note's example, and its domain a
 from __future__ import annotations
 
 from ..catalog import Story
-from .budget import NOTE_SENTENCES, SECOND_FACT, amount
+from .budget import SECOND_FACT, note_sentences
 from .context import Ctx
 from .parts import closing, connect, opening, vague_fact, weak_line
 from ..lexicon import features, strip_particle
@@ -39,7 +39,7 @@ def technical(ctx: Ctx) -> Story | None:
     fact = ctx.facts[0] if ctx.facts else None
     borrowed = note.domain == "persona" and not note.id.startswith(ctx.persona.id + "-")
     # another persona's entry (no note in the knowledge base): the gist only, then this persona's own view
-    m = amount(NOTE_SENTENCES, lang, sk)
+    m = note_sentences(lang, sk, ctx.req.budget_ms)
     said = ([note.gist] if not ctx.said_before(note.gist) else []) if borrowed else ctx.pick(note, m)
     if not borrowed and len(said) < m:
         # earlier candidates said most of it: the closely related notes give this persona something of its own

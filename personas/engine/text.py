@@ -67,15 +67,16 @@ def first_clause(sentence: str, lang: str) -> str:
     """The first clause of a sentence, closed as a sentence: how a half-remembered fact sounds.
 
     ``"A deadlock needs four conditions at once, and breaking one prevents it."`` ->
-    ``"A deadlock needs four conditions at once."``; Korean cuts at ``-고``/``-며``/``-지만`` (and),
-    ``-해서``/``-라서`` (so) and ``-기 때문에`` (because) only where the clause ends in a stem it can close
-    politely (``구조라서,`` -> ``구조입니다.``), else the sentence is kept.
+    ``"A deadlock needs four conditions at once."``; Korean cuts after a comma at ``-고``/``-며``/``-지만``
+    (and, but), ``-해서``/``-라서`` (so) and ``-기 때문에`` (because), only where the clause ends in a stem
+    it can close politely (``구조라서,`` -> ``구조입니다.``, ``좁히고,`` -> ``좁힙니다.``), else the sentence
+    is kept.
     """
     s = sentence.strip()
     if lang == "en":
         m = re.match(r"(.{25,}?)(, and |, but |, so |, which |; | because )", s)
         return (m.group(1).rstrip(" ,;") + ".") if m else s
-    m = re.match(r"(.{12,}?)(하고|하며|하지만|되고|되며|이고|이며|해서|돼서|되어서|라서|하기 때문에|되기 때문에|이기 때문에),?\s", s)
+    m = re.match(r"(.{12,}?)(하고|하며|하지만|되고|되며|이고|이며|해서|돼서|되어서|라서|하기 때문에|되기 때문에|이기 때문에),\s", s)
     g = re.match(r"(.{12,}?[가-힣])(?<![라다자])고,\s", s)     # any verb stem + "-고," ("좁히고," -> "좁힙니다.")
     if g and (not m or g.end() < m.end()):
         return _polite(g.group(1)) + "."
@@ -85,6 +86,8 @@ def first_clause(sentence: str, lang: str) -> str:
     close = {"하고": "합니다.", "하며": "합니다.", "하지만": "합니다.", "되고": "됩니다.", "되며": "됩니다.",
              "이고": "입니다.", "이며": "입니다.", "해서": "합니다.", "돼서": "됩니다.", "되어서": "됩니다.",
              "라서": "입니다.", "하기 때문에": "합니다.", "되기 때문에": "됩니다.", "이기 때문에": "입니다."}[ending]
+    if ending == "라서" and stem.endswith("아니"):        # "…아니라서" -> "…아닙니다"
+        return stem[:-1] + "닙니다."
     if ending == "라서" and stem.endswith("이"):          # "…것이라서" -> "…것입니다"
         stem = stem[:-1]
     return stem + close
