@@ -278,20 +278,24 @@ class CompetitiveEvaluator:
         # ---- lexical relevance / coverage
         a_bg = F.char_bigrams(text)
         a_units = set(F.content_units(text, lang))
+        q_bg = F.char_bigrams(qtext)
+        q_units = set(F.content_units(qtext, lang))
         lex_kp = []
         for kp in kps:
+            # a key point is credited for its own content, not for the question's words that any
+            # answer on the general subject repeats ("데드락", "URL 단축"); all its terms if < 2 are left
             if lang == "ko":
                 kb = F.char_bigrams(kp)
+                kb = (kb - q_bg) if len(kb - q_bg) >= 2 else kb
                 lex_kp.append(len(kb & a_bg) / len(kb) if kb else 0.0)
             else:
                 ku = set(F.content_units(kp, lang))
+                ku = (ku - q_units) if len(ku - q_units) >= 2 else ku
                 lex_kp.append(len(ku & a_units) / len(ku) if ku else 0.0)
-        q_bg = F.char_bigrams(qtext)
         if lang == "ko":
             lex_q = len(q_bg & a_bg) / len(q_bg) if q_bg else 0.0
         else:
-            qu = set(F.content_units(qtext, lang))
-            lex_q = len(qu & a_units) / len(qu) if qu else 0.0
+            lex_q = len(q_units & a_units) / len(q_units) if q_units else 0.0
         # ---- per-sentence relevance (for padding and quotes)
         if lang == "ko":
             ref = q_bg | set().union(*(F.char_bigrams(k) for k in kps)) if kps else q_bg
