@@ -20,19 +20,24 @@ def ramp(x: float, lo: float, hi: float) -> float:
     return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
 
 
+#: Length fit: full marks from this share of the expected length; "developed" ramps over DEVELOPED.
+LENGTH_FULL = 0.15
+DEVELOPED = (0.03, 0.25)
+
+
 def length_fit(ratio: float) -> tuple[float, str, float]:
     """``(length 0-1, "short" | "ok" | "long", developed 0-1)`` for size / expected size.
 
     Trapezoid: full marks between 30 % and 110 % of the expected length.
     ``developed`` (how far the answer is developed, for depth and specificity) ramps 5-45 %.
     """
-    if ratio < 0.30:
-        length, state = ramp(ratio, 0.03, 0.30), "short"
+    if ratio < LENGTH_FULL:
+        length, state = ramp(ratio, 0.03, LENGTH_FULL), "short"
     elif ratio <= 1.10:
         length, state = 1.0, "ok"
     else:
         length, state = max(0.3, 1.0 - (ratio - 1.10) * 0.8), "long"
-    return length, state, ramp(ratio, 0.05, 0.45)
+    return length, state, ramp(ratio, *DEVELOPED)
 
 
 def structure(f: F.TextFeatures, category: str, n_sents: int) -> float:
