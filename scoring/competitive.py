@@ -80,6 +80,10 @@ RATE = {"en": 140.0, "ko": 330.0}
 #: Korean coverage gate (mean key-point coverage, low -> high), see ``_score_one``.
 KO_COV_GATE = (0.12, 0.32)
 
+#: Non-technical answers: share of platitude sentences (``dimensions.platitude_share``) -> penalty.
+PLATITUDE_RAMP = (0.3, 0.7)
+PLATITUDE_WEIGHT = 0.6
+
 #: Weighted total that maps to 100 (see ``_score_one``).
 STRETCH = {"en": 0.80, "ko": 0.70}
 
@@ -389,6 +393,10 @@ class CompetitiveEvaluator:
         base = sum(w[d] * dims[d] for d in DIMENSIONS)
         total = (base * rel_gate * (1 - 0.85 * stuffing) * (1 - 0.85 * repeat) * (1 - 0.45 * padding)
                  * (1 - 0.35 * wander))
+        # stories and motivation told in self-description, platitudes or perks say nothing of the
+        # situation asked, however close to the question's subject (graded grades 1-2)
+        plat = D.platitude_share(sents, lang) if cat != "technical" else 0.0
+        total *= 1 - PLATITUDE_WEIGHT * _ramp(plat, *PLATITUDE_RAMP)
         # a full, on-topic answer deserves the top of the scale: stretch 0..STRETCH -> 0..100.
         # Korean surface cues are sparser (fewer markers per sentence), hence a lower stretch.
         a.score = clamp_score(100 * min(1.0, total / STRETCH[lang]))
@@ -408,7 +416,7 @@ class CompetitiveEvaluator:
         a.details = {"sem_rel": sem_rel, "lex_rel": lex_rel, "cov": [round(float(x), 3) for x in cov],
                      "length_ratio": round(ratio, 3), "stuffing": round(stuffing, 3),
                      "repeat": round(repeat, 3), "padding": round(padding, 3), "rel_gate": round(rel_gate, 3),
-                     "wander": round(wander, 3), "label": a.correctness.label,
+                     "wander": round(wander, 3), "platitude": round(plat, 3), "label": a.correctness.label,
                      "key_points": a.correctness.key_points,
                      "function_ratio": round(f.function_ratio, 3), "novelty": round(novelty, 3),
                      "q_sim": None if sim is None else round(float(sim["q_whole"]), 3)}

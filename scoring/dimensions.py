@@ -127,3 +127,29 @@ def narrative(sentence: str, lang: str) -> bool:
     person = re.search(r"\b(i|we|my|our|she|he|they)\b", low)
     return bool(person) and bool(re.search(r"\d", sentence) or F.ACTION_EN.search(sentence)
                                  or F.STAR_EN["result"].search(sentence) or re.search(r"\b\w{3,}ed\b", low))
+
+
+#: Self-description, platitudes, promises and perks: sentences that tell the interviewer nothing about
+#: the situation asked ("I'm a very organised person", "I love remote work", "성실하다는 말을 많이 들었습니다",
+#: "연봉이 높고 복지가 좋은 팀"). Grading criteria, grades 1-2 (docs/evaluation.md).
+_PLATITUDE_EN = re.compile(
+    r"\b(i'?m|i am)\s+(honestly\s+|really\s+|just\s+|naturally\s+)?(a|an)\s+(very\s+|really\s+|big\s+|huge\s+|quite\s+)?"
+    r"(\w+[\s-])?(person|fan|believer|learner|player|worker)\b|"
+    r"\b(i'?m|i am)\s+(very|really|so|naturally|honestly|extremely)\s+[\w-]+\b|"
+    r"\bi\s+(really\s+)?(love|admire|enjoy|adore)\b|\bi'?d love to\b|\bi (strongly )?believe in\b|"
+    r"\b(is|are) (really |very |so )?important to me\b|\bi'?m (very |really )?(comfortable|passionate|good) (with|about|at)\b|"
+    r"\b(salary|salaries|perks|benefits|free (lunch|snacks)|work-life balance|team lunch(es)?|bowling|"
+    r"standing desk|hobby|hobbies)\b|\bi (always )?(try|like) to\b|\bi'?ve read a lot\b|\bi('m| am) known for\b",
+    re.I)
+_PLATITUDE_KO = re.compile(
+    r"(성격이라|성격입니다|성격이어서|편입니다|편이고|편이라|자부합니다|열심히 하겠|최선을 다하겠|되겠습니다|"
+    r"좋겠습니다|연봉|복지|재택근무|식대|회식|야식|분위기 메이커|말을 많이 들었|평가를 들었|마음에 듭니다|"
+    r"선호하는 편|좋아합니다|취미|적응을 잘|자신 있습니다|감사합니다)")
+
+
+def platitude_share(sentences: list, lang: str) -> float:
+    """Share (0-1) of the sentences that are self-description, platitudes, promises or perks."""
+    if not sentences:
+        return 0.0
+    rx = _PLATITUDE_KO if lang == "ko" else _PLATITUDE_EN
+    return sum(1 for s in sentences if rx.search(s)) / len(sentences)
