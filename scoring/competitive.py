@@ -77,8 +77,9 @@ CALIB = {
 #: ~140 wpm is conversational English speech; ~330 syllables/min for Korean speech.
 RATE = {"en": 140.0, "ko": 330.0}
 
-#: Korean coverage gate (mean key-point coverage, low -> high), see ``_score_one``.
-KO_COV_GATE = (0.12, 0.32)
+#: Coverage gate (mean key-point coverage, low -> high) for Korean answers and English technical
+#: ones, see ``_score_one``.
+COV_GATE = (0.12, 0.32)
 
 #: Non-technical answers: share of platitude sentences (``dimensions.platitude_share``) -> penalty.
 PLATITUDE_RAMP = (0.3, 0.7)
@@ -378,10 +379,12 @@ class CompetitiveEvaluator:
 
         cov_mean = float(cov.mean()) if len(cov) else relevance
         rel_gate = 0.2 + 0.8 * _ramp(0.5 * relevance + 0.5 * cov_mean, 0.15, 0.45)
-        if lang == "ko" and len(cov):
+        if len(cov) and (lang == "ko" or cat == "technical"):
             # e5's question similarity saturates for any on-domain Korean text (off-topic 0.886 vs
-            # strong 0.876 on v2), so a Korean answer must also cover the key points themselves
-            rel_gate = min(rel_gate, 0.2 + 0.8 * _ramp(cov_mean, KO_COV_GATE[0], KO_COV_GATE[1]))
+            # strong 0.876 on v2), and an English technical answer can stay on the question's subject
+            # ("URL shorteners are everywhere…") without explaining anything: such answers must also
+            # cover the key points themselves
+            rel_gate = min(rel_gate, 0.2 + 0.8 * _ramp(cov_mean, COV_GATE[0], COV_GATE[1]))
         dims = {
             "relevance": relevance * (1 - 0.8 * stuffing) * (1 - 0.8 * repeat),
             "structure": structure,
