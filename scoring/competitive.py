@@ -46,7 +46,7 @@ from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .comparator import AnswerComparator
 from .concepts import CREDIT as CONCEPT_CREDIT, EVASIONS, concept_coverage, story_share
 from .correctness import Correctness, assess as assess_correctness
-from .embeddings import get_encoder, warm_up as _warm_up
+from .embeddings import E5_PASSAGE_CHARS, get_encoder, warm_up as _warm_up
 from .feedback import FeedbackGenerator
 from .quotes import pick as pick_quotes
 
@@ -258,7 +258,7 @@ class CompetitiveEvaluator:
             if lang == "en" and f.sentences:
                 batch.extend([x[:240] for x in f.sentences[:MAX_SENTENCES]])
             else:
-                batch.append(text)
+                batch.append(text[:E5_PASSAGE_CHARS] if lang == "ko" else text)
             spans.append((start, len(batch)))
         M = enc.encode(batch, "passage")
         out = []

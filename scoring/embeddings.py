@@ -38,8 +38,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MINILM_MAX_CHARS = 1500     # MiniLM truncates at 256 word pieces anyway
-E5_MAX_CHARS = 80           # Korean questions and key points (cached per text): ~35 tokens
-E5_PASSAGE_CHARS = 64       # Korean answers: ~28 tokens; e5 costs ~1.2 ms/token (CPU, 1 thread), 80 chars cost 48-56 ms
+E5_MAX_CHARS = 80           # Korean: ~35 tokens; e5 costs ~1.1 ms/token (CPU, 1 thread); 160 chars cost 58 ms
+#: The scorer reads the first 64 characters of a Korean answer (~28 tokens): 80 cost 48-56 ms of CPU
+#: per answer on the shared machine (docs/evaluation.md, Latency). Questions and key points keep 80.
+E5_PASSAGE_CHARS = 64
 _CACHE_SIZE = 2048
 
 
@@ -356,12 +358,6 @@ class E5Encoder(Encoder):
         _pin_torch_threads()
         self._model = E5(num_threads=scorer_threads())
         self.dim = int(self._model.dim)
-
-    def encode(self, texts: Sequence[str], role: str = "passage") -> np.ndarray:
-        """As :meth:`Encoder.encode`; answers ("passage") are cut to ``E5_PASSAGE_CHARS`` characters."""
-        if role != "query":
-            texts = [(t or " ")[:E5_PASSAGE_CHARS] for t in texts]
-        return super().encode(texts, role)
 
     def _raw(self, texts: list[str], role: str) -> np.ndarray:
         _pin_torch_threads()
