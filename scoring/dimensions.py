@@ -28,8 +28,10 @@ DEVELOPED = (0.03, 0.25)
 def length_fit(ratio: float) -> tuple[float, str, float]:
     """``(length 0-1, "short" | "ok" | "long", developed 0-1)`` for size / expected size.
 
-    Trapezoid: full marks between 30 % and 110 % of the expected length.
-    ``developed`` (how far the answer is developed, for depth and specificity) ramps 5-45 %.
+    Trapezoid: full marks between ``LENGTH_FULL`` (15 %) and 110 % of the expected length.
+    ``developed`` (how far the answer is developed, for depth and specificity) ramps over
+    ``DEVELOPED`` (3-25 %). Before the calib round: 30 % and 5-45 %, which cost a correct
+    30-word answer about half its depth (docs/evaluation.md, "Calibration round").
     """
     if ratio < LENGTH_FULL:
         length, state = ramp(ratio, 0.03, LENGTH_FULL), "short"
