@@ -81,10 +81,6 @@ RATE = {"en": 140.0, "ko": 330.0}
 #: ones, see ``_score_one``.
 COV_GATE = (0.12, 0.32)
 
-#: Non-technical answers: share of platitude sentences (``dimensions.platitude_share``) -> penalty.
-PLATITUDE_RAMP = (0.3, 0.7)
-PLATITUDE_WEIGHT = 0.6
-
 #: Weighted total that maps to 100 (see ``_score_one``).
 STRETCH = {"en": 0.80, "ko": 0.70}
 
@@ -103,7 +99,7 @@ class AnswerAnalysis:
         dims: dimension -> 0-100.
         score: overall 0-100.
         quotes: dimension -> the answer's sentence that best shows it.
-        penalty: the dominant penalty ("stuffing" | "repeat" | "padding") or None.
+        penalty: the dominant penalty ("stuffing" | "repeat" | "padding" | "platitude") or None.
         missing_point: the least covered key point, for feedback.
         length_state: "short" | "ok" | "long".
         correctness: the correctness verdict (label, key point status, wrong claims, cap).
@@ -281,26 +277,8 @@ class CompetitiveEvaluator:
                    question: Question, qtext: str, kps: list[str], lang: str) -> None:
         sents = list(f.sentences) or [text]
         # ---- lexical relevance / coverage
-        a_bg = F.char_bigrams(text)
-        a_units = set(F.content_units(text, lang))
+        lex_q, lex_kp = F.lexical_recall(text, qtext, kps, lang)
         q_bg = F.char_bigrams(qtext)
-        q_units = set(F.content_units(qtext, lang))
-        lex_kp = []
-        for kp in kps:
-            # a key point is credited for its own content, not for the question's words that any
-            # answer on the general subject repeats ("데드락", "URL 단축"); all its terms if < 2 are left
-            if lang == "ko":
-                kb = F.char_bigrams(kp)
-                kb = (kb - q_bg) if len(kb - q_bg) >= 2 else kb
-                lex_kp.append(len(kb & a_bg) / len(kb) if kb else 0.0)
-            else:
-                ku = set(F.content_units(kp, lang))
-                ku = (ku - q_units) if len(ku - q_units) >= 2 else ku
-                lex_kp.append(len(ku & a_units) / len(ku) if ku else 0.0)
-        if lang == "ko":
-            lex_q = len(q_bg & a_bg) / len(q_bg) if q_bg else 0.0
-        else:
-            lex_q = len(q_units & a_units) / len(q_units) if q_units else 0.0
         # ---- per-sentence relevance (for padding and quotes)
         if lang == "ko":
             ref = q_bg | set().union(*(F.char_bigrams(k) for k in kps)) if kps else q_bg
@@ -398,8 +376,8 @@ class CompetitiveEvaluator:
                  * (1 - 0.35 * wander))
         # stories and motivation told in self-description, platitudes or perks say nothing of the
         # situation asked, however close to the question's subject (graded grades 1-2)
-        plat = D.platitude_share(sents, lang) if cat != "technical" else 0.0
-        total *= 1 - PLATITUDE_WEIGHT * _ramp(plat, *PLATITUDE_RAMP)
+        plat, plat_pen = D.platitude(sents, lang, cat)
+        total *= 1 - D.PLATITUDE_WEIGHT * plat_pen
         # a full, on-topic answer deserves the top of the scale: stretch 0..STRETCH -> 0..100.
         # Korean surface cues are sparser (fewer markers per sentence), hence a lower stretch.
         a.score = clamp_score(100 * min(1.0, total / STRETCH[lang]))
@@ -414,6 +392,8 @@ class CompetitiveEvaluator:
         a.dims = {d: clamp_score(100 * v) for d, v in dims.items()}
         top_pen = max(pen, key=pen.get)
         a.penalty = top_pen if pen[top_pen] >= 0.5 else None
+        if plat_pen >= 0.5 and plat_pen > pen[top_pen]:
+            a.penalty = "platitude"
         a.numbers, a.actions = f.numbers, f.actions
         a.quotes = pick_quotes(sents, sent_rel, lang, exclude=a.correctness.wrong_sentences)
         a.details = {"sem_rel": sem_rel, "lex_rel": lex_rel, "cov": [round(float(x), 3) for x in cov],

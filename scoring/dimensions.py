@@ -155,3 +155,18 @@ def platitude_share(sentences: list, lang: str) -> float:
         return 0.0
     rx = _PLATITUDE_KO if lang == "ko" else _PLATITUDE_EN
     return sum(1 for s in sentences if rx.search(s)) / len(sentences)
+
+
+#: Share of platitude sentences -> penalty 0-1 (ramp), and its weight on the total (0-1).
+PLATITUDE_RAMP = (0.3, 0.7)
+PLATITUDE_WEIGHT = 0.6
+
+
+def platitude(sentences: list, lang: str, category: str) -> tuple[float, float]:
+    """``(share, penalty)``, both 0-1: :func:`platitude_share` and its penalty; technical answers 0, 0
+    (they are judged on key points and red flags). The total is multiplied by
+    ``1 - PLATITUDE_WEIGHT * penalty``. Constants set on the dev split (docs/evaluation.md)."""
+    if category == "technical":
+        return 0.0, 0.0
+    share = platitude_share(sentences, lang)
+    return share, ramp(share, *PLATITUDE_RAMP)

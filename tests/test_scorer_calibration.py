@@ -71,6 +71,12 @@ PERKS_CULTURE_KO = (
     "저는 어디서든 적응을 잘하는 편이고 주변에서 성실하다는 말을 많이 들었습니다. 입사하면 열심히 하겠습니다.")
 
 
+def test_platitude_feedback_says_why(ev):
+    q = default_bank().get("beh-004")
+    res = ev.score_answers(q, [AnswerToScore("a", "p", PLATITUDE_DEADLINE_EN)], "en")
+    assert "describe you, not the situation asked" in res["a"].feedback, res["a"].feedback
+
+
 def test_platitudes_score_low_and_far_below_a_story(ev):
     story, plat = _scores(ev, "beh-004", "en", [STORY_DEADLINE_EN, PLATITUDE_DEADLINE_EN])
     assert plat <= 35 and story >= 70 and story - plat >= 35, (story, plat)
