@@ -81,7 +81,7 @@ bench: install
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
 eval: install
-	$(BIN)/python -m scoring.evalrun
+	$(BIN)/python -m benchmarks.eval
 
 docs: install
 	$(BIN)/arena protocol-docs > docs/protocol.md

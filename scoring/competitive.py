@@ -46,7 +46,7 @@ from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 from .comparator import AnswerComparator
 from .concepts import CREDIT as CONCEPT_CREDIT, EVASIONS, concept_coverage, story_share
 from .correctness import Correctness, assess as assess_correctness
-from .embeddings import get_encoder, warm_up as _warm_up
+from .embeddings import E5_PASSAGE_CHARS, get_encoder, warm_up as _warm_up
 from .feedback import FeedbackGenerator
 from .quotes import pick as pick_quotes
 
@@ -77,8 +77,9 @@ CALIB = {
 #: ~140 wpm is conversational English speech; ~330 syllables/min for Korean speech.
 RATE = {"en": 140.0, "ko": 330.0}
 
-#: Korean coverage gate (mean key-point coverage, low -> high), see ``_score_one``.
-KO_COV_GATE = (0.12, 0.32)
+#: Coverage gate (mean key-point coverage, low -> high) for Korean answers and English technical
+#: ones, see ``_score_one``.
+COV_GATE = (0.12, 0.32)
 
 #: Weighted total that maps to 100 (see ``_score_one``).
 STRETCH = {"en": 0.80, "ko": 0.70}
@@ -98,7 +99,7 @@ class AnswerAnalysis:
         dims: dimension -> 0-100.
         score: overall 0-100.
         quotes: dimension -> the answer's sentence that best shows it.
-        penalty: the dominant penalty ("stuffing" | "repeat" | "padding") or None.
+        penalty: the dominant penalty ("stuffing" | "repeat" | "padding" | "platitude") or None.
         missing_point: the least covered key point, for feedback.
         length_state: "short" | "ok" | "long".
         correctness: the correctness verdict (label, key point status, wrong claims, cap).
@@ -253,7 +254,7 @@ class CompetitiveEvaluator:
             if lang == "en" and f.sentences:
                 batch.extend([x[:240] for x in f.sentences[:MAX_SENTENCES]])
             else:
-                batch.append(text)
+                batch.append(text[:E5_PASSAGE_CHARS] if lang == "ko" else text)
             spans.append((start, len(batch)))
         M = enc.encode(batch, "passage")
         out = []
@@ -276,22 +277,8 @@ class CompetitiveEvaluator:
                    question: Question, qtext: str, kps: list[str], lang: str) -> None:
         sents = list(f.sentences) or [text]
         # ---- lexical relevance / coverage
-        a_bg = F.char_bigrams(text)
-        a_units = set(F.content_units(text, lang))
-        lex_kp = []
-        for kp in kps:
-            if lang == "ko":
-                kb = F.char_bigrams(kp)
-                lex_kp.append(len(kb & a_bg) / len(kb) if kb else 0.0)
-            else:
-                ku = set(F.content_units(kp, lang))
-                lex_kp.append(len(ku & a_units) / len(ku) if ku else 0.0)
+        lex_q, lex_kp = F.lexical_recall(text, qtext, kps, lang)
         q_bg = F.char_bigrams(qtext)
-        if lang == "ko":
-            lex_q = len(q_bg & a_bg) / len(q_bg) if q_bg else 0.0
-        else:
-            qu = set(F.content_units(qtext, lang))
-            lex_q = len(qu & a_units) / len(qu) if qu else 0.0
         # ---- per-sentence relevance (for padding and quotes)
         if lang == "ko":
             ref = q_bg | set().union(*(F.char_bigrams(k) for k in kps)) if kps else q_bg
@@ -370,10 +357,12 @@ class CompetitiveEvaluator:
 
         cov_mean = float(cov.mean()) if len(cov) else relevance
         rel_gate = 0.2 + 0.8 * _ramp(0.5 * relevance + 0.5 * cov_mean, 0.15, 0.45)
-        if lang == "ko" and len(cov):
+        if len(cov) and (lang == "ko" or cat == "technical"):
             # e5's question similarity saturates for any on-domain Korean text (off-topic 0.886 vs
-            # strong 0.876 on v2), so a Korean answer must also cover the key points themselves
-            rel_gate = min(rel_gate, 0.2 + 0.8 * _ramp(cov_mean, KO_COV_GATE[0], KO_COV_GATE[1]))
+            # strong 0.876 on v2), and an English technical answer can stay on the question's subject
+            # ("URL shorteners are everywhere…") without explaining anything: such answers must also
+            # cover the key points themselves
+            rel_gate = min(rel_gate, 0.2 + 0.8 * _ramp(cov_mean, COV_GATE[0], COV_GATE[1]))
         dims = {
             "relevance": relevance * (1 - 0.8 * stuffing) * (1 - 0.8 * repeat),
             "structure": structure,
@@ -385,6 +374,10 @@ class CompetitiveEvaluator:
         base = sum(w[d] * dims[d] for d in DIMENSIONS)
         total = (base * rel_gate * (1 - 0.85 * stuffing) * (1 - 0.85 * repeat) * (1 - 0.45 * padding)
                  * (1 - 0.35 * wander))
+        # stories and motivation told in self-description, platitudes or perks say nothing of the
+        # situation asked, however close to the question's subject (graded grades 1-2)
+        plat, plat_pen = D.platitude(sents, lang, cat)
+        total *= 1 - D.PLATITUDE_WEIGHT * plat_pen
         # a full, on-topic answer deserves the top of the scale: stretch 0..STRETCH -> 0..100.
         # Korean surface cues are sparser (fewer markers per sentence), hence a lower stretch.
         a.score = clamp_score(100 * min(1.0, total / STRETCH[lang]))
@@ -399,12 +392,14 @@ class CompetitiveEvaluator:
         a.dims = {d: clamp_score(100 * v) for d, v in dims.items()}
         top_pen = max(pen, key=pen.get)
         a.penalty = top_pen if pen[top_pen] >= 0.5 else None
+        if plat_pen >= 0.5 and plat_pen > pen[top_pen]:
+            a.penalty = "platitude"
         a.numbers, a.actions = f.numbers, f.actions
         a.quotes = pick_quotes(sents, sent_rel, lang, exclude=a.correctness.wrong_sentences)
         a.details = {"sem_rel": sem_rel, "lex_rel": lex_rel, "cov": [round(float(x), 3) for x in cov],
                      "length_ratio": round(ratio, 3), "stuffing": round(stuffing, 3),
                      "repeat": round(repeat, 3), "padding": round(padding, 3), "rel_gate": round(rel_gate, 3),
-                     "wander": round(wander, 3), "label": a.correctness.label,
+                     "wander": round(wander, 3), "platitude": round(plat, 3), "label": a.correctness.label,
                      "key_points": a.correctness.key_points,
                      "function_ratio": round(f.function_ratio, 3), "novelty": round(novelty, 3),
                      "q_sim": None if sim is None else round(float(sim["q_whole"]), 3)}

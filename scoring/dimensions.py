@@ -20,19 +20,26 @@ def ramp(x: float, lo: float, hi: float) -> float:
     return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
 
 
+#: Length fit: full marks from this share of the expected length; "developed" ramps over DEVELOPED.
+LENGTH_FULL = 0.15
+DEVELOPED = (0.03, 0.25)
+
+
 def length_fit(ratio: float) -> tuple[float, str, float]:
     """``(length 0-1, "short" | "ok" | "long", developed 0-1)`` for size / expected size.
 
-    Trapezoid: full marks between 30 % and 110 % of the expected length.
-    ``developed`` (how far the answer is developed, for depth and specificity) ramps 5-45 %.
+    Trapezoid: full marks between ``LENGTH_FULL`` (15 %) and 110 % of the expected length.
+    ``developed`` (how far the answer is developed, for depth and specificity) ramps over
+    ``DEVELOPED`` (3-25 %). Before the calib round: 30 % and 5-45 %, which cost a correct
+    30-word answer about half its depth (docs/evaluation.md, "Calibration round").
     """
-    if ratio < 0.30:
-        length, state = ramp(ratio, 0.03, 0.30), "short"
+    if ratio < LENGTH_FULL:
+        length, state = ramp(ratio, 0.03, LENGTH_FULL), "short"
     elif ratio <= 1.10:
         length, state = 1.0, "ok"
     else:
         length, state = max(0.3, 1.0 - (ratio - 1.10) * 0.8), "long"
-    return length, state, ramp(ratio, 0.05, 0.45)
+    return length, state, ramp(ratio, *DEVELOPED)
 
 
 def structure(f: F.TextFeatures, category: str, n_sents: int) -> float:
@@ -122,3 +129,44 @@ def narrative(sentence: str, lang: str) -> bool:
     person = re.search(r"\b(i|we|my|our|she|he|they)\b", low)
     return bool(person) and bool(re.search(r"\d", sentence) or F.ACTION_EN.search(sentence)
                                  or F.STAR_EN["result"].search(sentence) or re.search(r"\b\w{3,}ed\b", low))
+
+
+#: Self-description, platitudes, promises and perks: sentences that tell the interviewer nothing about
+#: the situation asked ("I'm a very organised person", "I love remote work", "성실하다는 말을 많이 들었습니다",
+#: "연봉이 높고 복지가 좋은 팀"). Grading criteria, grades 1-2 (docs/evaluation.md).
+_PLATITUDE_EN = re.compile(
+    r"\b(i'?m|i am)\s+(honestly\s+|really\s+|just\s+|naturally\s+)?(a|an)\s+(very\s+|really\s+|big\s+|huge\s+|quite\s+)?"
+    r"(\w+[\s-])?(person|fan|believer|learner|player|worker)\b|"
+    r"\b(i'?m|i am)\s+(very|really|so|naturally|honestly|extremely)\s+[\w-]+\b|"
+    r"\bi\s+(really\s+)?(love|admire|enjoy|adore)\b|\bi'?d love to\b|\bi (strongly )?believe in\b|"
+    r"\b(is|are) (really |very |so )?important to me\b|\bi'?m (very |really )?(comfortable|passionate|good) (with|about|at)\b|"
+    r"\b(salary|salaries|perks|benefits|free (lunch|snacks)|work-life balance|team lunch(es)?|bowling|"
+    r"standing desk|hobby|hobbies)\b|\bi (always )?(try|like) to\b|\bi'?ve read a lot\b|\bi('m| am) known for\b",
+    re.I)
+_PLATITUDE_KO = re.compile(
+    r"(성격이라|성격입니다|성격이어서|편입니다|편이고|편이라|자부합니다|열심히 하겠|최선을 다하겠|되겠습니다|"
+    r"좋겠습니다|연봉|복지|재택근무|식대|회식|야식|분위기 메이커|말을 많이 들었|평가를 들었|마음에 듭니다|"
+    r"선호하는 편|좋아합니다|취미|적응을 잘|자신 있습니다|감사합니다)")
+
+
+def platitude_share(sentences: list, lang: str) -> float:
+    """Share (0-1) of the sentences that are self-description, platitudes, promises or perks."""
+    if not sentences:
+        return 0.0
+    rx = _PLATITUDE_KO if lang == "ko" else _PLATITUDE_EN
+    return sum(1 for s in sentences if rx.search(s)) / len(sentences)
+
+
+#: Share of platitude sentences -> penalty 0-1 (ramp), and its weight on the total (0-1).
+PLATITUDE_RAMP = (0.3, 0.7)
+PLATITUDE_WEIGHT = 0.6
+
+
+def platitude(sentences: list, lang: str, category: str) -> tuple[float, float]:
+    """``(share, penalty)``, both 0-1: :func:`platitude_share` and its penalty; technical answers 0, 0
+    (they are judged on key points and red flags). The total is multiplied by
+    ``1 - PLATITUDE_WEIGHT * penalty``. Constants set on the dev split (docs/evaluation.md)."""
+    if category == "technical":
+        return 0.0, 0.0
+    share = platitude_share(sentences, lang)
+    return share, ramp(share, *PLATITUDE_RAMP)

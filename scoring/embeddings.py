@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 MINILM_MAX_CHARS = 1500     # MiniLM truncates at 256 word pieces anyway
 E5_MAX_CHARS = 80           # Korean: ~35 tokens; e5 costs ~1.1 ms/token (CPU, 1 thread); 160 chars cost 58 ms
+#: The scorer reads the first 64 characters of a Korean answer (~28 tokens): 80 cost 48-56 ms of CPU
+#: per answer on the shared machine (docs/evaluation.md, Latency). Questions and key points keep 80.
+E5_PASSAGE_CHARS = 64
 _CACHE_SIZE = 2048
 
 

@@ -169,8 +169,8 @@ def targets(sets: dict, fair: dict | None) -> list[dict]:
     return out
 
 
-def build_report(scorer, sets: "Sequence[tuple[str, list[dict]]]", with_fairness: bool = True,
-                 bank: QuestionBank | None = None, key_points: str = "room") -> dict:
+def build_report(scorer, sets: "Sequence[tuple[str, list[dict]]]", composer: "fairness.Composer | None" = None,
+                 bank: QuestionBank | None = None) -> dict:
     """Score every set (and ``combined`` when there are two or more) and run the fairness figure.
 
     Returns ``{"sets": {name: summarise_set(...)}, "fairness": fairness.run(...) | None,
@@ -181,8 +181,8 @@ def build_report(scorer, sets: "Sequence[tuple[str, list[dict]]]", with_fairness
         scored["combined"] = [r for rows in list(scored.values()) for r in rows]
     summaries = OrderedDict((name, summarise_set(rows)) for name, rows in scored.items())
     fair = None
-    if with_fairness:
-        fair = fairness.run(scorer, [r for name, rows in sets for r in rows], bank, key_points)
+    if composer is not None:
+        fair = fairness.run(scorer, [r for name, rows in sets for r in rows], composer, bank)
     return {"sets": summaries, "fairness": fair, "targets": targets(summaries, fair), "scored": scored}
 
 
@@ -219,11 +219,6 @@ def print_set(name: str, path: str, s: dict, by_kind: bool) -> None:
 def print_fairness(fair: dict) -> None:
     print("\n== fairness: a strong (grade-5) human answer vs the six skill-5 AI candidates, one score_answers "
           f"call per question, matches of {fairness.MATCH_QUESTIONS} questions ==")
-    if "error" in fair:
-        print(fair["error"])
-        return
-    print("key points passed to the personas: " + ("yes, as the room does today" if fair["key_points_passed"]
-                                                   else "no (the rubric stays with the scorer)"))
     print(f"{'lang':<5}{'question':<10}{'match':>6}{'human':>7}{'AI median':>11}{'AI max':>8}{'rank':>7}")
     for q in fair["questions"]:
         print(f"{q['lang']:<5}{q['qid']:<10}{q['match']:>6}{q['human']:>7}{q['ai_median']:>11.1f}{q['ai_max']:>8}"
@@ -237,20 +232,19 @@ def print_fairness(fair: dict) -> None:
         print(f"persona error: {e}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, composer: "fairness.Composer | None" = None) -> int:
+    """The CLI. ``composer``: the AI candidates for the fairness figure (``benchmarks/eval.py`` passes the
+    persona engine; without one, or with ``--no-fairness``, the figure is left out)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scorer", choices=("rubric", "competitive"), default="competitive")
     ap.add_argument("--data", type=Path, action="append", help="graded JSONL file(s) instead of v1 and v2")
     ap.add_argument("--json", action="store_true", help="print the whole report as JSON")
     ap.add_argument("--by-kind", action="store_true", help="also print the mean score per answer kind")
     ap.add_argument("--no-fairness", action="store_true", help="skip the fairness figure (personas)")
-    ap.add_argument("--persona-key-points", choices=("room", "never"), default="room",
-                    help="pass the key points to the personas as the room does (default) or never")
     args = ap.parse_args(argv)
     paths = [(p.stem, p) for p in args.data] if args.data else list(DEFAULT_SETS)
     sets = [(name, load_rows(path)) for name, path in paths]
-    rep = build_report(make_scorer(args.scorer), sets, with_fairness=not args.no_fairness,
-                       key_points=args.persona_key_points)
+    rep = build_report(make_scorer(args.scorer), sets, None if args.no_fairness else composer)
     rep.pop("scored")
     if args.json:
         print(json.dumps(_nan_to_none({"scorer": args.scorer, **rep}), indent=2, ensure_ascii=False))

@@ -1,39 +1,27 @@
 """Fairness figure: a strong human answer against the skill-5 AI candidates on the same question.
 
 For every bank question (and language) that has a grade-5 answer in the graded sets, that
-human answer is scored together with the six personas' skill-5 answers in one
+human answer is scored together with the AI candidates' skill-5 answers in one
 ``score_answers`` call, as a room scores one question. Questions are grouped per language
 into simulated matches of ``MATCH_QUESTIONS`` questions, so a persona does not repeat a story
 inside a match (``used_story_ids``), as in a room.
 
-The personas are reached only through ``personas.engine.compose_answer`` and
-``personas.engine.AnswerRequest`` (the engine may be a module or a package). The request
-carries what a room sends: persona, question text, language, skill, seed, category, question
-id and the stories already told, plus the question's key points only while the room still
-puts them in its job (``rooms.jobs.AIAnswerJob`` has a ``key_points`` field) and
-``AnswerRequest`` accepts them; issue 9 takes the rubric away from the personas, and then
-this follows without a change here. ``key_points="never"`` forces the rubric-free request.
-Fields the installed ``AnswerRequest`` does not have are dropped. If the personas cannot be
-imported, :func:`run` returns ``{"error": ...}``. This is the only place ``scoring`` reaches
-``personas``, lazily and only for ``make eval``; tests inject a :class:`Composer`.
+The AI candidates come in as a :class:`Composer`, so ``scoring`` never imports ``personas``:
+``make eval`` (``benchmarks/eval.py``) passes the offline persona engine; tests pass their own.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 from dataclasses import dataclass
 from statistics import median
 from typing import Callable, Iterable
 
-from rooms.jobs import AIAnswerJob
 from rooms.questions import Question, QuestionBank, default_bank
 from rooms.scoring import AnswerToScore
 
 MATCH_QUESTIONS = 5
 SKILL = 5
 HUMAN = "human"
-FALLBACK_PERSONAS = ("baemin", "coupang", "daangn", "kakao", "naver", "toss")
 
 
 def strong_human_answers(rows: Iterable[dict], bank: QuestionBank) -> list[dict]:
@@ -53,67 +41,21 @@ def strong_human_answers(rows: Iterable[dict], bank: QuestionBank) -> list[dict]
 @dataclass(frozen=True)
 class Composer:
     """How the AI candidates answer: ``compose(persona_id, question, lang, seed, used_story_ids)``
-    returns ``(text, story_id or None)``; ``persona_ids`` in seat order; ``key_points_passed`` says
-    whether the rubric reached the personas."""
+    returns ``(text, story_id or None)``; ``persona_ids`` in seat order."""
 
     persona_ids: tuple
     compose: Callable
-    key_points_passed: bool = False
 
 
-def room_sends_key_points() -> bool:
-    """True while the room's AI answer job still carries the question's key points."""
-    return "key_points" in {f.name for f in dataclasses.fields(AIAnswerJob)}
-
-
-def persona_composer(key_points: str = "room") -> Composer:
-    """The offline persona engine as a :class:`Composer` (skill ``SKILL``).
-
-    ``key_points``: ``"room"`` (pass them when the room does, see the module doc) or ``"never"``.
-
-    Raises:
-        ImportError: when ``personas.engine`` is not importable.
-    """
-    from personas.engine import AnswerRequest, compose_answer  # the only names used
-    try:
-        from personas.catalog import persona_ids
-        ids = tuple(persona_ids())
-    except Exception:  # noqa: BLE001 - the catalogue moved; the six shipped personas
-        ids = FALLBACK_PERSONAS
-    try:
-        fields = {f.name for f in dataclasses.fields(AnswerRequest)}
-    except TypeError:
-        fields = set(inspect.signature(AnswerRequest).parameters)
-    pass_kp = key_points == "room" and room_sends_key_points() and "key_points" in fields
-
-    def compose(pid: str, q: Question, lang: str, seed: int, used: frozenset):
-        want = dict(persona_id=pid, question_text=q.text(lang), lang=lang, skill=SKILL, seed=seed,
-                    category=q.category, question_id=q.id, used_story_ids=used)
-        if pass_kp:
-            want["key_points"] = tuple(q.key_points(lang))
-        a = compose_answer(AnswerRequest(**{n: v for n, v in want.items() if n in fields}))
-        return a.text, getattr(a, "story_id", None)
-
-    return Composer(ids, compose, pass_kp)
-
-
-def run(scorer, rows: Iterable[dict], bank: QuestionBank | None = None, key_points: str = "room",
-        composer: Composer | None = None) -> dict:
+def run(scorer, rows: Iterable[dict], composer: Composer, bank: QuestionBank | None = None) -> dict:
     """Score each strong human answer against the skill-5 AI candidates.
 
-    ``composer`` defaults to :func:`persona_composer` (``key_points``).
-    Returns ``{"key_points_passed": bool, "questions": [{"qid", "lang", "match", "human", "ai_median",
+    Returns ``{"questions": [{"qid", "lang", "match", "human", "ai_median",
     "ai_max", "ai": {persona: score}, "human_rank"}], "summary": summarise(...)}``, scores 0-100;
     ``human_rank`` is 1 for the best of the seven (ties count for the human). A persona that raises
-    is left out of that question (``errors`` lists it). ``{"error": str}`` when the personas cannot
-    be imported.
+    is left out of that question (``errors`` lists it).
     """
     bank = bank or default_bank()
-    if composer is None:
-        try:
-            composer = persona_composer(key_points)
-        except Exception as e:  # noqa: BLE001 - report, do not fail the whole eval
-            return {"error": f"personas unavailable: {type(e).__name__}: {e}"}
     out, errors = [], []
     used: dict = {}
     position: dict = {}
@@ -143,7 +85,7 @@ def run(scorer, rows: Iterable[dict], bank: QuestionBank | None = None, key_poin
                     "ai_median": median(ai.values()) if ai else float("nan"),
                     "ai_max": max(ai.values()) if ai else float("nan"), "ai": ai,
                     "human_rank": 1 + sum(1 for s in ai.values() if s > h)})
-    result = {"key_points_passed": composer.key_points_passed, "questions": out, "summary": summarise(out)}
+    result = {"questions": out, "summary": summarise(out)}
     if errors:
         result["errors"] = errors
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Sequence
 
 MAX_TEXT_BYTES = 8 * 1024
 
@@ -363,3 +364,21 @@ def overlap_novelty(answer: str, question: str, lang: str) -> float:
             novel += 1
         return novel / len(a)
     return sum(1 for u in a if u not in qset) / len(a)
+
+
+def lexical_recall(text: str, question: str, key_points: Sequence[str], lang: str) -> tuple[float, list]:
+    """``(question recall, [key point recall])``, each 0-1: the share of the question's content units
+    (English stems; Korean character bigrams) found in ``text``, and per key point the share of its
+    *own* units, those not in the question, that any answer on the general subject repeats
+    ("데드락", "URL 단축"); all its units when fewer than two are left."""
+    if lang == "ko":
+        a, q = char_bigrams(text), char_bigrams(question)
+        kp_sets = [char_bigrams(k) for k in key_points]
+    else:
+        a, q = set(content_units(text, lang)), set(content_units(question, lang))
+        kp_sets = [set(content_units(k, lang)) for k in key_points]
+    lex_kp = []
+    for ku in kp_sets:
+        ku = (ku - q) if len(ku - q) >= 2 else ku
+        lex_kp.append(len(ku & a) / len(ku) if ku else 0.0)
+    return (len(q & a) / len(q) if q else 0.0), lex_kp

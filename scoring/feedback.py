@@ -98,10 +98,12 @@ QUOTABLE = ("relevance", "structure", "specificity", "depth")
 PENALTY_TEXT = {
     "en": {"stuffing": "A list of keywords is not an answer; explain in sentences.",
            "repeat": "Repeating the question is not an answer.",
-           "padding": "Most sentences do not address the question."},
+           "padding": "Most sentences do not address the question.",
+           "platitude": "Most sentences describe you, not the situation asked; tell what happened and what you did."},
     "ko": {"stuffing": "키워드 나열은 답변이 아닙니다. 문장으로 설명하세요.",
            "repeat": "질문을 반복하는 것은 답변이 아닙니다.",
-           "padding": "대부분의 문장이 질문과 관련이 없습니다."},
+           "padding": "대부분의 문장이 질문과 관련이 없습니다.",
+           "platitude": "대부분의 문장이 질문한 상황이 아니라 본인 소개입니다. 실제로 있었던 일과 본인이 한 일을 말해 주세요."},
 }
 
 

@@ -144,7 +144,9 @@ def test_fairness_ranks_the_human_against_the_ai_candidates():
 
 
 def test_persona_composer_answers_from_the_real_engine():
-    c = fairness.persona_composer()
+    from benchmarks.eval import persona_composer
+
+    c = persona_composer()
     assert len(c.persona_ids) == 6
     q = default_bank().get("tech-006")
     for lang in ("en", "ko"):
