@@ -18,10 +18,7 @@ from personas.catalog import (DATA_DIR, load_catalog, parse_persona, persona_ids
 from personas.engine import AnswerRequest, ComposedAnswer, OfflineAnswerEngine, compose_answer
 from personas.lexicon import josa
 
-try:        # the shared knowledge base (personas/knowledge, embeddings)
-    from personas.knowledge import retrieve as RETRIEVE
-except ImportError:     # until it lands: the four-note fixture in tests/knowledge_stub.py
-    from tests.knowledge_stub import retrieve as RETRIEVE
+from personas.knowledge import retrieve as RETRIEVE      # the shared knowledge base (e5 embeddings)
 ENGINE = OfflineAnswerEngine(RETRIEVE)
 
 IDS = {"naver", "kakao", "toss", "coupang", "baemin", "daangn"}

@@ -28,12 +28,10 @@ def compose_answer(req: AnswerRequest) -> ComposedAnswer:
 def warm_up() -> None:
     """Load the catalogue, the voices and the knowledge retrieval (its vectors), so the first real
     answer is fast. Optional; call it once at server start-up."""
+    from .. import knowledge
     from ..catalog import load_catalog
-    from .notes import _knowledge_module
 
-    kb = _knowledge_module()
-    if kb is not None and hasattr(kb, "warm_up"):
-        kb.warm_up()                    # note vectors and the e5 encoder, once per process
+    knowledge.warm_up()                 # note vectors and the e5 encoder, once per process
     for persona in load_catalog().values():
         for lang in LANGS:
             _ENGINE.compose(AnswerRequest(persona.id, "warm up", lang=lang))

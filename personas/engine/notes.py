@@ -3,7 +3,7 @@
 The notes come from the shared knowledge base (``personas.knowledge``:
 ``personas/data/knowledge/*.json``, retrieved with the multilingual e5 embeddings
 the scorer already ships; note vectors are precomputed, one question embedding per
-answer). When its best note is not on topic, or the package is absent, a lexical
+answer). When its best note is not on topic, a lexical
 fallback looks at the personas' own knowledge entries (``knowledge`` in
 ``personas/data/<id>.json``: their company's domain, first-hand numbers). Either way
 the engine sees :class:`NoteView`: one note's text in one language.
@@ -12,7 +12,7 @@ the engine sees :class:`NoteView`: one note's text in one language.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
@@ -64,24 +64,11 @@ def view(note, lang: str) -> NoteView:
 
 # --------------------------------------------------------------------------- lexical fallback
 
-@dataclass(frozen=True)
-class _FallbackNote:
-    id: str
-    domain: str
-    title: str
-    gist: str
-    points: tuple[str, ...]
-    pitfalls: tuple[str, ...]
-    example: str
-    followups: tuple[str, ...]
-    score: float
-
-
-def _as_note(k: Knowledge, lang: str, score: float, own: bool) -> _FallbackNote:
+def _as_note(k: Knowledge, lang: str, score: float, own: bool) -> NoteView:
     """A persona knowledge entry as a note; another persona's first-hand example is left out."""
     point = sentences(k.part("point", lang))
     trade = sentences(k.part("tradeoff", lang))
-    return _FallbackNote(id=k.id, domain="persona", title=k.topics[lang][0], gist=point[0],
+    return NoteView(id=k.id, domain="persona", title=k.topics[lang][0], gist=point[0],
                          points=tuple(point[1:] + trade), pitfalls=(), example=k.part("example", lang) if own else "",
                          followups=(), score=score)
 
@@ -129,14 +116,6 @@ CLEAR_LEAD = 0.03
 FALLBACK_MIN = 2.0
 
 
-def _knowledge_module():
-    try:
-        from .. import knowledge
-    except ImportError:
-        return None
-    return knowledge
-
-
 def find_notes(question_text: str, lang: str, k: int = 3, persona_id: str | None = None,
                context: str | None = None, retrieve: Retriever | None = None) -> list[NoteView]:
     """The notes an answer draws on, best first; ``[]`` when nothing is on topic.
@@ -151,18 +130,15 @@ def find_notes(question_text: str, lang: str, k: int = 3, persona_id: str | None
         return []
     if retrieve is not None:
         return [view(n, lang) for n in retrieve(text, lang, k=k, persona_id=persona_id)]
-    kb = _knowledge_module()
-    if kb is not None and hasattr(kb, "search"):
-        hits = kb.search(text, lang, k=max(k, 3), persona_id=persona_id, context=context)
-        if hits:
-            top, third = hits[0][1], hits[min(2, len(hits) - 1)][1]
-            if top >= ON_TOPIC_SCORE or top - third >= CLEAR_LEAD:
-                return [NoteView(**{**view(n, lang).__dict__, "score": float(sc)}) for n, sc in hits[:k]]
-    elif kb is not None:
-        return [view(n, lang) for n in kb.retrieve(text, lang, k=k, persona_id=persona_id)]
-    fb = [n for n in fallback_retrieve(f"{context} {text}" if context else text, lang, k=k, persona_id=persona_id)
-          if n.score >= FALLBACK_MIN]
-    return [view(n, lang) for n in fb]
+    from .. import knowledge
+
+    hits = knowledge.search(text, lang, k=max(k, 3), persona_id=persona_id, context=context)
+    if hits:
+        top, third = hits[0][1], hits[min(2, len(hits) - 1)][1]
+        if top >= ON_TOPIC_SCORE or top - third >= CLEAR_LEAD:
+            return [replace(view(n, lang), score=float(sc)) for n, sc in hits[:k]]
+    return [n for n in fallback_retrieve(f"{context} {text}" if context else text, lang, k=k, persona_id=persona_id)
+            if n.score >= FALLBACK_MIN]
 
 
 # --------------------------------------------------------------------------- the persona's own facts
