@@ -74,8 +74,9 @@ class LifecycleMixin:
         self._emit("participant_joined", {"participant": p.public()})
         return "joined"
 
-    def drop(self, user_id: str) -> None:
-        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default).
+    def drop(self, user_id: str, grace_ms: int | None = None) -> None:
+        """The user's connection dropped: keep the seat for the reconnection grace period (60 s default;
+        ``grace_ms`` overrides it, e.g. after a server restart).
 
         A turn of theirs that is already running is kept: it runs to its deadline, where their
         last draft is auto-submitted, and if they come back in time they type on and submit.
@@ -90,7 +91,8 @@ class LifecycleMixin:
         if p is None or p.kind != "human" or p.presence != ONLINE:
             return
         p.presence = AWAY
-        p.grace_until_ms = self.clock.now_ms() + self.settings.timings.reconnect_grace_ms
+        p.grace_until_ms = self.clock.now_ms() + (self.settings.timings.reconnect_grace_ms if grace_ms is None
+                                                   else grace_ms)
         self._emit("presence_changed", {"participant_id": user_id, "presence": AWAY,
                                         "grace_until_ms": p.grace_until_ms})
 

@@ -136,16 +136,18 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
         room._dirty = False
         return room
 
-    def resume(self) -> None:
+    def resume(self, min_grace_ms: int = 0) -> None:
         """Pick up a restored room in a new process: nobody is connected any more, so every online
-        human is dropped (the reconnection grace period starts now) and every spectator leaves; and
-        the jobs the old process had out (an AI answer, a follow-up question, scoring, storing the
-        finished match) are issued again with their old ids. Timers are not moved."""
+        human is dropped (the reconnection grace period, at least ``min_grace_ms``, starts now) and
+        every spectator leaves; and the jobs the old process had out (an AI answer, a follow-up
+        question, scoring, storing the finished match) are issued again with their old ids. Timers
+        are not moved."""
+        grace = max(self.settings.timings.reconnect_grace_ms, min_grace_ms)
         for pid in sorted(self.spectators):
             self.drop(pid)
         for p in self.humans:
             if p.presence == ONLINE:
-                self.drop(p.participant_id)
+                self.drop(p.participant_id, grace_ms=grace)
         self._queue_open_jobs()
 
     def _queue_open_jobs(self) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from functools import lru_cache
 
 from .follow_up import FollowUp
 from .participants import Participant
@@ -169,8 +169,10 @@ class RoomState:
 STATE_FIELDS = tuple(f.name for f in fields(RoomState))
 
 
+@lru_cache(maxsize=4096)
 def settings_to_dict(s: RoomSettings) -> dict:
-    """Every setting, timings included, as JSON-able data."""
+    """Every setting, timings included, as JSON-able data (settings are frozen: computed once; do not
+    mutate the result)."""
     return asdict(s)
 
 
@@ -179,16 +181,15 @@ def settings_from_dict(d: dict) -> RoomSettings:
                            "categories": tuple(d["categories"]), "timings": Timings(**d["timings"])})
 
 
+_PARTICIPANT_FIELDS = tuple(f.name for f in fields(Participant))
+
+
 def participant_to_dict(p: Participant) -> dict:
-    d = asdict(p)
+    d = {k: getattr(p, k) for k in _PARTICIPANT_FIELDS}
+    d["notes"] = [dict(n) for n in p.notes]
     d["used_story_ids"] = sorted(p.used_story_ids)
     return d
 
 
 def participant_from_dict(d: dict) -> Participant:
     return Participant(**{**d, "used_story_ids": set(d["used_story_ids"]), "notes": list(d["notes"])})
-
-
-def jsonable(x: Any) -> Any:
-    """``x`` with tuples as lists (what a JSON round trip gives), for comparing trees."""
-    return json.loads(json.dumps(x))

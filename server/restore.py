@@ -7,7 +7,8 @@ as the events it produced (``RedisStore.append_events(state=...)``), and the roo
 
 - :func:`restore_rooms` at start-up: every stored room comes back on its stored deadlines, its
   board rebuilt from its own answers, its seq continued after its event stream's newest entry;
-  humans are away (the reconnection grace period starts now), the jobs that were out go out again.
+  humans are away (the reconnection grace period, at least :data:`RESTORE_GRACE_MS`, starts now),
+  the jobs that were out go out again.
 - :func:`suspend_rooms` at a clean stop: each room's last changes are stored and its tick stops,
   but the room is neither finished nor forgotten, so the next start restores it.
 
@@ -21,6 +22,10 @@ from scoring.rubric import RubricScorer
 
 from . import metrics
 from .logs import log
+
+#: After a restart every player has at least this long (real ms, whatever the time scale) to come back:
+#: clients need a few seconds to notice the drop and reconnect (Socket.IO's backoff reaches 5 s).
+RESTORE_GRACE_MS = 15_000
 
 
 async def restore_rooms(manager) -> list[str]:
@@ -47,7 +52,7 @@ async def restore_rooms(manager) -> list[str]:
         room.seq = max(room.seq, await store.last_event_seq(room_id))
         if room.started_ms is not None:
             await store.set_room_board(room_id, room.totals())
-        room.resume()
+        room.resume(min_grace_ms=RESTORE_GRACE_MS)
         host = RoomHost(manager, room)
         host._applied_seq = host._stored_seq = host.sent_seq = room.seq
         manager.hosts[room_id] = host

@@ -50,10 +50,12 @@ async def in_process_server(prefix: str, port: int):
 
 
 def arena_serve(prefix: str, port: int) -> subprocess.Popen:
+    """``arena serve`` in a subprocess; its log goes to ``$FAILOVER_LOG`` (appended) if set."""
     env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": DATABASE_URL, "ARENA_KEY_PREFIX": prefix,
-           "ARENA_TIME_SCALE": "0.05", "ARENA_JWT_SECRET": SECRET, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning"}
+           "ARENA_TIME_SCALE": "0.05", "ARENA_JWT_SECRET": SECRET, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "info"}
+    out = open(os.environ["FAILOVER_LOG"], "ab") if os.environ.get("FAILOVER_LOG") else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=out, stderr=out)
 
 
 async def wait_healthy(base: str, timeout: float = 120) -> None:

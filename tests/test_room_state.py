@@ -212,6 +212,9 @@ def test_resume_drops_connections_and_reissues_open_jobs():
     assert room2.participants["h1"].grace_until_ms == clock.now_ms() + room2.settings.timings.reconnect_grace_ms
     assert not room2.spectators
     assert room2.reconnect("h1") == "reconnected"
+    room3 = Room.from_json(room.to_json(), clock=clock, bank=small_bank())
+    room3.resume(min_grace_ms=60_000)                  # the server's floor after a restart
+    assert room3.participants["h2"].grace_until_ms == clock.now_ms() + 60_000
 
 
 def test_follow_up_state_machine_refuses_illegal_steps():
