@@ -87,10 +87,11 @@ class RoomState:
     counter: int = 0
 
     # ------------------------------------------------------------------ to JSON
-    def to_dict(self) -> dict:
-        """The tree as JSON-able data: ``{"version": STATE_VERSION, ...}``."""
+    def to_dict(self, answers: bool = True) -> dict:
+        """The tree as JSON-able data: ``{"version": STATE_VERSION, ...}`` (``answers=False``: without
+        the answers)."""
         version, internal, gauss = self.rng.getstate()
-        return {
+        d = {
             "version": STATE_VERSION,
             "room_id": self.room_id, "settings": settings_to_dict(self.settings), "join_code": self.join_code,
             "host_id": self.host_id, "created_ms": self.created_ms,
@@ -100,7 +101,6 @@ class RoomState:
             "participants": [participant_to_dict(p) for p in self.participants.values()],
             "spectators": sorted(self.spectators),
             "questions": [q.id for q in self.questions],
-            "answers": [a.to_dict() for a in self.answers],
             "turns": [t.to_dict() for t in self.turns.values()],
             "turn_order": list(self.turn_order), "turn_index": self.turn_index,
             "scheduler": ({"mode": self.scheduler.mode, "seats": list(self.scheduler.seats)}
@@ -114,10 +114,26 @@ class RoomState:
             "end_reason": self.end_reason, "session_completed": self.session_completed,
             "counter": self.counter,
         }
+        if answers:
+            d["answers"] = [a.to_dict() for a in self.answers]
+        return d
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as compact JSON text (UTF-8, not ASCII-escaped)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """:meth:`to_dict` as compact JSON text (UTF-8, not ASCII-escaped).
+
+        The runtime saves the tree at every transition, so this is on the hot path: the answers to
+        earlier questions (which never change once the next question is asked) are encoded once and
+        reused; ``answers`` is written last."""
+        d = self.to_dict(answers=False)
+        cur = self.questions[-1].id if self.questions else None
+        n_past = next((i for i, a in enumerate(self.answers) if a.question_id == cur), len(self.answers))
+        cached = self.__dict__.get("_past_answers")
+        if cached is None or cached[0] != n_past:
+            cached = (n_past, ",".join(_dumps(a.to_dict()) for a in self.answers[:n_past]))
+            self.__dict__["_past_answers"] = cached
+        now = ",".join(_dumps(a.to_dict()) for a in self.answers[n_past:])
+        body = cached[1] + ("," if cached[1] and now else "") + now
+        return _dumps(d)[:-1] + ',"answers":[' + body + "]}"
 
     # ---------------------------------------------------------------- from JSON
     @classmethod
@@ -163,6 +179,10 @@ class RoomState:
     def from_json(cls, text: str | bytes, bank: QuestionBank) -> "RoomState":
         """Parse :meth:`to_json` text; raises like :meth:`from_dict` (and ``ValueError`` on bad JSON)."""
         return cls.from_dict(json.loads(text), bank)
+
+
+def _dumps(x) -> str:
+    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
 
 
 #: The tree's field names (what :class:`rooms.room.Room` forwards to its ``state``).
