@@ -52,9 +52,9 @@ async def restore_rooms(manager) -> list[str]:
         room.seq = max(room.seq, await store.last_event_seq(room_id))
         if room.started_ms is not None:
             await store.set_room_board(room_id, room.totals())
-        room.resume(min_grace_ms=RESTORE_GRACE_MS)
         host = RoomHost(manager, room)
-        host._applied_seq = host._stored_seq = host.sent_seq = room.seq
+        host._applied_seq = host._stored_seq = host.sent_seq = room.seq    # all in the stream already
+        room.resume(min_grace_ms=RESTORE_GRACE_MS)        # its events (presence) go out with the first flush
         manager.hosts[room_id] = host
         manager.by_code[room.join_code] = room_id
         host.start()
