@@ -145,7 +145,8 @@ class LifecycleMixin:
             self._finish("no_humans_left")
 
     def terminate(self, reason: str = "terminated") -> None:
-        """Stop the room now (server shutdown, idle disposal). Finishes a running match."""
+        """Stop the room now (idle disposal; a server stop with ``ARENA_RESTORE_ROOMS=0``, otherwise a stop
+        suspends the room for the next start: ``server/restore.py``). Finishes a running match."""
         if self.phase != Phase.FINISHED:
             self._finish(reason)
 

@@ -17,6 +17,8 @@ as the events it produced (``RedisStore.append_events(state=...)``), and the roo
 
 from __future__ import annotations
 
+import json
+
 from rooms.room import Room
 from scoring.rubric import RubricScorer
 
@@ -42,8 +44,9 @@ async def restore_rooms(manager) -> list[str]:
         if room_id in manager.hosts:
             continue
         try:
-            room = Room.from_json(text, clock=manager.clock, bank=manager.bank, fallback_scorer=None)
-            room._fallback_scorer = RubricScorer(room.settings.answer_seconds)
+            tree = json.loads(text)
+            room = Room.from_json(tree, clock=manager.clock, bank=manager.bank,
+                                  fallback_scorer=RubricScorer(tree["settings"]["answer_seconds"]))
         except (ValueError, KeyError, TypeError):
             log.exception("room_restore_failed", room_id=room_id)
             await store.forget_room(room_id)

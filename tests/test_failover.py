@@ -18,7 +18,6 @@ import time
 import uuid
 
 import aiohttp
-import pytest
 from aiohttp import web
 
 from tests.conftest import DATABASE_URL, REDIS_URL, Player, free_port
@@ -226,4 +225,27 @@ async def test_kill_9_of_arena_serve_loses_no_room():
         if proc.poll() is None:
             proc.terminate()
             proc.wait(20)
+        await cleanup_keys(prefix)
+
+
+async def test_an_unreadable_stored_room_is_forgotten_not_half_restored():
+    """A tree of another version (or a broken one) is logged and dropped at start-up; the server runs."""
+    import json
+
+    import redis.asyncio as aioredis
+
+    from rooms.state import STATE_VERSION
+
+    prefix, port = f"test:{uuid.uuid4().hex[:8]}:", free_port()
+    r = aioredis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await r.set(f"{prefix}room:future:engine", json.dumps({"version": STATE_VERSION + 1}))
+        await r.set(f"{prefix}room:broken:engine", "{not json")
+        await r.sadd(f"{prefix}rooms:live", "future", "broken", "expired")
+        async with in_process_server(prefix, port) as app:
+            assert not app["manager"].hosts
+            assert await r.smembers(f"{prefix}rooms:live") == set()
+            assert not await r.exists(f"{prefix}room:future:engine", f"{prefix}room:broken:engine")
+    finally:
+        await r.aclose()
         await cleanup_keys(prefix)
