@@ -77,6 +77,7 @@ loadtest: install
 
 bench: install
 	$(BIN)/python -m benchmarks.match
+	$(BIN)/python -m benchmarks.room_state
 	$(BIN)/python -m scoring.bench
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
