@@ -35,7 +35,7 @@ async def running_server(time_scale: float = 0.05, **config):
     setup_logging("warning")
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
     cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=time_scale,
-                 jwt_secret="test-secret", **config)
+                 **{"jwt_secret": "test-secret", **config})
     app = await build_app(cfg)
     runner = web.AppRunner(app)
     await runner.setup()
