@@ -55,9 +55,14 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
-            <span className="me-name" title={t('nav.signedInAs', { name: auth.display_name })}>
+            <a className="me-name" href="#/account" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
-            </span>
+            </a>
+            {auth.role === 'coach' && (
+              <a className="btn btn-ghost btn-sm" href="#/coach">
+                {t('nav.coach')}
+              </a>
+            )}
             <button type="button" className="btn btn-ghost btn-sm" onClick={() => arena.signOut()}>
               {t('nav.signout')}
             </button>
