@@ -70,3 +70,25 @@ async def test_a_guest_can_delete_its_data_too(server):
     assert st == 200 and body["matches_anonymised"] == 1
     rep = await server.app["results"].report(rec["room_id"])
     assert "Ghost" not in str(rep)
+
+
+async def test_me_routes_answer_only_about_the_caller_owner_other_coach_and_no_token(server):
+    api = Api(server.base)
+    owner = await api.register(name="Owner")
+    other = await api.register(name="Other")
+    coach = await api.register(name="Coach", role="coach")
+    st, cohort = await api.call("POST", "/api/v1/cohorts", {"name": "c"}, coach["token"])
+    await api.call("POST", "/api/v1/cohorts/join", {"invite_code": cohort["invite_code"]}, owner["token"])
+    rec, rk = match_record([owner["user_id"]], ["Owner"])
+    await server.app["results"].save_match(rec, rk)
+    for who, n in ((owner, 1), (other, 0), (coach, 0)):      # even the owner's coach gets only their own
+        st, me = await api.call("GET", "/api/v1/me", token=who["token"])
+        assert st == 200 and me["user_id"] == who["user_id"]
+        st, data = await api.call("GET", "/api/v1/me/export", token=who["token"])
+        assert st == 200 and data["account"]["user_id"] == who["user_id"] and len(data["matches"]) == n
+    for method, path in (("GET", "/api/v1/me"), ("GET", "/api/v1/me/export"), ("DELETE", "/api/v1/me")):
+        st, body = await api.call(method, path)
+        assert st == 401 and body["error"]["code"] == "unauthorized"
+    # Another user's delete leaves the owner's match alone.
+    assert (await api.call("DELETE", "/api/v1/me", token=other["token"]))[1]["matches_anonymised"] == 0
+    assert "Owner" in {p["display_name"] for p in (await server.app["results"].report(rec["room_id"]))["participants"]}

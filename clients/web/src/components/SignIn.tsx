@@ -45,7 +45,7 @@ export function SignIn() {
       </div>
       {tab !== 'guest' && <AccountForm key={tab} mode={tab} />}
       {tab === 'guest' && (
-      <form onSubmit={submit} noValidate>
+      <form className="signin-card signin-guest" onSubmit={submit} noValidate>
         <label htmlFor="display-name">{t('signin.name')}</label>
         <input
           id="display-name"
