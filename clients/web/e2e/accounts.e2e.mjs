@@ -89,7 +89,7 @@ try {
     await coach.reload();
     await coach.getByTestId('coach-candidate').waitFor({ timeout: 10_000 });
     const card = await coach.getByTestId('coach-candidate').textContent();
-    if (!card.includes('Dana') || !card.includes('3 matches') || !card.includes('relevance')) throw new Error(card);
+    if (!card.includes('Dana') || !card.includes('3 matches') || !card.includes('Relevance')) throw new Error(card);
     await coach.locator('.coach-match summary').first().click();
     if (SHOTS) {
       mkdirSync(path.join(REPO_DIR, 'docs', 'screenshots'), { recursive: true });

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useArena, useArenaState, useT } from '../useArena';
 import { download, ensureFresh, type CohortSummary } from '../account';
 import { go } from '../route';
+import type { MsgKey } from '../i18n';
 
 interface DashAnswer {
   answer_id: string;
@@ -42,6 +43,13 @@ interface Dashboard {
   candidates: Candidate[];
 }
 
+/** The dimension's name in the UI language (pace, pauses, … have no label yet: shown as they are). */
+function dimLabel(t: ReturnType<typeof useT>, dim: string): string {
+  const key = `dim.${dim}` as MsgKey;
+  const s = t(key);
+  return s === key ? dim : s;
+}
+
 /** A tiny inline trend line (0-100 scale). */
 function Spark({ series }: { series: number[] }) {
   const w = 80;
@@ -69,7 +77,7 @@ function CandidateCard({ c }: { c: Candidate }) {
           <tbody>
             {Object.entries(c.trend).map(([dim, tr]) => (
               <tr key={dim}>
-                <th scope="row">{dim}</th>
+                <th scope="row">{dimLabel(t, dim)}</th>
                 <td>{tr.mean}</td>
                 <td>
                   <Spark series={tr.series} />
@@ -83,7 +91,7 @@ function CandidateCard({ c }: { c: Candidate }) {
       {c.matches.map((m) => (
         <details key={m.room_id} className="coach-match">
           <summary>
-            {m.title} · {new Date(m.finished_at).toLocaleString(lang)} · {t('coach.score', { score: Math.round(m.score) })}
+            {m.title} · {new Date(m.finished_at).toLocaleString(lang)} · {t('coach.points', { score: Math.round(m.score) })}
             {m.rank != null && ` · ${t('coach.rank', { rank: m.rank })}`}
           </summary>
           <ol>

@@ -1,5 +1,6 @@
 import { useArena, useArenaState, useT } from '../useArena';
 import type { Lang } from '../types';
+import { go } from '../route';
 
 export function LangSwitch() {
   const arena = useArena();
@@ -63,7 +64,10 @@ export function Header() {
                 {t('nav.coach')}
               </a>
             )}
-            <button type="button" className="btn btn-ghost btn-sm" onClick={() => arena.signOut()}>
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => {
+                arena.signOut();
+                if (window.location.hash) go('');
+              }}>
               {t('nav.signout')}
             </button>
           </>
