@@ -6,9 +6,11 @@ Tokens: ``server/auth.py``; sessions and deletion: ``server/store/accounts.py``;
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from ..auth import ACCESS_TTL_S, issue_access_token, new_user_id, verify_token
 from ..logs import log
@@ -18,14 +20,18 @@ from .login_limits import LoginLimiter
 from .models import (DeleteOut, ExportOut, LoginIn, MeOut, OkOut, RefreshIn, RegisterIn, TokensOut)
 from .registry import registry_of
 
-#: Argon2id with pwdlib's recommended parameters.
-HASHER = PasswordHash.recommended()
+#: Argon2id with OWASP's first recommended parameters (19 MiB, 2 passes, 1 lane): ~0.1 s on one core
+#: (``benchmarks/passwords.py``, docs/performance.md). Hashes with other parameters still verify.
+ARGON2 = {"memory_cost": 19_456, "time_cost": 2, "parallelism": 1}
+HASHER = PasswordHash((Argon2Hasher(**ARGON2),))
+#: One hash at a time, on its own thread: sign-in bursts never take more than one core from the rooms.
+_HASH_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arena-argon2")
 #: Verified against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = HASHER.hash("not-a-password-of-anyone")
 
 
 async def _in_thread(fn, *args):
-    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, fn, *args)
 
 
 def _ip(request: web.Request) -> str:
@@ -113,7 +119,7 @@ def setup(app: web.Application) -> None:
         p = await principal(request)
         pseudonym, n, recordings = await store.delete_user(pool(request), p.user_id,
                                                            request.app["account_delete_hooks"])
-        gone = await _in_thread(store.remove_recordings, recordings)
+        gone = await asyncio.get_running_loop().run_in_executor(None, store.remove_recordings, recordings)
         try:      # the Redis boards name players by id: drop this one from the global board and the names
             r = request.app["redis"]
             await r.r.zrem(r.global_key, p.user_id)
