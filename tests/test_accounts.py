@@ -108,6 +108,11 @@ async def test_guest_upgrade_keeps_user_id_and_history(server):
     st, data = await api.call("GET", "/api/v1/me/export", token=acc["token"])
     assert st == 200 and [m["room_id"] for m in data["matches"]] == [record["room_id"]]
     assert data["account"]["email"] == acc["email"]
+    # The old guest token no longer acts for the account on HTTP (it could otherwise export or delete it).
+    for method, path in (("GET", "/api/v1/me"), ("GET", "/api/v1/me/export"), ("DELETE", "/api/v1/me")):
+        st, body = await api.call(method, path, token=g["token"])
+        assert st == 401 and body["error"]["code"] == "unauthorized", (method, path)
+    assert (await api.call("GET", "/api/v1/me", token=acc["token"]))[0] == 200
     # The same guest cannot become a second account.
     st, body = await api.call("POST", "/api/v1/auth/register", {"email": "second-" + acc["email"], "password": "longenough1",
                                                                 "display_name": "x"}, g["token"])

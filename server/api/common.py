@@ -74,7 +74,8 @@ def bearer(request: web.Request) -> str | None:
 
 async def principal(request: web.Request, *, required: bool = True) -> Principal | None:
     """Who sent ``Authorization: Bearer <token>``. An account token counts only while its session is
-    live (not logged out) and the account exists. Raises ``ApiError(401, 'unauthorized')`` for a bad,
+    live (not logged out) and the account exists; a guest token only while that guest has not become an
+    account. Raises ``ApiError(401, 'unauthorized')`` for a bad,
     expired or revoked token, or (with ``required``) none; returns None for none otherwise."""
     token = bearer(request)
     if token is None:
@@ -86,6 +87,9 @@ async def principal(request: web.Request, *, required: bool = True) -> Principal
         raise ApiError(401, "unauthorized", "the token is invalid or expired")
     if claims["kind"] == "account" and not (claims["sid"] and await accounts.session_active(pool(request), claims["sid"])):
         raise ApiError(401, "unauthorized", "this session has ended (logged out or account deleted)")
+    if claims["kind"] == "guest" and await accounts.user_by_id(pool(request), claims["user_id"]) is not None:
+        # The guest upgraded: its old token must not act for the account (export, delete) any more.
+        raise ApiError(401, "unauthorized", "this guest is now an account: sign in with its email and password")
     return Principal(claims["user_id"], claims["display_name"], claims["kind"], claims["role"], claims["sid"])
 
 
