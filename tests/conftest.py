@@ -37,7 +37,7 @@ async def running_server(time_scale: float = 0.05, **config):
     # restore_rooms off by default: a stop ends every match (no room state left behind after the keys are
     # deleted); tests/test_failover.py runs its servers with it on.
     cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=time_scale,
-                 jwt_secret="test-secret", **{"restore_rooms": False, **config})
+                 **{"jwt_secret": "test-secret", "restore_rooms": False, **config})
     app = await build_app(cfg)
     runner = web.AppRunner(app)
     await runner.setup()
