@@ -1,0 +1,1 @@
+"""HTTP routes by topic, each module with a ``setup(app)`` that ``server/http.py`` calls."""
