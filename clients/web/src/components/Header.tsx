@@ -1,5 +1,6 @@
 import { useArena, useArenaState, useT } from '../useArena';
 import type { Lang } from '../types';
+import { useHT } from '../historyI18n';
 
 export function LangSwitch() {
   const arena = useArena();
@@ -29,6 +30,7 @@ export function Header() {
   const conn = useArenaState((s) => s.conn);
   const resyncing = useArenaState((s) => s.sync.resyncing);
   const t = useT();
+  const ht = useHT();
   const connLabel = resyncing ? t('conn.resync') : conn === 'online' ? t('conn.online') : conn === 'offline' ? t('conn.offline') : t('conn.connecting');
   return (
     <header className="topbar">
@@ -55,6 +57,7 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
+            <a className="btn btn-ghost btn-sm" href="#/history" data-testid="nav-history">{ht('nav.history')}</a>
             <span className="me-name" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
             </span>
