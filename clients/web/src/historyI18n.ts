@@ -49,6 +49,7 @@ const en = {
   'boards.empty': 'Nobody on this board yet.',
   'boards.matches': '{n} matches',
   'boards.skill': 'skill {n}',
+  'results.private': 'The report of this match is private to its players.',
 } as const;
 
 export type HKey = keyof typeof en;
@@ -99,6 +100,7 @@ const ko: Record<HKey, string> = {
   'boards.empty': '아직 아무도 없습니다.',
   'boards.matches': '{n}판',
   'boards.skill': '숙련도 {n}',
+  'results.private': '이 면접의 리포트는 참가자만 볼 수 있습니다.',
 };
 
 export function htranslate(lang: Lang, key: HKey, vars?: Record<string, string | number>): string {

@@ -233,6 +233,11 @@ export function Results({ roomId, waiting = false }: { roomId: string; waiting?:
           arena.showError(err);
           break;
         }
+        if (err.status === 404 && arena.myId() === null) {
+          // A spectator: the report is private to the participants (docs/reports.md).
+          setFailed(htranslate(arena.getState().lang, 'results.private'));
+          return;
+        }
         if (attempt === 5) {
           setFailed(`${t('results.failed')} (${err.status ?? err.code})`);
           return;
