@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useArenaState } from '../useArena';
 import { dimLabel } from '../i18n';
 import { historyApi } from '../historyApi';
@@ -62,7 +62,6 @@ export function History() {
                   <XAxis dataKey="name" stroke="#9aa3b5" fontSize={12} />
                   <YAxis domain={[0, 100]} stroke="#9aa3b5" fontSize={12} />
                   <Tooltip />
-                  <Legend />
                   {dims.map((d, i) => (
                     <Line key={d} type="monotone" dataKey={d} name={dimLabel(lang, d)} stroke={COLORS[i % COLORS.length]}
                           strokeWidth={2} dot isAnimationActive={false} connectNulls />
@@ -70,8 +69,8 @@ export function History() {
                 </LineChart>
               </ResponsiveContainer>
               <ul className="legend">
-                {dims.map((d) => (
-                  <li key={d}>{dimLabel(lang, d)}: {progress.dimensions[d].mean} · {ht('history.trend', { delta: (progress.dimensions[d].delta >= 0 ? '+' : '') + progress.dimensions[d].delta })}</li>
+                {dims.map((d, i) => (
+                  <li key={d}><span className="swatch" style={{ background: COLORS[i % COLORS.length] }} />{dimLabel(lang, d)}: {progress.dimensions[d].mean} · {ht('history.trend', { delta: (progress.dimensions[d].delta >= 0 ? '+' : '') + progress.dimensions[d].delta })}</li>
                 ))}
               </ul>
             </figure>

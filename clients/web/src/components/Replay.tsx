@@ -69,7 +69,7 @@ function ShareBox({ api, roomId }: { api: Api; roomId: string }) {
       {!link || revoked ? (
         <button type="button" className="btn btn-secondary btn-sm" data-testid="share-create"
                 onClick={async () => { setLink(await api.share(roomId)); setRevoked(false); }}>
-          🔗 {ht('replay.share')}
+          {ht('replay.share')}
         </button>
       ) : (
         <div className="inline">
@@ -131,7 +131,7 @@ export function Replay({ roomId, share, participant }: { roomId: string; share: 
               <ul className="key-points" data-testid="key-points">
                 {q.key_points.map((k) => (
                   <li key={k.text} className={k.covered ? 'kp-covered' : 'kp-missed'}>
-                    {k.covered ? '✅' : '❌'} {k.text} <span className="muted small">({ht(k.covered ? 'replay.covered' : 'replay.missed')})</span>
+                    {k.covered ? '✓' : '✗'} {k.text} <span className="muted small">({ht(k.covered ? 'replay.covered' : 'replay.missed')})</span>
                   </li>
                 ))}
               </ul>
