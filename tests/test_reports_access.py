@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from pypdf import PdfReader
 
+from tests.accounts_kit import Api
 from tests.conftest import DATABASE_URL, running_server
 from tests.test_e2e_match import ANSWERS, bot
 
@@ -178,22 +179,28 @@ async def test_report_visibility_share_links_exports_and_history(server, tmp_pat
             assert st == 404 and code_of(body) == "room_not_found", url
         assert (await get(http, rep_url, ari.token))[0] == 200
 
-        # a coach of a cohort Bora shares with (the injected check) sees the report, centred on Bora
-        coach = await server.player("Coach")
-
-        async def coach_sees(viewer: str, owner: str) -> bool:
-            return viewer == coach.user_id and owner == bora.user_id
-
-        server.app["coach_sees"] = coach_sees
-        st, _, body = await get(http, rep_url, coach.token)
+        # the coach of a cohort Bora joined (after upgrading her guest to an account, keeping her id) sees
+        # the report, centred on Bora; a coach of another cohort does not
+        api = Api(b)
+        coach = await api.register(name="Coach", role="coach")
+        other_coach = await api.register(name="Coach Two", role="coach")
+        st, cohort = await api.call("POST", "/api/v1/cohorts", {"name": "Bootcamp"}, coach["token"])
+        assert st == 200, cohort
+        assert (await get(http, rep_url, coach["token"]))[0] == 404, "not before Bora joins"
+        bora_acc = await api.register(name="Bora", token=bora.token)
+        assert bora_acc["user_id"] == bora.user_id
+        st, _ = await api.call("POST", "/api/v1/cohorts/join", {"invite_code": cohort["invite_code"]}, bora_acc["token"])
+        assert st == 200
+        st, _, body = await get(http, rep_url, coach["token"])
         assert st == 200 and json.loads(body)["viewer"] == {"via": "coach", "subject_id": bora.user_id,
-                                                            "user_id": coach.user_id}
+                                                            "user_id": coach["user_id"]}
         assert NOTE not in body.decode()
-        st, _, body = await get(http, f"{b}/api/v1/rooms/{rid}/replay", coach.token)
+        st, _, body = await get(http, f"{b}/api/v1/rooms/{rid}/replay", coach["token"])
         assert json.loads(body)["subject"]["participant_id"] == bora.user_id
-        assert (await get(http, rec_url, coach.token))[0] == 200
+        assert (await get(http, rec_url, coach["token"]))[0] == 200
+        assert (await get(http, rep_url, other_coach["token"]))[0] == 404
         assert (await get(http, rep_url, stranger.token))[0] == 404
-        async with http.post(f"{b}/api/v1/rooms/{rid}/share", headers={"Authorization": f"Bearer {coach.token}"}) as r:
+        async with http.post(f"{b}/api/v1/rooms/{rid}/share", headers={"Authorization": f"Bearer {coach['token']}"}) as r:
             assert r.status == 404, "a coach cannot share someone else's report"
 
         # history and progress: the owner's own, 401 without a token
