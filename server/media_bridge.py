@@ -100,6 +100,17 @@ class SpokenTurn:
             self.audio.append((seq, sample_rate, pcm))
             self.audio_s += dur
 
+    def replay_chunks(self, max_bytes: int = 65536) -> list[tuple[int, int, bytes]]:
+        """The kept audio merged into as few chunks as the sidecar takes (<= 64 KB, one sample rate
+        each; ``seq`` = the last merged one's), so a long replay fits the outbox (300 s: ~150)."""
+        out: list[tuple[int, int, bytes]] = []
+        for seq, sr, pcm in self.audio:
+            if out and out[-1][1] == sr and len(out[-1][2]) + len(pcm) <= max_bytes:
+                out[-1] = (seq, sr, out[-1][2] + pcm)
+            else:
+                out.append((seq, sr, pcm))
+        return out
+
     def begin_replay(self) -> None:
         """The turn's audio goes to a new sidecar from its start: its finals replace the old ones.
         Without kept audio (WebRTC) the finals so far stay and the new sidecar continues."""
@@ -277,11 +288,20 @@ class MediaBridge:
             self._send_to(channel, {"type": "turn_start", "room_id": rid, "participant_id": pid,
                                     "turn_id": st.turn_id, "language": st.language})
             st.begin_replay()
-            for seq, sr, pcm in st.audio:
+            if st.audio:                   # the speaker's client drops the old transcripts too
+                self._spawn(self._to_player(rid, pid, "audio_processed", {
+                    "seq": st.audio[-1][0], "transcript": "", "is_final": False, "text": st.floor,
+                    "utterance": None, "restart": True}))
+            for seq, sr, pcm in st.replay_chunks():
                 self._send_to(channel, {"type": "audio_chunk", "session_id": None, "room_id": rid,
                                         "participant_id": pid, "seq": seq, "sample_rate": sr, "replay": True,
                                         "pcm": base64.b64encode(pcm).decode("ascii")})
             log.info("media_turn_resumed", room_id=rid, channel=channel, replay_s=round(st.audio_s, 2))
+
+    def _spawn(self, coro) -> None:
+        t = asyncio.get_running_loop().create_task(coro)
+        self._tasks.append(t)
+        t.add_done_callback(lambda t: t in self._tasks and self._tasks.remove(t))
 
     async def _monitor(self) -> None:
         """Read the registry every :data:`REGISTRY_POLL_S` s; hand the rooms of a sidecar that

@@ -179,6 +179,8 @@ async def test_a_sidecar_killed_mid_answer_hands_the_answer_to_the_other(pool, p
     finals = await host.wait_for(whole, timeout=25)
     whole_s = time.monotonic() - t_kill
     assert bridge.pool.assigned(room_id).sidecar_id == survivor
+    restart = [d for d in host.of("audio_processed") if d.get("restart")]
+    assert len(restart) == 1 and restart[0]["text"], restart       # the client drops the old transcripts
     print(f"\nfailover: heartbeat gone {gone_s:.2f} s after the kill, whole final {whole_s:.2f} s after it; "
           f"{finals[-1]['text']!r}")
     state = (await host.call("request_state"))["state"]
@@ -227,3 +229,56 @@ async def test_a_stopped_sidecar_leaves_the_registry_at_once_and_a_killed_one_by
         r.delete(registry_key(channel), *(heartbeat_key(channel, s) for s in procs))
         r.close()
         await ar.aclose()
+
+
+async def test_the_pool_is_sticky_and_moves_a_room_when_its_sidecar_restarts_or_expires():
+    """SidecarPool on real Redis with hand-written heartbeats: a room keeps its sidecar; another ``boot``
+    under the same id (a restart: its state is gone) or an expired key makes the room ``lost``."""
+    import redis.asyncio as aioredis
+
+    channel = f"media:in:unit:{uuid.uuid4().hex[:8]}"
+    r = aioredis.from_url(REDIS_URL, decode_responses=True)
+    exp = int(time.time() * 1000) + 60_000
+
+    async def beat(sid: str, boot: str, rooms: int = 0, ttl: int = 15) -> None:
+        info = {"id": sid, "boot": boot, "channel": f"{channel}:{sid}", "rooms": rooms, "capacity": 3}
+        await r.set(heartbeat_key(channel, sid), json.dumps(info), ex=ttl)
+        await r.zadd(registry_key(channel), {sid: exp})
+    try:
+        pool = SidecarPool(r, channel)
+        await beat("x", "1", rooms=2)
+        await beat("y", "1", rooms=0)
+        await pool.refresh()
+        assert pool.channel_for("room1") == f"{channel}:y"              # the less loaded one
+        assert pool.channel_for("room2") == f"{channel}:y"              # 1/3 (counted here) < 2/3
+        await beat("y", "1", rooms=3)
+        await pool.refresh()
+        assert pool.lost() == [] and pool.channel_for("room1") == f"{channel}:y"  # sticky while alive
+        await beat("y", "2")                                            # restarted: another process
+        await pool.refresh()
+        assert sorted(r_ for r_, a in pool.lost()) == ["room1", "room2"]
+        assert pool.channel_for("room1") in (f"{channel}:x", f"{channel}:y")
+        await r.delete(heartbeat_key(channel, pool.assigned("room1").sidecar_id))   # as if expired
+        await pool.refresh()
+        assert [r_ for r_, _ in pool.lost()] == ["room1"]
+    finally:
+        await r.delete(registry_key(channel), heartbeat_key(channel, "x"), heartbeat_key(channel, "y"))
+        await r.aclose()
+
+
+def test_a_turn_keeps_its_audio_for_a_replay_merged_and_bounded():
+    from server.media_bridge import MAX_REPLAY_S, SpokenTurn
+
+    st = SpokenTurn("q1")
+    for i in range(100):                                             # 10 s of 100 ms chunks at 16 kHz
+        st.keep(i + 1, 16000, b"\1\0" * 1600)
+    chunks = st.replay_chunks()
+    assert [c[0] for c in chunks] == [20, 40, 60, 80, 100] and all(len(c[2]) <= 65536 for c in chunks)
+    assert b"".join(c[2] for c in chunks) == b"\1\0" * 160000
+    st.finals, st.shown = ["I led the review"], "I led the review and"
+    st.begin_replay()
+    assert st.finals == [] and st.floor == "I led the review and" and abs(st.replay_s - 10.0) < 1e-6
+    big = SpokenTurn("q2")
+    for i in range(int(MAX_REPLAY_S / 2) + 5):                       # 2 s chunks past the cap
+        big.keep(i + 1, 16000, b"\0" * 64000)
+    assert abs(big.audio_s - MAX_REPLAY_S) < 1e-6

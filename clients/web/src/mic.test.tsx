@@ -303,6 +303,21 @@ describe('Live transcript', () => {
     l = applyAudio(l, { transcript: 'd', is_final: false });
     expect(shownText(l)).toBe('A B C d');
   });
+
+  it('after a restart (speech moved to another sidecar) the new finals replace the old, and the box never shrinks meanwhile', () => {
+    let l = liveInit('Typed.');
+    l = applyAudio(l, { transcript: 'I led the review', is_final: true });
+    l = applyAudio(l, { transcript: 'and added', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added');
+    l = applyAudio(l, { transcript: '', is_final: false, restart: true });
+    expect(shownText(l)).toBe('Typed. I led the review and added'); // held while the new sidecar catches up
+    l = applyAudio(l, { transcript: 'I led', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added');
+    l = applyAudio(l, { transcript: 'I led the review and added circuit breakers.', is_final: true });
+    expect(shownText(l)).toBe('Typed. I led the review and added circuit breakers.'); // no doubled words
+    l = applyAudio(l, { transcript: 'Then', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added circuit breakers. Then');
+  });
 });
 
 describe('Camera', () => {
