@@ -83,6 +83,8 @@ def trial(processes: int, speakers: int, talk_path: str, language: str = "en",
     return {"processes": processes, "speakers_per_process": speakers, "total_speakers": processes * speakers,
             "kept_up": all(r["kept_up"] for r in runs),
             "realtime_streams": round(sum(r["audio_s"] for r in runs) / wall, 2) if wall > 0 else None,
+            # what the processes would carry with a free core each: speech s per CPU s, summed
+            "cpu_bound_streams": round(sum(r["audio_s"] / r["cpu_s"] for r in runs if r["cpu_s"] > 0), 2),
             "runs": runs, "loadavg": round(os.getloadavg()[0], 2)}
 
 
@@ -106,6 +108,8 @@ def throughput(process_counts: list[int], seconds: float = 30.0, language: str =
     med = {p: float(np.median([t["realtime_streams"] for t in out["trials"] if t["processes"] == p]))
            for p in process_counts}
     out["realtime_streams"] = med
+    out["cpu_bound_streams"] = {p: float(np.median([t["cpu_bound_streams"] for t in out["trials"]
+                                                    if t["processes"] == p])) for p in process_counts}
     lo, hi = min(process_counts), max(process_counts)
     out["ratio"] = round(med[hi] / med[lo], 2) if med[lo] else None
     out["loadavg_end"] = round(os.getloadavg()[0], 2)
