@@ -13,6 +13,9 @@ speaker on one Whisper model with ``cpu_threads=1``, fed K speakers of
   seconds of speech transcribed (all processes) / wall seconds (the slowest process): how many
   speakers the P processes keep up with together. Trials alternate P (1, 2, 1, 2, ...) so load
   from other jobs on a shared machine hits both alike; compare the medians of one run (the ratio).
+* Each process calls ``setsid()``: with the kernel's autogroup scheduling (on by default), CPU is
+  shared per *session*, so on a busy machine processes of one session split one share however many
+  there are; separately started sidecars (systemd units, containers, hosts) each get their own.
 * ``--paced``: chunks are fed at real-time pace, and a speaker count keeps up with the one-core
   bench's rule (no chunk more than 2 s late, 95% of finals within 2.5 s of the end of speech);
   capacity(P) = P x the largest K that keeps up. Needs a quiet machine.
@@ -35,6 +38,10 @@ from .bench import MAX_FINAL_P95_MS, MAX_LAG_S, SR, make_talk
 def _process(job: tuple) -> dict:
     """One sidecar process: K speakers at real-time pace from ``start_at`` (epoch s). Runs in a child."""
     talk_path, speakers, language, partial_interval_s, seed, start_at, paced = job
+    try:  # its own session, as a separately started sidecar: the kernel's autogroup scheduler (on by
+        os.setsid()  # default) shares CPU per session, so children of one session would split one share
+    except OSError:
+        pass
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .models import model_dir_for
     from .stt import StreamingTranscriber, Transcriber

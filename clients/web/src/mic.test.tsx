@@ -196,6 +196,18 @@ describe('Mic button', () => {
     expect(FakeAudioContext.instances[0].closed).toBe(true);
   });
 
+  it('offers again when the room media sidecar died and another took the room (media_moved)', async () => {
+    const { h } = await myTurn();
+    await userEvent.click(micButton());
+    await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('Listening — speak now'));
+    expect(h.socket().sentOf('media_offer')).toHaveLength(1);
+    act(() => h.socket().push('error_message', { code: 'media_moved', message: 'moved' }));
+    await waitFor(() => expect(h.socket().sentOf('media_offer')).toHaveLength(2));
+    await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('Listening — speak now'));
+    expect(FakePC.instances[0].closed).toBe(true);
+    expect(FakePC.instances[1].remote).toEqual({ type: 'answer', sdp: 'v=0 fake-answer' });
+  });
+
   it('works from the keyboard', async () => {
     await myTurn();
     micButton().focus();
