@@ -193,13 +193,14 @@ async def test_a_sidecar_killed_mid_answer_hands_the_answer_to_the_other(pool, p
     scores = await host.wait_for(lambda: {d["participant_id"]: d for d in host.of("score_update")}
                                  if len(host.of("score_update")) == 2 else None, timeout=30)
     assert {"pace", "pauses"} <= set(scores[host.user_id]["dimensions"]), scores[host.user_id]
-    # SIGKILL: no clean exit, so the key lived on until its TTL (the last beat was <= 1 s before the kill)
-    assert HEARTBEAT_TTL_S - 1.5 <= gone_s <= HEARTBEAT_TTL_S + 1.5, gone_s
+    # SIGKILL: no clean exit, so the key lived on until its TTL (the last beat was <= 1 s before the kill,
+    # more under load: 3.0-3.8 s seen; the chunks sent meanwhile make this check coarse, see the next test)
+    assert 1.0 <= gone_s <= HEARTBEAT_TTL_S + 1.5, gone_s
 
 
 async def test_a_stopped_sidecar_leaves_the_registry_at_once_and_a_killed_one_by_expiry(tmp_path):
     """SIGTERM: the sidecar deletes its heartbeat on the way out; SIGKILL: its heartbeat expires after the
-    TTL (between TTL - 1 s and TTL after the kill, as it beats every second). The registry read by the
+    TTL (3-4 s after the kill, as it beats every second). The registry read by the
     game server (:class:`SidecarPool`) then no longer lists it."""
     import redis.asyncio as aioredis
 
@@ -222,7 +223,8 @@ async def test_a_stopped_sidecar_leaves_the_registry_at_once_and_a_killed_one_by
         while _heartbeat(r, channel, "kill") and time.monotonic() - t_kill < HEARTBEAT_TTL_S + 3:
             await asyncio.sleep(0.05)
         gone_s = time.monotonic() - t_kill
-        assert HEARTBEAT_TTL_S - 1.5 <= gone_s <= HEARTBEAT_TTL_S + 0.5, gone_s
+        # TTL - (time since its last beat): 3-4 s when it beats on time; a beat late under load shortens it
+        assert 1.5 <= gone_s <= HEARTBEAT_TTL_S + 1.0, gone_s
         assert await reg.read() == {}
     finally:
         _stop(procs)
