@@ -258,6 +258,10 @@ class MediaSidecar:
         in_channel: channel to subscribe to (default ``media:in``).
         stream_options: keyword arguments for every StreamingTranscriber
             (default :func:`stream_options_from_env`).
+        sidecar_id: its id in the registry (default ``$ARENA_MEDIA_ID``, else random); it also
+            listens on ``<in_channel>:<id>``.
+        capacity: speakers it reports it is sized for (default ``$ARENA_MEDIA_CAPACITY``, else 3 per
+            STT worker).
     """
 
     def __init__(self, redis, *, transcriber=None, analyzer=None, in_channel: str = IN_CHANNEL,
@@ -898,7 +902,7 @@ async def run_sidecar(redis_url: str, *, ready: asyncio.Event | None = None, **o
         redis_url: e.g. ``redis://127.0.0.1:6379/0``.
         ready: set once models are loaded and ``media:in`` is subscribed.
         options: passed to :class:`MediaSidecar` (``transcriber``, ``analyzer``,
-            ``in_channel``, ``stream_options``, ``recordings``).
+            ``in_channel``, ``stream_options``, ``recordings``, ``sidecar_id``, ``capacity``).
     """
     import redis.asyncio as aioredis
 
