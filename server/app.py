@@ -73,11 +73,11 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg,
                persona_names=names)
-    from .media_bridge import MediaBridge, MediaSupervisor
+    from .media_bridge import MediaBridge, MediaSupervisors
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
     app["media"] = media
-    app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
+    app["media_supervisor"] = MediaSupervisors(redis.url) if supervise_media else None  # $ARENA_MEDIA_SIDECARS
     setup_routes(app, cfg)
 
     async def on_startup(app: web.Application) -> None:

@@ -174,6 +174,6 @@ def render() -> str:
     out.append(_fields(schemas.LeaderboardEntry))
     out.append("## Error codes\n")
     out.append("| code |\n|---|")
-    codes = [v for k, v in vars(ErrorCode).items() if k.isupper()] + ["bad_audio", "media_unavailable", "bad_sdp", "bad_sample_rate", "chunk_too_large", "overloaded", "silence", "no_speech", "model_unavailable", "kicked"]
+    codes = [v for k, v in vars(ErrorCode).items() if k.isupper()] + ["bad_audio", "media_unavailable", "bad_sdp", "bad_sample_rate", "chunk_too_large", "overloaded", "silence", "no_speech", "model_unavailable", "media_moved", "kicked"]
     out.extend(f"| `{c}` |" for c in codes)
     return "\n".join(out) + "\n"

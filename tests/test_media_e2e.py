@@ -262,22 +262,29 @@ async def test_only_a_sidecar_on_the_bridges_channel_counts_as_up():
 
     import redis.asyncio as aioredis
 
-    from server.media.sidecar import heartbeat_key
+    from server.media.sidecar import heartbeat_key, registry_key
     from server.media_bridge import MediaBridge
     from tests.conftest import REDIS_URL
 
     mine, theirs = f"media:in:t:{uuid.uuid4().hex[:8]}*", f"media:in:t:{uuid.uuid4().hex[:8]}"
     r = aioredis.from_url(REDIS_URL)
     bridge = MediaBridge(REDIS_URL, manager=None, emit=None, sids_of=lambda *_: [], in_channel=mine)
+    exp = int(time.time() * 1000) + 15000
+
+    async def beat(channel: str, sid: str) -> None:                         # as a sidecar registers
+        await r.set(heartbeat_key(channel, sid), "{}", ex=15)
+        await r.zadd(registry_key(channel), {sid: exp})
     try:
-        await r.set(heartbeat_key(theirs, "other"), "{}", ex=15)
-        await r.set(heartbeat_key(mine[:-1] + "x", "glob"), "{}", ex=15)   # matches only if '*' is a glob
+        await beat(theirs, "other")
+        await beat(mine[:-1] + "x", "glob")
+        await r.zadd(registry_key(mine), {"dead": exp})                     # listed, but its key expired
         assert not await bridge.sidecar_up()
         bridge._up = (0.0, False)                                           # skip the 2 s cache
-        await r.set(heartbeat_key(mine, "mine"), "{}", ex=15)
+        await beat(mine, "mine")
         assert await bridge.sidecar_up()
     finally:
         await r.delete(heartbeat_key(theirs, "other"), heartbeat_key(mine[:-1] + "x", "glob"),
-                       heartbeat_key(mine, "mine"))
+                       heartbeat_key(mine, "mine"), registry_key(mine), registry_key(theirs),
+                       registry_key(mine[:-1] + "x"))
         await r.aclose()
         await bridge.redis.aclose()

@@ -348,6 +348,7 @@ export class Arena {
     s.on('error_message', (p: any) => {
       if (this.socket !== s) return;
       if (p?.code === 'kicked') return this.removedFromRoom(errorText(this.state.lang, 'kicked'));
+      if (p?.code === 'media_moved') for (const fn of this.mediaListeners) fn('media_moved', p);
       if (p?.code) this.toast(errorText(this.state.lang, p.code, p.message));
     });
     if (typeof s.onAny === 'function') {
