@@ -158,15 +158,26 @@ class QuestionQueue:
         difficulty: "mixed" | "easy" | "medium" | "hard" | "adaptive".
         rng: injected random generator (deterministic matches).
         companies: persona ids in the room, for company-specific questions.
+        fixed: question ids to ask exactly, in this order (then ``categories``, ``difficulty`` and
+            ``companies`` are not used); ``ValueError`` for an id not in ``bank``.
     """
 
     def __init__(self, bank: QuestionBank, count: int, categories: Sequence[str], difficulty: str,
-                 rng: random.Random, companies: Iterable[str] = ()) -> None:
+                 rng: random.Random, companies: Iterable[str] = (), fixed: Sequence[str] = ()) -> None:
         self.count = count
         self.difficulty = difficulty
         self._rng = rng
         self._asked: list[Question] = []
         self._level = 2
+        self._fixed_order: list[Question] = []
+        if fixed:
+            try:
+                self._fixed_order = [bank.get(q) for q in fixed]
+            except KeyError as e:
+                raise ValueError(f"unknown question id {e.args[0]!r}") from e
+            self.count = min(count, len(self._fixed_order))
+            self._pool, self._fixed = self._fixed_order, None
+            return
         fixed = DIFFICULTY_LEVEL.get(difficulty)
         companies = list(companies)
         pool = bank.find(categories, None, companies)
@@ -203,6 +214,10 @@ class QuestionQueue:
         """
         if not self.remaining():
             raise IndexError("no questions left")
+        if self._fixed_order:
+            q = self._fixed_order[len(self._asked)]
+            self._asked.append(q)
+            return q
         asked_ids = {q.id for q in self._asked}
         candidates = [q for q in self._pool if q.id not in asked_ids]
         want = self._fixed if self._fixed else (self._level if self.difficulty == "adaptive" else None)

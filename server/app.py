@@ -74,6 +74,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     app["media"] = media
     app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
     setup_routes(app, cfg)
+    from .api import learning_plan, resumes                  # issue 12: résumé questions, jobs, learning plan
+    resumes.setup(app), learning_plan.setup(app)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
