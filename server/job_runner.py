@@ -74,10 +74,10 @@ class JobRunner:
         if error:
             ev["error"] = error
         self._last[job_id] = ev
+        for q in list(self._subs.get(job_id, ())):     # subscribers first, in call order
+            q.put_nowait(ev)
         if write:
             await self.store.update(job_id, state, progress, error)
-        for q in list(self._subs.get(job_id, ())):
-            q.put_nowait(ev)
 
     async def _run(self, job_id: str, kind: str, fn: JobFn) -> None:
         loop = asyncio.get_running_loop()

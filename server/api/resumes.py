@@ -203,7 +203,10 @@ def setup(app: web.Application) -> None:
                     state["error"] = row["error"]
                 await sse.send(json.dumps(state), event="job")
                 while state["state"] not in TERMINAL:
-                    state = await q.get()
+                    ev = await q.get()
+                    if ev["state"] not in TERMINAL and ev["progress"] <= state["progress"]:
+                        continue              # queued before the row was read: already reflected
+                    state = ev
                     await sse.send(json.dumps(state), event="job")
             return sse
         finally:
