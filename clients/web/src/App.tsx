@@ -7,6 +7,7 @@ import { WaitingRoom } from './components/WaitingRoom';
 import { Match } from './components/Match';
 import { Results } from './components/Results';
 import { Spinner, Toasts } from './components/common';
+import { PracticeScreen } from './practice/PracticeScreen';
 
 function Screen() {
   const arena = useArena();
@@ -28,7 +29,7 @@ function Screen() {
         </button>
       </section>
     );
-  return <Lobby />;
+  return <PracticeScreen lobby={<Lobby />} />;
 }
 
 /** Last line of defence: a render error shows a way out instead of a blank page. */
