@@ -216,3 +216,54 @@ async def test_a_match_from_my_resume_asks_its_questions_and_is_scored(server):
     assert [r["question_id"] for r in stored] == [q["question_id"] for q in expected]
     # the scorer judged the answer against the project question's own rubric: a real answer scores
     assert stored[0]["score"] >= 40, stored[0]
+
+
+LLM_REPLY = {"questions": [{
+    "category": "technical",
+    "text_ko": "Ledgerline에서 멱등 이체 API를 어떻게 설계했는지 설명해 주세요.",
+    "text_en": "How did you design the idempotent transfer APIs in Ledgerline?",
+    "key_points_ko": ["멱등 키의 범위", "재시도와 중복 요청 처리", "대사 오류 92% 감소의 측정"],
+    "key_points_en": ["Scope of the idempotency key", "Handling retries and duplicates", "How the 92% drop was measured"],
+    "red_flags_ko": ["멱등성은 데이터베이스가 자동으로 보장합니다.", "재시도는 절대 일어나지 않습니다."],
+    "red_flags_en": ["The database makes every API idempotent automatically.", "Clients never retry requests."]}]}
+
+
+@pytest.fixture
+async def fake_llm():
+    from tests.test_llm_providers import FakeLLM
+    from aiohttp import web
+
+    f = FakeLLM()
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", f.openai)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    f.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    yield f
+    await runner.cleanup()
+
+
+async def test_llm_chain_adds_questions_when_configured_and_offline_stands_when_it_fails(server, fake_llm):
+    import json
+
+    from tests.test_llm_providers import make_chain
+
+    chain = make_chain(fake_llm, providers="openai,offline")
+    server.app["resume_options"]["llm_chain"] = chain
+    try:
+        p = await server.player("Jane")
+        fake_llm.reply("openai", ("ok", json.dumps(LLM_REPLY)))
+        _, _, qs = await generated(server.base, p.token, resume_text("en").encode(), "cv.txt")
+        llm = [q for q in qs["questions"] if q["origin"] == "llm"]
+        assert len(llm) == 1 and llm[0]["text"] == LLM_REPLY["questions"][0]["text_en"]
+        assert qs["questions"][1]["origin"] == "llm"                   # right after the first own question
+        assert_bank_shape(llm[0])
+        sent = fake_llm.requests[-1]["body"]["messages"][-1]["content"]
+        assert "<resume>" in sent and "Ledgerline" in sent                 # the résumé goes in as data
+        fake_llm.reply("openai", ("status", 500, {}))
+        _, _, qs2 = await generated(server.base, p.token, resume_text("en").encode(), "cv.txt")
+        assert qs2["questions"] and not [q for q in qs2["questions"] if q["origin"] == "llm"]
+    finally:
+        await chain.aclose()
