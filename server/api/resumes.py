@@ -40,6 +40,7 @@ from ..wire import clean_line
 
 ID = re.compile(r"[0-9a-z_]{1,40}")
 SSE_PING_S = 15.0
+SSE_POLL_S = 2.0
 
 
 def err(status: int, code: str, message: str) -> web.Response:
@@ -203,7 +204,17 @@ def setup(app: web.Application) -> None:
                     state["error"] = row["error"]
                 await sse.send(json.dumps(state), event="job")
                 while state["state"] not in TERMINAL:
-                    ev = await q.get()
+                    try:
+                        ev = await asyncio.wait_for(q.get(), SSE_POLL_S)
+                    except asyncio.TimeoutError:      # a job run elsewhere (another process): read its row
+                        row = await jobs.store.get(jid, user["user_id"])
+                        if row is None:
+                            break
+                        ev = {"job_id": jid, "state": row["state"], "progress": row["progress"]}
+                        if row["error"]:
+                            ev["error"] = row["error"]
+                        if ev["state"] == state["state"] and ev["progress"] == state["progress"]:
+                            continue
                     if ev["state"] not in TERMINAL and ev["progress"] <= state["progress"]:
                         continue              # queued before the row was read: already reflected
                     state = ev

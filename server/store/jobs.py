@@ -28,10 +28,12 @@ class JobStore:
 
     async def update(self, job_id: str, state: str, progress: int, error: str | None = None,
                      result: dict | None = None) -> None:
-        """Set a job's state and progress (0-100; never lowered); ``error``/``result`` when given."""
+        """Set a job's state and progress (0-100; never lowered); ``error``/``result`` when given. A
+        finished job (done/failed) is never set back to running by a late progress write."""
         await self.pool.execute(
             """UPDATE jobs SET state=$2, progress=GREATEST(progress, $3), error=COALESCE($4, error),
-               result=COALESCE($5::jsonb, result), updated_at=now() WHERE job_id=$1""",
+               result=COALESCE($5::jsonb, result), updated_at=now()
+               WHERE job_id=$1 AND (state NOT IN ('done', 'failed') OR $2 IN ('done', 'failed'))""",
             job_id, state, max(0, min(100, int(progress))), error, json.dumps(result) if result is not None else None)
 
     async def get(self, job_id: str, owner_id: str) -> dict | None:
