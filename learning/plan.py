@@ -12,7 +12,8 @@ Logic (numbers are ours):
    strong player still gets a next step). Evidence: the three answers with the lowest value of it.
 3. **Weakest topics**: answers grouped by the bank question's ``(category, topic)`` (résumé questions
    by their category); the lowest :data:`MAX_TOPIC_ITEMS` groups with a mean below :data:`TARGET`.
-4. **Questions to retry** (bank ids only, so a solo room can ask them): the evidence questions first,
+4. **Questions to retry** (bank ids, and the user's own résumé questions while that résumé is
+   stored, so a solo room can ask them): the evidence questions first,
    then unanswered bank questions of the same topic, then of the same category, up to
    :data:`RETRY_COUNT`.
 5. Each item says **why** (``reason``: the mean, how many answers, the lowest score and its question
@@ -72,8 +73,8 @@ def _evidence(rows: list[dict], dim: str | None) -> list[dict]:
 
 
 def _retry(bank: QuestionBank, seed_ids: list[str], answered: set[str], topic: tuple[str, str] | None,
-           categories: list[str]) -> list[str]:
-    ids = list(dict.fromkeys(q for q in seed_ids if _in_bank(bank, q)))
+           categories: list[str], own: dict | None = None) -> list[str]:
+    ids = list(dict.fromkeys(q for q in seed_ids if _in_bank(bank, q) or q in (own or {})))
     fresh = sorted((q for q in bank if q.id not in answered and q.category != "company"),
                    key=lambda q: (q.difficulty, q.id))
     if topic is not None:
@@ -97,10 +98,13 @@ def _solo_room(title: str, lang: str, ids: list[str]) -> dict:
             "question_source": {"question_ids": ids}}
 
 
-def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None = None) -> dict:
+def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None = None,
+               own: dict[str, dict] | None = None) -> dict:
     """The plan for one user.
 
     Args:
+        own: the user's own résumé questions still stored, ``{question_id: {"key_points": {lang: [...]}}}``:
+            they may be retried too (a deleted résumé's questions are not offered).
         rows: the user's answers, each ``{room_id, finished_at (ISO 8601), question_id, question_text,
             category, score (0-100), dimensions {name: 0-100}, skipped, follow_up_of}``.
         lang: "ko" | "en" for the texts.
@@ -136,7 +140,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
     for d in weak_dims:
         ev = _evidence([r for r in rows if d in (r.get("dimensions") or {})], d)
         cats = list(dict.fromkeys(r["category"] for r in rows if r["question_id"] in {e["question_id"] for e in ev}))
-        ids = _retry(bank, [e["question_id"] for e in ev], answered - {e["question_id"] for e in ev}, None, cats)
+        ids = _retry(bank, [e["question_id"] for e in ev], answered - {e["question_id"] for e in ev}, None, cats, own)
         label = _lang(data["dimensions"][d]["label"], lang)
         low = ev[0]
         n = len(dims[d])
@@ -166,13 +170,17 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
     for cat, topic in weak_topics[:MAX_TOPIC_ITEMS]:
         grp = groups[(cat, topic)]
         ev = _evidence(grp, None)
-        ids = _retry(bank, [e["question_id"] for e in ev], answered, (cat, topic), [cat])
+        ids = _retry(bank, [e["question_id"] for e in ev], answered, (cat, topic), [cat], own)
         cat_label = _lang(data["categories"].get(cat, {"en": cat}), lang)
-        topic_label = f"{cat_label} · {topic.replace('_', ' ')}"
+        topic_label = (_lang(data["resume_topic"], lang) if topic == "resume"
+                       else f"{cat_label} · {topic.replace('_', ' ')}")
         points = []
         for e in ev:
             if _in_bank(bank, e["question_id"]):
                 points += bank.get(e["question_id"]).key_points(lang)
+            elif e["question_id"] in (own or {}):
+                kp = own[e["question_id"]].get("key_points") or {}
+                points += kp.get(lang) or kp.get("en") or []
         points_text = "; ".join(list(dict.fromkeys(points))[:4]) or topic_label
         low = ev[0]
         m = topic_means[(cat, topic)]

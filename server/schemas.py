@@ -94,7 +94,7 @@ QuestionId = Annotated[Line, Field(min_length=1, max_length=64)]
 class QuestionSourceIn(Strict):
     """Where a room's questions come from, instead of drawing from the bank: exactly one of
     ``resume_id`` (your own résumé's tailored set, in order: ``GET /api/v1/resumes/{id}/questions``)
-    or ``question_ids`` (bank question ids, in order: a learning plan's retries)."""
+    or ``question_ids`` (in order: bank ids, or ids of your own résumé's questions: a learning plan's retries)."""
     resume_id: Optional[QuestionId] = None
     question_ids: Optional[list[QuestionId]] = Field(None, min_length=1, max_length=MAX_QUESTIONS)
 
@@ -122,7 +122,7 @@ class CreateRoomIn(Strict):
     question_source: Optional[QuestionSourceIn] = Field(None, description=(
         "ask these questions in order (`question_count` of them at most) instead of drawing from the bank: "
         "`{resume_id}` (only your own résumé: else `resume_not_found`; `questions_not_ready` while it is generated) "
-        "or `{question_ids}` (bank ids: else `invalid_settings`)"))
+        "or `{question_ids}` (bank ids or your own résumé questions' ids: else `invalid_settings`)"))
     solo: bool = Field(False, description="a practice room for one: the host may start alone; needs `max_humans` 1")
 
 

@@ -44,6 +44,18 @@ def test_plan_picks_the_weakest_dimension_and_topic_and_cites_their_scores():
     assert build_plan([], "en")["items"] == []
 
 
+def test_weak_resume_questions_are_retried_while_the_resume_is_stored():
+    dims = {"relevance": 80, "structure": 80, "specificity": 80, "depth": 80, "communication": 80}
+    rows = [row("r1", 1, "rq-abc-01", 22, dims, "technical", "Walk us through Ledgerline"),
+            row("r1", 1, "tech-001", 90, dims, "technical")]
+    own = {"rq-abc-01": {"key_points": {"en": ["Backs the outcome with a measured result"], "ko": ["측정된 결과"]}}}
+    item = next(i for i in build_plan(rows, "en", own=own)["items"] if i["kind"] == "topic")
+    assert item["topic"] == "resume" and item["question_ids"][0] == "rq-abc-01"
+    assert "your résumé questions" in item["reason"] and "measured result" in item["practice"]
+    gone = next(i for i in build_plan(rows, "en", own={})["items"] if i["kind"] == "topic")
+    assert "rq-abc-01" not in gone["question_ids"]                   # a deleted résumé is not offered
+
+
 WEAK = "잘 모르겠습니다."
 STRONG = ("제가 결제 서버 지연 문제를 맡았을 때, 먼저 p99 지연을 측정하고 인덱스를 추가해서 800ms에서 120ms로 줄였습니다. "
           "쓰기 비용이 늘어나는 트레이드오프가 있었지만 배치로 보완했고, 팀과 회고하며 모니터링을 표준화했습니다. "

@@ -173,6 +173,15 @@ async def test_every_route_for_owner_other_user_and_no_token(server):
     assert ack["error"]["code"] == "invalid_settings"
     ack = await other.call("create_room", {"title": "Unknown", "question_source": {"question_ids": ["nope-1"]}})
     assert ack["error"]["code"] == "invalid_settings"
+    s, qs = await request(server.base, "GET", f"/api/v1/resumes/{rid}/questions", owner.token)
+    own_id = qs["questions"][0]["question_id"]
+    assert own_id.startswith("rq-")
+    ack = await other.call("create_room", {"title": "Not mine", "question_source": {"question_ids": [own_id]}})
+    assert ack["error"]["code"] == "invalid_settings"                 # another user's résumé question
+    ack = await owner.call("create_room", {"title": "Mine", "solo": True, "max_humans": 1, "question_count": 1,
+                                           "question_source": {"question_ids": [own_id]}})
+    assert ack["ok"], ack
+    assert (await owner.call("leave_room"))["ok"]
     # DELETE: no token 401, other 404 (still there), owner 200 (gone, with its questions)
     s, _ = await request(server.base, "DELETE", f"/api/v1/resumes/{rid}", None)
     assert s == 401

@@ -37,6 +37,13 @@ async def answers_of(pool, user_id: str) -> list[dict]:
              "follow_up_of": r["follow_up_of"]} for r in rows]
 
 
+async def own_questions(pool, user_id: str) -> dict[str, dict]:
+    """The user's stored résumé questions, ``{question_id: question}`` (the plan may offer them as retries)."""
+    rows = await pool.fetch("SELECT q.question_id, q.question FROM resume_questions q JOIN resumes r USING (resume_id) "
+                            "WHERE r.owner_id=$1", user_id)
+    return {r["question_id"]: json.loads(r["question"]) for r in rows}
+
+
 def setup(app: web.Application) -> None:
     from learning.plan import build_plan
 
@@ -48,7 +55,8 @@ def setup(app: web.Application) -> None:
         if lang not in ("ko", "en"):
             lang = "en" if request.headers.get("Accept-Language", "ko")[:2] == "en" else "ko"
         rows = await answers_of(app["results"].pool, user["user_id"])
-        out = await asyncio.get_running_loop().run_in_executor(None, build_plan, rows, lang)
+        own = await own_questions(app["results"].pool, user["user_id"])
+        out = await asyncio.get_running_loop().run_in_executor(None, build_plan, rows, lang, None, own)
         return web.json_response({"user_id": user["user_id"], **out})
 
     app.router.add_get("/api/v1/me/learning-plan", plan)

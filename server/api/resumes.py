@@ -226,12 +226,19 @@ def setup(app: web.Application) -> None:
     async def question_source(user_id: str, src) -> list[Question]:
         from rooms.questions import default_bank
 
-        if src.question_ids is not None:
+        if src.question_ids is not None:            # bank ids, or the caller's own résumé questions
             bank = default_bank()
-            try:
-                return [bank.get(q) for q in src.question_ids]
-            except KeyError as e:
-                raise RoomError(ErrorCode.INVALID_SETTINGS, f"unknown question id {e.args[0]!r}") from e
+            known = {q.id for q in bank}
+            own = await store.owned_questions([q for q in src.question_ids if q not in known], user_id)
+            out = []
+            for qid in src.question_ids:
+                if qid in known:
+                    out.append(bank.get(qid))
+                elif qid in own:
+                    out.append(to_question(own[qid]))
+                else:
+                    raise RoomError(ErrorCode.INVALID_SETTINGS, f"unknown question id {qid!r}")
+            return out
         rid = src.resume_id
         qs = await store.questions(rid, user_id) if ID.fullmatch(rid) else None
         if qs is None:

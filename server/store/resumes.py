@@ -56,6 +56,13 @@ class ResumeStore:
             rows = await c.fetch("SELECT question FROM resume_questions WHERE resume_id=$1 ORDER BY position", resume_id)
         return [json.loads(r["question"]) for r in rows]
 
+    async def owned_questions(self, question_ids: list[str], owner_id: str) -> dict[str, dict]:
+        """``{question_id: question}`` for those of ``question_ids`` that are in ``owner_id``'s résumés."""
+        rows = await self.pool.fetch(
+            "SELECT q.question_id, q.question FROM resume_questions q JOIN resumes r USING (resume_id) "
+            "WHERE r.owner_id=$1 AND q.question_id = ANY($2::text[])", owner_id, question_ids)
+        return {r["question_id"]: json.loads(r["question"]) for r in rows}
+
     async def delete(self, resume_id: str, owner_id: str) -> bool:
         """Delete the résumé and its questions (cascade); False when it is not ``owner_id``'s."""
         res = await self.pool.execute("DELETE FROM resumes WHERE resume_id=$1 AND owner_id=$2", resume_id, owner_id)
