@@ -12,7 +12,9 @@ like any bank question:
   personas' knowledge base uses, ``scoring.embeddings.get_encoder("ko")``) embeds short snippets of
   the résumé (e5 reads 80 characters per text) and every bank question (vectors cached by
   ``personas.knowledge.vectors``); a question's relevance is the mean of its best three snippet
-  cosines, plus 0.03 per résumé skill its text or key points name (at most three). Company questions
+  cosines, plus 0.01 per résumé skill its text or key points name (at most three), plus 0.06 × the
+  IDF-weighted overlap of the résumé's terms with the question's texts and key points (scaled to the
+  best question). Company questions
   are left out (they belong to a company's persona); at most four per category.
 
 Each generated question carries ``source`` (``{kind: project|claim|employer|skill|requirement|bank, ref,
@@ -22,6 +24,8 @@ evidence}``), ``origin`` (``offline`` | ``llm`` | ``bank``) and, for bank questi
 from __future__ import annotations
 
 import json
+import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -37,6 +41,8 @@ SNIPPET_CHARS = 80
 MAX_SNIPPETS = 16
 LIMITS = {"project": 3, "claim": 3, "employer": 2, "skill": 2, "requirement": 4}
 BANK_K = 6
+TERM_WEIGHT = 0.06
+SKILL_WEIGHT = 0.01
 Progress = Callable[[int], None]
 
 
@@ -135,6 +141,34 @@ def _skill_hits(q: Question, skills: Iterable[str]) -> list[str]:
     return [s for s in skills if s in res and res[s].search(blob)]
 
 
+_STOP = frozenset("with that this from your have were what when which would into about their there they them then "
+                  "than been more most over also such only very each other".split())
+
+
+def _terms(text: str) -> set[str]:
+    """Content terms: Latin words of 4+ characters, and Hangul character bigrams."""
+    text = text.lower()
+    out = {w for w in re.findall(r"[a-z][a-z0-9+#.]{3,}", text) if w not in _STOP}
+    for w in re.findall(r"[가-힣]{2,}", text):
+        out.update(w[i:i + 2] for i in range(len(w) - 1))
+    return out
+
+
+def _term_overlap(profile: Profile, pool: list[Question]) -> np.ndarray:
+    """Per question: IDF-weighted overlap of the résumé's terms with its texts and key points (both
+    languages), scaled so the best question gets 1."""
+    q_terms = [_terms(" ".join([*q.text_by_lang.values(), *(k for v in q.key_points_by_lang.values() for k in v)]))
+               for q in pool]
+    df: dict[str, int] = {}
+    for t in q_terms:
+        for w in t:
+            df[w] = df.get(w, 0) + 1
+    mine = _terms(" ".join(x for lines in profile.sections.values() for x in lines))
+    n = len(pool)
+    raw = np.array([sum(math.log(n / df[w]) for w in t & mine) for t in q_terms], dtype=np.float32)
+    return raw / max(float(raw.max()), 1e-9) if len(raw) else raw
+
+
 def rank_bank(profile: Profile, lang: str, bank: QuestionBank | None = None, k: int = BANK_K,
               progress: Progress | None = None) -> list[tuple[Question, float, list[str]]]:
     """The ``k`` bank questions most relevant to the résumé: ``[(question, relevance, matched skills)]``,
@@ -145,7 +179,7 @@ def rank_bank(profile: Profile, lang: str, bank: QuestionBank | None = None, k: 
     pool = [q for q in bank if q.category != "company"]
     skills = [s["name"] for s in profile.skills]
     hits = [_skill_hits(q, skills) for q in pool]
-    lexical = np.array([0.03 * min(3, len(h)) for h in hits], dtype=np.float32)
+    lexical = np.array([SKILL_WEIGHT * min(3, len(h)) for h in hits], dtype=np.float32) + TERM_WEIGHT * _term_overlap(profile, pool)
     semantic = np.zeros(len(pool), dtype=np.float32)
     enc = get_encoder("ko")                   # multilingual-e5-small serves both languages
     snips = snippets(profile)
