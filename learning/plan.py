@@ -146,7 +146,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
         n = len(dims[d])
         if lang == "ko":
             reason = (f"최근 {len(keep)}번의 매치, 답변 {n}개에서 {label} 점수가 평균 {averages[d]:g}/100으로 "
-                      f"가장 약한 영역입니다(전체 평균 {overall:g}). 가장 낮은 점수: \"{_short(low['question'])}\"에서 "
+                      f"약한 영역 중 하나입니다(전체 평균 {overall:g}). 가장 낮은 점수: \"{_short(low['question'])}\"에서 "
                       f"{low['dimension_score']}점({low['finished_at'][:10]}).")
         else:
             reason = (f"Your {label} averaged {averages[d]:g}/100 over {n} answers in your last {len(keep)} "
