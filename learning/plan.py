@@ -109,9 +109,9 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
             category, score (0-100), dimensions {name: 0-100}, skipped, follow_up_of}``.
         lang: "ko" | "en" for the texts.
     Returns:
-        ``{language, based_on: {matches, answers}, updated_at, averages: {dimension: mean},
+        ``{language, based_on: {matches, answers}, updated_at, averages: {dimension: mean}, labels: {dimension: name},
         items: [{id, kind: "dimension"|"topic", dimension?, topic?, category?, average, answers,
-        reason, practice, question_ids, evidence: [{room_id, question_id, question, score,
+        label, reason, practice, question_ids, evidence: [{room_id, question_id, question, score,
         dimension_score?, finished_at}], solo_room}]}``; ``items`` is empty before the first match.
     """
     bank = bank or default_bank()
@@ -133,6 +133,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
                 dims[d].append(float(v))
     averages = {d: round(mean(v), 1) for d, v in dims.items()}
     plan["averages"] = averages
+    plan["labels"] = {d: _lang(data["dimensions"][d]["label"], lang) for d in averages}
     overall = round(mean(float(r["score"]) for r in rows), 1)
     plan["average_score"] = overall
     weak_dims = sorted(averages, key=lambda d: (averages[d], d))
@@ -154,7 +155,8 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
                       f"{overall:g}). Lowest: {low['dimension_score']} on \"{_short(low['question'])}\" "
                       f"({low['finished_at'][:10]}).")
         title = f"{'연습' if lang == 'ko' else 'Practice'}: {label}"
-        plan["items"].append({"id": f"dimension:{d}", "kind": "dimension", "dimension": d, "average": averages[d],
+        plan["items"].append({"id": f"dimension:{d}", "kind": "dimension", "dimension": d, "label": label,
+                              "average": averages[d],
                               "answers": n, "reason": reason,
                               "practice": _lang(data["dimensions"][d]["practice"], lang),
                               "question_ids": ids, "evidence": ev, "solo_room": _solo_room(title, lang, ids)})
@@ -193,6 +195,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
                       f"({low['finished_at'][:10]}).")
         title = f"{'연습' if lang == 'ko' else 'Practice'}: {topic.replace('_', ' ')}"
         plan["items"].append({"id": f"topic:{cat}:{topic}", "kind": "topic", "category": cat, "topic": topic,
+                              "label": topic_label,
                               "average": m, "answers": len(grp), "reason": reason,
                               "practice": _lang(data["topic_practice"], lang).format(points=points_text),
                               "question_ids": ids, "evidence": ev, "solo_room": _solo_room(title, lang, ids)})

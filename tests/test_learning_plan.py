@@ -41,6 +41,7 @@ def test_plan_picks_the_weakest_dimension_and_topic_and_cites_their_scores():
     assert all(i["question_ids"] for i in plan["items"])
     ko = build_plan(rows, "ko")
     assert "깊이" in ko["items"][0]["reason"] and "50/100" in ko["items"][0]["reason"]
+    assert (first["label"], ko["items"][0]["label"], ko["labels"]["structure"]) == ("depth", "깊이", "답변 구조")
     assert build_plan([], "en")["items"] == []
 
 

@@ -42,13 +42,13 @@ export function PlanPage() {
           <p>
             {t('plan.averages')}:{' '}
             {Object.entries(plan.averages).map(([d, v]) => (
-              <span key={d} className="badge">{d} {v}</span>
+              <span key={d} className="badge">{plan.labels?.[d] ?? d} {v}</span>
             ))}
           </p>
           <ol className="plan-items">
             {plan.items.map((item) => (
               <li key={item.id} className="card" data-testid="plan-item">
-                <h3>{item.kind === 'dimension' ? item.dimension : `${item.category} · ${item.topic}`} — {item.average}/100</h3>
+                <h3>{item.label ?? (item.kind === 'dimension' ? item.dimension : `${item.category} · ${item.topic}`)} — {item.average}/100</h3>
                 <p><strong>{t('plan.why')}:</strong> {item.reason}</p>
                 <p><strong>{t('plan.practice')}:</strong> {item.practice}</p>
                 <p><strong>{t('plan.retry')}:</strong> {item.question_ids.join(', ')}</p>

@@ -125,7 +125,7 @@ export function ResumePage() {
           <div className="inline">
             <label>
               {t('resume.count')}{' '}
-              <input type="number" min={1} max={Math.min(20, questions.length)} value={count} onChange={(e) => setCount(Number(e.target.value) || 1)} />
+              <input type="number" data-testid="resume-count" min={1} max={Math.min(20, questions.length)} value={count} onChange={(e) => setCount(Number(e.target.value) || 1)} />
             </label>
             <button type="button" className="btn btn-primary" onClick={createRoom} data-testid="resume-create-room">
               {t('resume.createRoom')}

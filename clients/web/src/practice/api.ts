@@ -16,6 +16,8 @@ export interface TailoredQuestion {
 export interface PlanItem {
   id: string;
   kind: 'dimension' | 'topic';
+  /** The dimension or topic, named in the plan's language. */
+  label?: string;
   dimension?: string;
   topic?: string;
   category?: string;
@@ -32,6 +34,7 @@ export interface Plan {
   items: PlanItem[];
   based_on: { matches: number; answers: number };
   averages: Record<string, number>;
+  labels?: Record<string, string>;
   updated_at: string | null;
 }
 
