@@ -13,6 +13,7 @@ from .gateway import Gateway
 from .http import json_errors, setup_routes
 from .logs import log, setup_logging
 from .ratelimit import RateLimiter
+from .restore import restore_rooms, suspend_rooms
 from .runtime import RoomManager
 from .socketio_server import ArenaSocketServer
 from .store.redis_store import RedisStore
@@ -49,6 +50,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         cfg.database_url = await asyncio.get_running_loop().run_in_executor(None, embedded.start_postgres)
         log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
     app["embedded"] = embedded
+    if not cfg.jwt_secret:                        # generated once into the data dir: restarts keep sessions
+        from .auth import load_or_create_secret
+        cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
                             ping_interval=10, ping_timeout=10)
@@ -74,12 +78,14 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     app["media"] = media
     app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
     setup_routes(app, cfg)
-    from .api import learning_plan, resumes                  # issue 12: résumé questions, jobs, learning plan
-    resumes.setup(app), learning_plan.setup(app)
+    from .api import learning_plan, resume_models, resumes                # issue 12: résumé questions, jobs, learning plan
+    resumes.setup(app), learning_plan.setup(app), resume_models.describe_routes(app)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
         manager.start()
+        if cfg.restore_rooms:                     # failover: rooms stored by an earlier process come back
+            await restore_rooms(manager)
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
         results.recording_for = media.recording_for
@@ -94,6 +100,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_cleanup(app: web.Application) -> None:
         if app["media_supervisor"] is not None:
             await app["media_supervisor"].stop()
+        if cfg.restore_rooms:                     # keep the rooms restorable instead of ending them
+            await suspend_rooms(manager)
         await manager.stop()
         await media.stop()
         await redis.close()

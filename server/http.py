@@ -111,6 +111,8 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
     r.add_get("/healthz", healthz)
     r.add_get("/readyz", readyz)
     r.add_get("/metrics", metrics)
+    from .api import setup_api
+    setup_api(app)            # accounts, cohorts, /api/openapi.json, /api/docs
 
     dist = cfg.web_dist
     index = dist / "index.html"

@@ -269,6 +269,7 @@ class AnswerSubmitted(RoomEventBase):
     text: str
     auto_submitted: bool
     skipped: bool
+    follow_up_of: Optional[str] = Field(None, description="a follow-up answer: the answer_id of the main answer it follows up")
 
 
 class AnswerLocked(RoomEventBase):

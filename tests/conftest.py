@@ -34,8 +34,10 @@ async def running_server(time_scale: float = 0.05, **config):
 
     setup_logging("warning")
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    # restore_rooms off by default: a stop ends every match (no room state left behind after the keys are
+    # deleted); tests/test_failover.py runs its servers with it on.
     cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=time_scale,
-                 jwt_secret="test-secret", **config)
+                 **{"jwt_secret": "test-secret", "restore_rooms": False, **config})
     app = await build_app(cfg)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -94,6 +94,8 @@ async def test_plan_after_matches_cites_stored_scores_and_changes_after_another_
     assert set(answers) == {"beh-001", "tech-001"}
     s, plan1 = await request(server.base, "GET", "/api/v1/me/learning-plan?lang=en", p.token)
     assert s == 200 and plan1["based_on"] == {"matches": 1, "answers": 2}
+    from server.api.resume_models import LearningPlanOut
+    LearningPlanOut.model_validate(plan1)                         # the OpenAPI shape holds
     assert plan1["items"]
     import json
     for item in plan1["items"]:

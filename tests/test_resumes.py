@@ -61,6 +61,9 @@ async def test_english_pdf_gives_questions_about_its_own_projects(server):
     # the job row
     status, job = await request(server.base, "GET", f"/api/v1/jobs/{body['job_id']}", p.token)
     assert status == 200 and job["state"] == "done" and job["progress"] == 100
+    from server.api.resume_models import JobOut, QuestionsOut, ResumeOut, UploadOut   # the OpenAPI shapes hold
+    JobOut.model_validate(job), QuestionsOut.model_validate(qs), UploadOut.model_validate(body)
+    ResumeOut.model_validate((await request(server.base, "GET", f"/api/v1/resumes/{body['resume_id']}", p.token))[1])
     assert job["result"]["questions"] == len(questions)
 
 

@@ -48,7 +48,7 @@ def setup(app: web.Application) -> None:
     from learning.plan import build_plan
 
     async def plan(request: web.Request) -> web.Response:
-        user = user_of(request)
+        user = await user_of(request)
         if user is None:
             return err(401, "unauthorized", "a bearer token is required")
         lang = request.query.get("lang")

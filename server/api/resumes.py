@@ -32,7 +32,6 @@ from aiohttp_sse import sse_response
 from rooms.errors import ErrorCode, RoomError
 from rooms.questions import Question
 
-from ..auth import verify_token
 from ..job_runner import TERMINAL, JobRunner
 from ..store.jobs import JobStore
 from ..store.resumes import ResumeStore
@@ -47,13 +46,19 @@ def err(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
-def user_of(request: web.Request, allow_query: bool = False) -> dict | None:
-    """``{user_id, display_name}`` of the request's bearer token, or None."""
-    h = request.headers.get("Authorization", "")
-    token = h[7:].strip() if h[:7].lower() == "bearer " else None
-    if token is None and allow_query:
-        token = request.query.get("access_token")
-    return verify_token(request.app["cfg"].jwt_secret, token)
+async def user_of(request: web.Request, allow_query: bool = False) -> dict | None:
+    """``{user_id, display_name}`` of the caller, or None: the bearer token (``?access_token=`` too with
+    ``allow_query``), checked like every API route (:func:`server.api.common.principal`: a logged-out
+    session or an upgraded guest's old token is refused)."""
+    from .common import ApiError, bearer, principal
+
+    if allow_query and bearer(request) is None and request.query.get("access_token"):
+        request = request.clone(headers={**request.headers, "Authorization": f"Bearer {request.query['access_token']}"})
+    try:
+        p = await principal(request)
+    except ApiError:
+        return None
+    return {"user_id": p.user_id, "display_name": p.display_name}
 
 
 def _lang(request: web.Request, default: str) -> str:
@@ -96,7 +101,7 @@ def setup(app: web.Application) -> None:
     r = app.router
 
     async def upload(request: web.Request) -> web.Response:
-        user = user_of(request)
+        user = await user_of(request)
         if user is None:
             return err(401, "unauthorized", "a bearer token is required")
         got = await _read_file(request, MAX_BYTES)
@@ -133,14 +138,14 @@ def setup(app: web.Application) -> None:
         return run
 
     async def owned(request: web.Request):
-        user = user_of(request)
+        user = await user_of(request)
         if user is None:
             return None, err(401, "unauthorized", "a bearer token is required")
         rid = request.match_info["resume_id"]
         return (user, rid), None
 
     async def list_resumes(request: web.Request) -> web.Response:
-        user = user_of(request)
+        user = await user_of(request)
         if user is None:
             return err(401, "unauthorized", "a bearer token is required")
         return web.json_response({"resumes": await store.list(user["user_id"])})
@@ -176,7 +181,7 @@ def setup(app: web.Application) -> None:
         return web.json_response({"ok": True, "resume_id": who[1]})
 
     async def job(request: web.Request) -> web.Response:
-        user = user_of(request)
+        user = await user_of(request)
         if user is None:
             return err(401, "unauthorized", "a bearer token is required")
         jid = request.match_info["job_id"]
@@ -186,7 +191,7 @@ def setup(app: web.Application) -> None:
         return web.json_response(row)
 
     async def job_events(request: web.Request) -> web.StreamResponse:
-        user = user_of(request, allow_query=True)
+        user = await user_of(request, allow_query=True)
         if user is None:
             return err(401, "unauthorized", "a bearer token is required")
         jid = request.match_info["job_id"]

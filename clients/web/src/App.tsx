@@ -7,6 +7,9 @@ import { WaitingRoom } from './components/WaitingRoom';
 import { Match } from './components/Match';
 import { Results } from './components/Results';
 import { Spinner, Toasts } from './components/common';
+import { AccountPage } from './components/AccountPage';
+import { CoachPage } from './components/CoachPage';
+import { useHashRoute } from './route';
 import { PracticeScreen } from './practice/PracticeScreen';
 
 function Screen() {
@@ -16,7 +19,10 @@ function Screen() {
   const room = useArenaState((s) => s.sync.room);
   const joining = useArenaState((s) => s.joining);
   const results = useArenaState((s) => s.results);
+  const route = useHashRoute();
   if (!auth) return <SignIn />;
+  if (!room && !joining && route === '#/coach') return <CoachPage />;
+  if (!room && !joining && route === '#/account') return <AccountPage />;
   if (room && room.phase === 'finished') return <Results roomId={room.room_id} waiting={!room.complete} />;
   if (results) return <Results roomId={results.room_id} />;
   if (room) return room.phase === 'lobby' ? <WaitingRoom room={room} /> : <Match room={room} />;

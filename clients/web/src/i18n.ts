@@ -1,4 +1,5 @@
 import type { Lang, LocText } from './types';
+import { accountErrEn, accountErrKo, accountsEn, accountsKo } from './i18n.accounts';
 
 const en = {
   'app.name': 'Interview Arena',
@@ -220,6 +221,7 @@ const en = {
   'common.ai': 'AI',
   'common.close': 'Close',
   'common.loading': 'Loading…',
+  ...accountsEn,
 } as const;
 
 export type MsgKey = keyof typeof en;
@@ -444,6 +446,7 @@ const ko: Record<MsgKey, string> = {
   'common.ai': 'AI',
   'common.close': '닫기',
   'common.loading': '불러오는 중…',
+  ...accountsKo,
 };
 
 /** Plain-words messages for every error code the server can send. */
@@ -483,6 +486,7 @@ const errEn: Record<string, string> = {
   network: 'Could not reach the server. Check your connection and try again.',
   timeout: 'The server took too long to answer. Please try again.',
   http: 'The server returned an error.',
+  ...accountErrEn,
 };
 
 const errKo: Record<string, string> = {
@@ -521,6 +525,7 @@ const errKo: Record<string, string> = {
   network: '서버에 연결할 수 없습니다. 네트워크를 확인하고 다시 시도해 주세요.',
   timeout: '서버 응답이 너무 늦습니다. 다시 시도해 주세요.',
   http: '서버가 오류를 반환했습니다.',
+  ...accountErrKo,
 };
 
 export const ERROR_CODES = Object.keys(errEn);

@@ -1,5 +1,6 @@
 import { useArena, useArenaState, useT } from '../useArena';
 import type { Lang } from '../types';
+import { go } from '../route';
 
 export function LangSwitch() {
   const arena = useArena();
@@ -55,10 +56,18 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
-            <span className="me-name" title={t('nav.signedInAs', { name: auth.display_name })}>
+            <a className="me-name" href="#/account" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
-            </span>
-            <button type="button" className="btn btn-ghost btn-sm" onClick={() => arena.signOut()}>
+            </a>
+            {auth.role === 'coach' && (
+              <a className="btn btn-ghost btn-sm" href="#/coach">
+                {t('nav.coach')}
+              </a>
+            )}
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => {
+                arena.signOut();
+                if (window.location.hash) go('');
+              }}>
               {t('nav.signout')}
             </button>
           </>
