@@ -134,7 +134,7 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
         state = (RoomState.from_dict(text, bank) if isinstance(text, dict) else RoomState.from_json(text, bank))
         room = cls.__new__(cls)
         room._attach(state, clock, fallback_scorer)
-        room.bank = bank
+        room.bank = getattr(state.queue, "bank", bank)      # with a résumé room's own questions
         room._dirty = False
         return room
 
