@@ -279,3 +279,14 @@ async def test_llm_chain_adds_questions_when_configured_and_offline_stands_when_
         assert qs2["questions"] and not [q for q in qs2["questions"] if q["origin"] == "llm"]
     finally:
         await chain.aclose()
+
+
+async def test_deleting_the_account_deletes_its_resumes_and_jobs(server):
+    p = await server.player("Leaving")
+    body, _, _ = await generated(server.base, p.token, resume_text("en").encode(), "cv.txt")
+    assert await rows("SELECT 1 FROM resumes WHERE owner_id=$1", p.user_id)
+    s, _ = await request(server.base, "DELETE", "/api/v1/me", p.token)
+    assert s == 200
+    assert not await rows("SELECT 1 FROM resumes WHERE owner_id=$1", p.user_id)
+    assert not await rows("SELECT 1 FROM resume_questions WHERE resume_id=$1", body["resume_id"])
+    assert not await rows("SELECT 1 FROM jobs WHERE owner_id=$1", p.user_id)

@@ -253,6 +253,13 @@ def setup(app: web.Application) -> None:
         return [to_question(q) for q in qs]
 
     app["gateway"].question_source = question_source
+
+    async def on_account_deleted(c, user_id: str, pseudonym: str) -> None:
+        """Data rights: deleting an account deletes its résumés (questions cascade) and its jobs."""
+        await c.execute("DELETE FROM resumes WHERE owner_id=$1", user_id)
+        await c.execute("DELETE FROM jobs WHERE owner_id=$1", user_id)
+
+    app.setdefault("account_delete_hooks", []).append(on_account_deleted)
     r.add_post("/api/v1/resumes", upload)
     r.add_get("/api/v1/resumes", list_resumes)
     r.add_get("/api/v1/resumes/{resume_id}", get_resume)
