@@ -71,7 +71,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
                           on_kicked=on_kicked)
     gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
-    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
+    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg,
+               persona_names=names)
     from .media_bridge import MediaBridge, MediaSupervisor
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
@@ -89,6 +90,7 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
         results.recording_for = media.recording_for
+        results.words_for = media.words_for
         gateway_ref["g"].media = media
         if app["media_supervisor"] is not None:
             app["media_supervisor"].start()

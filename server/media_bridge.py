@@ -167,6 +167,7 @@ class MediaBridge:
         self.sessions: dict[tuple[str, str], str] = {}          # (room, pid) -> current WebRTC session id
         self.pending: dict[str, asyncio.Future] = {}             # session id -> future of the answer
         self.recordings: dict[tuple, str] = {}                  # (room, pid, question, follow_up) -> turn WAV
+        self.words: dict[tuple, list] = {}                      # same key -> the turn's [{word, start, end}]
         self._expr_sent: dict[tuple[str, str], tuple[float, str]] = {}
         self._outbox: asyncio.Queue = asyncio.Queue(MAX_OUTBOX)
         self._tasks: list[asyncio.Task] = []
@@ -421,6 +422,8 @@ class MediaBridge:
                 room.set_delivery(pid, qid, {**msg["delivery"], "source": "turn"}, follow_up=follow_up)
             if msg.get("recording"):
                 self.recordings[(rid, pid, qid, follow_up)] = str(msg["recording"])
+                if isinstance(msg.get("words"), list):
+                    self.words[(rid, pid, qid, follow_up)] = msg["words"]
             await host.flush()
         elif kind in ("feedback", "expression"):
             if kind == "expression":
@@ -458,6 +461,12 @@ class MediaBridge:
         (typed, or the sidecar sent no summary). Read once, when the finished match is stored,
         so the entry is removed."""
         return self.recordings.pop((room_id, participant_id, question_id, follow_up), None)
+
+    def words_for(self, room_id: str, participant_id: str, question_id: str,
+                  follow_up: bool = False) -> list | None:
+        """The word timings ``[{word, start, end}]`` (s from the start of the turn WAV) of a spoken
+        answer, or None. Read once, like :meth:`recording_for`."""
+        return self.words.pop((room_id, participant_id, question_id, follow_up), None)
 
 
 class MediaSupervisor:

@@ -8,6 +8,7 @@ enough for ~6 s of espeak-ng speech (sent at 2x real time) plus the sidecar's fi
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import asyncpg
@@ -101,7 +102,7 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     await host.wait_for(lambda: host.of("session_complete"), timeout=20)
     conn = await asyncpg.connect(DATABASE_URL)
     try:
-        rows = await conn.fetch("SELECT a.participant_id, a.text, a.recording, a.dimensions FROM answers a "
+        rows = await conn.fetch("SELECT a.participant_id, a.text, a.recording, a.dimensions, a.words FROM answers a "
                                 "JOIN matches m USING (match_id) WHERE m.room_id=$1", room_id)
     finally:
         await conn.close()
@@ -110,6 +111,11 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     rec, rsr = read_wav(by[host.user_id]["recording"])
     assert rsr == 16000 and rec.size / rsr > 5.0
     assert by[other.user_id]["recording"] is None
+    # the turn's word timings (s from the recording's start) are stored for the replay's timed transcript
+    words = json.loads(by[host.user_id]["words"])
+    assert words and all(0 <= w["start"] <= w["end"] <= rec.size / rsr + 0.5 for w in words)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    assert by[other.user_id]["words"] is None
     assert time.monotonic() - t0 < 60
 
 

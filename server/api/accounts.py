@@ -49,7 +49,7 @@ def setup(app: web.Application) -> None:
     api = registry_of(app)
     app["login_limiter"] = LoginLimiter()
     #: Extra deletion steps for other stores (``store.accounts.DeleteHook``).
-    app["account_delete_hooks"] = []
+    app.setdefault("account_delete_hooks", [])
 
     async def register(request: web.Request) -> web.Response:
         limiter: LoginLimiter = request.app["login_limiter"]
@@ -120,9 +120,8 @@ def setup(app: web.Application) -> None:
         pseudonym, n, recordings = await store.delete_user(pool(request), p.user_id,
                                                            request.app["account_delete_hooks"])
         gone = await asyncio.get_running_loop().run_in_executor(None, store.remove_recordings, recordings)
-        try:      # the Redis boards name players by id: drop this one from the global board and the names
-            r = request.app["redis"]
-            await r.r.zrem(r.global_key, p.user_id)
+        try:      # room boards name players by id in Redis: drop this one's name (the boards across
+            r = request.app["redis"]        # matches are computed from PostgreSQL, where they are now anonymous)
             await r.r.hdel(f"{r.prefix}names", p.user_id)
         except Exception as e:      # the PostgreSQL part is done; a board entry is not worth a 500
             log.warning("account_delete_redis_failed", error=str(e)[:200])

@@ -103,3 +103,30 @@ async def account(request: web.Request) -> Principal:
 
 def pool(request: web.Request):
     return request.app["results"].pool
+
+
+def err(status: int, code: str, message: str) -> web.Response:
+    """A JSON error body ``{"ok": false, "error": {code, message}}`` with ``status``."""
+    return web.json_response(schemas.error_ack(code, message), status=status)
+
+
+def unauthorized() -> web.Response:
+    return err(401, "unauthorized", "send Authorization: Bearer <token>")
+
+
+async def user_id(request: web.Request) -> str | None:
+    """The ``user_id`` of the caller's live token (as :func:`principal`), else None: missing, bad, expired,
+    logged out, or a guest token of a guest that has since become an account."""
+    try:
+        p = await principal(request, required=False)
+    except ApiError:
+        return None
+    return p.user_id if p else None
+
+
+def int_query(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    """An integer query parameter clamped to ``lo..hi``. Raises ``ValueError`` if not an integer."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    return max(lo, min(hi, int(raw)))

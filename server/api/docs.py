@@ -66,9 +66,6 @@ def setup(app: web.Application) -> None:
     api.describe("GET", "/api/v1/config", "Protocol version, serializer and tick rate", tags=["game"],
                  response=schemas.ConfigOut)
     api.describe("GET", "/api/v1/rooms", "Public rooms (the lobby)", tags=["game"], response=RoomsOut)
-    api.describe("GET", "/api/v1/rooms/{room_id}/report", "A finished match's report", tags=["game"],
-                 response=ReportOut, errors={404: "room_not_found"})
-    api.describe("GET", "/api/v1/leaderboard", "The global board", tags=["game"], response=BoardOut)
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(registry_of(request.app).openapi())

@@ -1,6 +1,7 @@
 import { useArena, useArenaState, useT } from '../useArena';
 import type { Lang } from '../types';
 import { go } from '../route';
+import { useHT } from '../historyI18n';
 
 export function LangSwitch() {
   const arena = useArena();
@@ -30,6 +31,7 @@ export function Header() {
   const conn = useArenaState((s) => s.conn);
   const resyncing = useArenaState((s) => s.sync.resyncing);
   const t = useT();
+  const ht = useHT();
   const connLabel = resyncing ? t('conn.resync') : conn === 'online' ? t('conn.online') : conn === 'offline' ? t('conn.offline') : t('conn.connecting');
   return (
     <header className="topbar">
@@ -56,6 +58,7 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
+            <a className="btn btn-ghost btn-sm" href="#/history" data-testid="nav-history">{ht('nav.history')}</a>
             <a className="me-name" href="#/account" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
             </a>
