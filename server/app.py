@@ -79,6 +79,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     app["media"] = media
     app["media_supervisor"] = MediaSupervisors(redis.url) if supervise_media else None  # $ARENA_MEDIA_SIDECARS
     setup_routes(app, cfg)
+    from .api import learning_plan, resume_models, resumes                # issue 12: résumé questions, jobs, learning plan
+    resumes.setup(app), learning_plan.setup(app), resume_models.describe_routes(app)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()

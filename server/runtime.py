@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from personas.answerer import Answerer
 from rooms.clock import SystemClock
@@ -32,7 +32,7 @@ from rooms.errors import ErrorCode, RoomError
 from scoring.factory import default_scorer
 from scoring.rubric import RubricScorer
 from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
-from rooms.questions import QuestionBank, default_bank
+from rooms.questions import Question, QuestionBank, default_bank
 from rooms.room import Phase, Room
 from rooms.settings import RoomSettings
 
@@ -198,7 +198,7 @@ class RoomHost:
             elif isinstance(job, FollowUpJob):
                 self.room.provide_follow_up(job.job_id, await answerer.follow_up(job))
             elif isinstance(job, ScoreJob):
-                q = self.manager.bank.get(job.question_id)
+                q = self.room.bank.get(job.question_id)     # the room's bank: a résumé room has its own questions
                 scorer = self.manager.scorer_for(job.answer_seconds)
                 results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
                 results = await answerer.judge(q, job, results, self.room.settings.timings.scoring_timeout_ms)
@@ -293,8 +293,10 @@ class RoomManager:
         log.info("personas_ready", seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
-    def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
-        """Create and start a room with ``host_id`` seated as host.
+    def create_room(self, host_id: str, host_name: str, settings: RoomSettings,
+                    questions: Sequence[Question] = ()) -> Room:
+        """Create and start a room with ``host_id`` seated as host. ``questions``: extra questions
+        (a résumé's tailored set) the room's bank holds besides the shared bank.
 
         Raises:
             RoomError: ``invalid_settings`` / ``unknown_persona``, or
@@ -308,8 +310,12 @@ class RoomManager:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while code in self.by_code:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        bank = self.bank
+        if questions:
+            shared = {b.id for b in self.bank}
+            bank = QuestionBank([*self.bank, *(q for q in questions if q.id not in shared)])
         room = Room(room_id, settings, host_id, host_name, self.clock, random.Random(secrets.randbits(64)),
-                    self.bank, persona_names=self.known_personas, join_code=code,
+                    bank, persona_names=self.known_personas, join_code=code,
                     fallback_scorer=RubricScorer(settings.answer_seconds))
         host = RoomHost(self, room)
         self.hosts[room_id] = host

@@ -13,6 +13,7 @@ import { useHashRoute } from './route';
 // The history pages (and Recharts) load on first visit, not with the lobby.
 const History = lazy(() => import('./components/History').then((m) => ({ default: m.History })));
 const Replay = lazy(() => import('./components/Replay').then((m) => ({ default: m.Replay })));
+import { PracticeScreen } from './practice/PracticeScreen';
 
 function Screen() {
   const arena = useArena();
@@ -40,7 +41,7 @@ function Screen() {
         </button>
       </section>
     );
-  return <Lobby />;
+  return <PracticeScreen lobby={<Lobby />} />;
 }
 
 /** Last line of defence: a render error shows a way out instead of a blank page. */
