@@ -1,18 +1,14 @@
-// Hash routes of the practice pages: '#/resume', '#/plan' (anything else: the lobby).
-import { useEffect, useState } from 'react';
+// The practice pages' part of the app's hash route (../route.ts): '#/resume', '#/plan'; null: the lobby.
+import { parseHash, useHashRoute as useAppRoute } from '../route';
 
 export type PracticeRoute = 'resume' | 'plan' | null;
 
 export function routeOf(hash: string): PracticeRoute {
-  return hash === '#/resume' ? 'resume' : hash === '#/plan' ? 'plan' : null;
+  const { page } = parseHash(hash);
+  return page === 'resume' || page === 'plan' ? page : null;
 }
 
 export function useHashRoute(): PracticeRoute {
-  const [route, setRoute] = useState<PracticeRoute>(() => routeOf(window.location.hash));
-  useEffect(() => {
-    const on = () => setRoute(routeOf(window.location.hash));
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return route;
+  const { page } = useAppRoute();
+  return page === 'resume' || page === 'plan' ? page : null;
 }
