@@ -35,7 +35,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     when another process serves from the same data directory. Raises
     whatever the stores raise if they cannot be reached. The media bridge
     (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
-    ``arena media`` as a restarted child process on the same Redis.
+    ``arena media`` as a restarted child process on the same Redis. Room jobs go on the job
+    queue unless ``cfg.job_queue`` is off (``server/jobqueue.py``); ``cfg.workers`` ``arena worker``
+    children are started and restarted (``server/workers.py``).
     """
     app = web.Application(client_max_size=MAX_HTTP_BODY_BYTES, middlewares=[json_errors])
     embedded = None
@@ -74,6 +76,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     app["media"] = media
     app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
     setup_routes(app, cfg)
+    from .workers import attach_workers
+
+    attach_workers(app, cfg, manager)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
