@@ -76,6 +76,9 @@ def main() -> int:
     total = dict(metric(metrics_text, "arena_tick_duration_seconds_sum")).get(None, 0)
     if count:
         print(f"room ticks: {int(count)}, mean tick+flush {1000 * total / count:.3f} ms")
+    cpu = dict(metric(metrics_text, "process_cpu_seconds_total")).get(None)
+    if cpu is not None:
+        print(f"game process CPU: {cpu:.1f} s ({100 * cpu / wall:.0f}% of one core over the run)")
     out_events = sum(v for _, v in metric(metrics_text, "arena_events_out_total"))
     print(f"room events broadcast: {int(out_events)}; matches finished: "
           f"{int(sum(v for _, v in metric(metrics_text, 'arena_matches_finished_total')))}")

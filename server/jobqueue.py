@@ -12,6 +12,7 @@ race-free, so a job runs once:
 | no worker heartbeats (``<prefix>jobs:workers``, a sorted set of ``worker id -> last beat ms``) | inline at once: ``no_worker`` |
 | no worker claimed it within ``pickup_s`` (all busy, or stuck) | inline, after the game process claims it: ``not_taken`` |
 | its worker stops heartbeating (killed mid-job) | inline, the game process overwrites the claim: ``worker_lost`` |
+| Redis fails before a worker claimed the job | inline: ``queue_error`` |
 | its worker finished | the worker; its result goes back through the job driver |
 
 Inline means as before the queue existed: in this process's thread pool (:class:`server.jobwork.JobWork`).
@@ -29,6 +30,8 @@ from collections import Counter
 from typing import Any, Awaitable, Callable
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 from taskiq_redis import ListQueueBroker
 
@@ -158,17 +161,27 @@ class JobQueue:
         """
         msg = encode(job, params)
         kind = msg["kind"]
-        if not await self.workers():
-            return await self._inline(kind, "no_worker", inline)
+        try:
+            if not await self.workers():
+                return await self._inline(kind, "no_worker", inline)
+        except RedisError:
+            return await self._inline(kind, "queue_error", inline)
         loop = asyncio.get_running_loop()
         w = self._waiting[job.job_id] = _Waiting(loop)
         claim = claim_key(self.prefix, job.job_id)
         try:
-            await self._kicker.kiq({**msg, "reply": self.reply_channel})
+            try:
+                await self._kicker.kiq({**msg, "reply": self.reply_channel})
+            except SendTaskError:
+                return await self._inline(kind, "queue_error", inline)
             try:
                 await asyncio.wait_for(w.started.wait(), self.pickup_s)
             except asyncio.TimeoutError:
-                if await self.r.set(claim, "inline", nx=True, px=CLAIM_TTL_MS):
+                try:
+                    taken_back = await self.r.set(claim, "inline", nx=True, px=CLAIM_TTL_MS)
+                except RedisError:        # Redis away: no worker can claim or answer either
+                    return await self._inline(kind, "queue_error", inline)
+                if taken_back:
                     return await self._inline(kind, "not_taken", inline)
             end = loop.time() + deadline_s
             while True:
@@ -178,9 +191,14 @@ class JobQueue:
                 except asyncio.TimeoutError:
                     if loop.time() > end:
                         raise TimeoutError(f"{kind} job {job.job_id} had no result in {deadline_s:.1f} s") from None
-                    owner = w.worker or (await self.r.get(claim) or b"").decode() or None
-                    if owner and owner != "inline" and owner not in await self.workers():
-                        await self.r.set(claim, "inline", px=CLAIM_TTL_MS)
+                    try:
+                        owner = w.worker or (await self.r.get(claim) or b"").decode() or None
+                        lost = bool(owner) and owner != "inline" and owner not in await self.workers()
+                        if lost:
+                            await self.r.set(claim, "inline", px=CLAIM_TTL_MS)
+                    except RedisError:    # a blip: look again next beat, until the deadline
+                        continue
+                    if lost:
                         log.warning("job_worker_lost", job=kind, job_id=job.job_id, worker=owner)
                         return await self._inline(kind, "worker_lost", inline)
         finally:

@@ -183,7 +183,7 @@ class RoomHost:
     async def missed_events(self, last_seq: int) -> list[tuple[str, dict]] | None:
         """Events sent after ``last_seq`` (up to :attr:`sent_seq`), from the room's stream, for a
         rejoining client; ``None`` when the stream no longer holds them all (send a snapshot).
-        Call with :attr:`lock` held, right after a flush, so no event is sent meanwhile."""
+        Call inside :meth:`settled`, so no event is sent meanwhile."""
         return await self.manager.redis.events_since(self.room.room_id, last_seq, self.sent_seq)
 
     async def _run_job(self, job: Any) -> None:

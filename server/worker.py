@@ -6,7 +6,7 @@ One worker runs up to ``concurrency`` jobs at once on its event loop (taskiq's r
 work goes to a thread pool of ``threads``. It beats every :data:`server.jobqueue.HEARTBEAT_S` into
 ``<prefix>jobs:workers``, claims each job before it runs it, and publishes ``started`` and then
 ``done`` (with the result) or ``failed`` (with the error) to the job's reply channel. It stops on
-SIGTERM/SIGINT, and by itself when its parent ``arena serve`` is gone (``parent_pid``).
+SIGTERM/SIGINT, and by itself when its parent ``arena serve`` is gone (:func:`watch_parent`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,15 +37,13 @@ class Worker:
             (both must be set: a worker never starts embedded services).
         concurrency: jobs run at once.
         threads: the CPU thread pool's size.
-        parent_pid: exit when this process is no longer our parent (None: never).
     """
 
-    def __init__(self, cfg: Config, *, concurrency: int = 8, threads: int = 2, parent_pid: int | None = None) -> None:
+    def __init__(self, cfg: Config, *, concurrency: int = 8, threads: int = 2) -> None:
         if not cfg.redis_url or not cfg.database_url:
             raise ValueError("arena worker needs REDIS_URL and DATABASE_URL")
         self.cfg = cfg
         self.concurrency = concurrency
-        self.parent_pid = parent_pid
         self.id = f"{socket.gethostname()}:{os.getpid()}"
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="arena-worker")
         self.broker = make_broker(cfg.redis_url, cfg.key_prefix)
@@ -111,10 +110,6 @@ class Worker:
     async def _beat(self, stop: asyncio.Event) -> None:
         key = workers_key(self.cfg.key_prefix)
         while not stop.is_set():
-            if self.parent_pid is not None and os.getppid() != self.parent_pid:
-                log.warning("worker_parent_gone", worker=self.id, parent=self.parent_pid)
-                stop.set()
-                return
             now_ms = time.time() * 1000
             try:
                 await self.r.zadd(key, {self.id: now_ms})
@@ -153,12 +148,29 @@ class Worker:
         log.info("worker_stopped", worker=self.id, jobs=self.jobs_done)
 
 
+def watch_parent(parent_pid: int, interval_s: float = 0.5) -> threading.Thread:
+    """A daemon thread that sends this process SIGTERM once ``parent_pid`` is no longer its parent
+    (it died, even by ``kill -9``, and the process was re-parented). Runs from the very start, so a
+    worker still loading its models goes too."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval_s)
+        log.warning("worker_parent_gone", parent=parent_pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    t = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    t.start()
+    return t
+
+
 def run_worker(concurrency: int = 8, threads: int = 2, parent_pid: int | None = None) -> int:
     """``arena worker``: configuration from the environment (:class:`server.config.Config`)."""
     cfg = Config.from_env()
     setup_logging(cfg.log_level)
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     try:
-        asyncio.run(Worker(cfg, concurrency=concurrency, threads=threads, parent_pid=parent_pid).run())
+        asyncio.run(Worker(cfg, concurrency=concurrency, threads=threads).run())
     except ValueError as e:
         log.error("worker_config", error=str(e))
         return 2

@@ -146,3 +146,33 @@ async def test_a_worker_killed_mid_job_loses_nothing():
         assert sum(n for (_, reason), n in queue.fallbacks.items() if reason == "worker_lost") >= 1, queue.fallbacks
         assert_complete(players)
         assert players[0].of("session_complete")[0]["report_url"], "stored inline after the worker died"
+
+
+def test_arena_serve_starts_a_worker_and_its_kill_9_takes_the_worker_down(tmp_path):
+    import uuid
+
+    import psutil
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": DATABASE_URL, "ARENA_MEDIA": "0",
+           "ARENA_LOG_LEVEL": "warning", "ARENA_KEY_PREFIX": f"test:{uuid.uuid4().hex[:8]}:"}
+    env.pop("ARENA_WORKERS", None)                    # the default: one worker
+    serve = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "w"))
+    try:
+        end, workers = time.monotonic() + 60, []
+        while time.monotonic() < end and not workers:
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            workers = [c for c in psutil.Process(serve.pid).children() if "worker" in c.cmdline()]
+            time.sleep(0.2)
+        assert len(workers) == 1, "arena serve starts one worker by default"
+        assert "--parent-pid" in workers[0].cmdline()
+        serve.kill()                                  # kill -9: no cleanup runs in the parent
+        serve.wait(10)
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, "the orphaned worker exits by itself"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
