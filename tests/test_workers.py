@@ -51,10 +51,10 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
-async def play(srv, on_tick=None) -> tuple[str, list]:
-    """Two humans + two AI play ROOM to the end; returns the room id and the players."""
+async def play(srv, on_tick=None, room: dict = ROOM) -> tuple[str, list]:
+    """Two humans + two AI play ``room`` to the end; returns the room id and the players."""
     host, p2 = await srv.player("Ari"), await srv.player("Bora")
-    ack = await host.call("create_room", ROOM)
+    ack = await host.call("create_room", room)
     assert ack["ok"], ack
     assert (await p2.call("join_room", {"room_id": ack["room_id"]}))["ok"]
     assert (await p2.call("set_ready", {"ready": True}))["ok"]
@@ -72,12 +72,13 @@ async def play(srv, on_tick=None) -> tuple[str, list]:
     return ack["room_id"], [host, p2]
 
 
-def assert_complete(players: list) -> None:
-    """Every answer was scored, and the final board is the sum of the scores."""
+def assert_complete(players: list, follow_ups: bool = False) -> None:
+    """Every answer was scored (a follow-up counts within its candidate's score for the question), and
+    the final board is the sum of the scores."""
     host = players[0]
     submitted = host.of("answer_submitted")
     scores = host.of("score_update")
-    assert len(submitted) == 2 * 4 and len(scores) == len(submitted)
+    assert len(submitted) == ROOM["question_count"] * (4 + follow_ups) and len(scores) == ROOM["question_count"] * 4
     sums = defaultdict(int)
     for d in scores:
         sums[d["participant_id"]] += d["score"]
@@ -91,14 +92,14 @@ async def test_a_match_runs_its_jobs_in_the_worker_process():
         proc = start_worker(srv.prefix)
         try:
             await wait_beating(queue, proc)
-            room_id, players = await play(srv)
+            room_id, players = await play(srv, room={**ROOM, "follow_ups": True})
         finally:
             stop(proc)
-        assert_complete(players)
+        assert_complete(players, follow_ups=True)
         runners = {runner for (_, runner) in queue.ran}
         assert runners == {f"worker:{proc.pid}"}, queue.ran      # the worker's pid, never inline
         kinds = {kind for (kind, _) in queue.ran}
-        assert {"ai_answer", "score", "store_match"} <= kinds, queue.ran
+        assert kinds == {"ai_answer", "follow_up", "score", "store_match"}, queue.ran
         assert queue.ran[("score", f"worker:{proc.pid}")] == ROOM["question_count"]
         url = players[0].of("session_complete")[0]["report_url"]
         assert url == f"/api/v1/rooms/{room_id}/report", "the worker stored the match"
