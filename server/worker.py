@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -170,8 +171,9 @@ def run_worker(concurrency: int = 8, threads: int = 2, parent_pid: int | None = 
     if parent_pid is not None:
         watch_parent(parent_pid)
     try:
-        asyncio.run(Worker(cfg, concurrency=concurrency, threads=threads).run())
-    except ValueError as e:
-        log.error("worker_config", error=str(e))
+        worker = Worker(cfg, concurrency=concurrency, threads=threads)
+    except ValueError as e:              # as the other commands: a JSON error and exit 2
+        sys.stdout.write(json.dumps({"error": {"code": "bad_config", "message": str(e)}}) + "\n")
         return 2
+    asyncio.run(worker.run())
     return 0

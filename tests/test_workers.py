@@ -177,3 +177,11 @@ def test_arena_serve_starts_a_worker_and_its_kill_9_takes_the_worker_down(tmp_pa
     finally:
         if serve.poll() is None:
             serve.kill()
+
+
+def test_arena_worker_without_its_services_says_so():
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    out = subprocess.run([sys.executable, "-m", "server.cli", "worker"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2
+    assert '"code": "bad_config"' in out.stdout and "REDIS_URL and DATABASE_URL" in out.stdout
