@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from redis.asyncio import Redis
-from taskiq.api import run_receiver_task
+from taskiq.receiver import Receiver
 
 from .config import Config
 from .jobqueue import CLAIM_TTL_MS, DEAD_AFTER_S, HEARTBEAT_S, TASK_NAME, claim_key, make_broker, workers_key
@@ -123,6 +123,18 @@ class Worker:
             except asyncio.TimeoutError:
                 pass
 
+    async def _receive(self, stop: asyncio.Event) -> None:
+        """taskiq's receiver, restarted after a second when it fails (Redis away), not in a tight loop."""
+        while not stop.is_set():
+            try:
+                await Receiver(self.broker, executor=self.pool, validate_params=False,
+                               max_async_tasks=self.concurrency, run_startup=False).listen(asyncio.Event())
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("worker_receiver_failed", error=f"{type(e).__name__}: {e}"[:200])
+            await asyncio.sleep(1.0)
+
     async def run(self) -> None:
         """Serve jobs until SIGTERM/SIGINT (or the parent is gone)."""
         await self.open()
@@ -130,10 +142,10 @@ class Worker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        self.broker.is_worker_process = True
         await self.broker.startup()
         beat = asyncio.create_task(self._beat(stop))
-        receiver = asyncio.create_task(run_receiver_task(self.broker, max_async_tasks=self.concurrency,
-                                                         validate_params=False))
+        receiver = asyncio.create_task(self._receive(stop))
         log.info("worker_started", worker=self.id, concurrency=self.concurrency)
         await stop.wait()
         receiver.cancel()
