@@ -58,8 +58,12 @@ def claim_key(prefix: str, job_id: str) -> str:
 
 
 def make_broker(redis_url: str, prefix: str) -> ListQueueBroker:
-    """The taskiq broker both sides use (JSON messages on the list :func:`queue_name`)."""
-    return ListQueueBroker(redis_url, queue_name=queue_name(prefix), max_connection_pool_size=16)
+    """The taskiq broker both sides use (JSON messages on the list :func:`queue_name`).
+
+    No socket timeout: a worker waits in ``BRPOP`` without one, and redis-py's default (5 s) would
+    break that wait every 5 s; TCP keepalive notices a dead connection instead."""
+    return ListQueueBroker(redis_url, queue_name=queue_name(prefix), max_connection_pool_size=16,
+                           socket_timeout=None, socket_keepalive=True)
 
 
 class JobFailed(RuntimeError):
