@@ -9,7 +9,7 @@ and two persona ``AIAnswerJob``s from the offline engine), sent at a fixed rate,
 while a probe measures the loop's lag (a 5 ms sleep's overshoot) and ``time.process_time`` the CPU this
 process spent. Rounds alternate (inline, worker, inline, ...), so both modes see the same machine.
 
-Usage: ``python -m benchmarks.jobs [--questions 30] [--rate 4] [--rounds 2]`` (rate: questions per second).
+Usage: ``python -m benchmarks.jobs [--questions 30] [--rate 4] [--rounds 3]`` (rate: questions per second).
 Needs Redis and PostgreSQL (``REDIS_URL``, ``DATABASE_URL``; default the local ones).
 """
 
@@ -152,7 +152,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=30)
     ap.add_argument("--rate", type=float, default=4.0, help="questions per second")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     asyncio.run(main_async(ap.parse_args()))
     return 0
 

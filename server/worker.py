@@ -146,7 +146,7 @@ class Worker:
         await self.broker.startup()
         beat = asyncio.create_task(self._beat(stop))
         receiver = asyncio.create_task(self._receive(stop))
-        log.info("worker_started", worker=self.id, concurrency=self.concurrency)
+        log.info("worker_serving", worker=self.id, concurrency=self.concurrency)
         await stop.wait()
         receiver.cancel()
         await asyncio.gather(receiver, beat, return_exceptions=True)
