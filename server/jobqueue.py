@@ -97,6 +97,7 @@ class JobQueue:
         self._waiting: dict[str, _Waiting] = {}
         self._alive: tuple[float, set[str]] = (0.0, set())
         self._pubsub = None
+        self._subscribed = asyncio.Event()
         self._listener: asyncio.Task | None = None
         #: ``(kind, runner) -> jobs``; runner is ``"worker:<pid>"`` or ``"inline"`` (tests read it).
         self.ran: Counter = Counter()
@@ -104,9 +105,9 @@ class JobQueue:
         self.fallbacks: Counter = Counter()
 
     async def start(self) -> None:
+        """Start listening for replies (in the background: Redis need not be up yet; until the reply
+        channel is subscribed, every job runs inline)."""
         await self.broker.startup()
-        self._pubsub = self.r.pubsub(ignore_subscribe_messages=True)
-        await self._pubsub.subscribe(self.reply_channel)
         self._listener = asyncio.create_task(self._listen(), name="job-replies")
 
     async def stop(self) -> None:
@@ -123,12 +124,16 @@ class JobQueue:
     async def _listen(self) -> None:
         while True:
             try:
+                if self._pubsub is None:
+                    self._pubsub = self.r.pubsub(ignore_subscribe_messages=True)
+                    await self._pubsub.subscribe(self.reply_channel)
+                    self._subscribed.set()
                 async for m in self._pubsub.listen():
                     self._on_reply(json.loads(m["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("job_replies_failed")
+            except Exception as e:
+                log.warning("job_replies_failed", error=f"{type(e).__name__}: {e}"[:200])
                 await asyncio.sleep(0.5)
 
     def _on_reply(self, msg: dict) -> None:
@@ -165,6 +170,8 @@ class JobQueue:
         """
         msg = encode(job, params)
         kind = msg["kind"]
+        if not self._subscribed.is_set():
+            return await self._inline(kind, "queue_error", inline)
         try:
             if not await self.workers():
                 return await self._inline(kind, "no_worker", inline)
