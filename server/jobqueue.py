@@ -4,7 +4,7 @@ The game process puts a job on the queue (taskiq ``ListQueueBroker``: a Redis li
 ``<prefix>jobs:queue``) and waits for its result on its own reply channel (Redis pub/sub,
 ``<prefix>jobs:reply:<process>``), so a result comes back at once instead of being polled for.
 A worker (``arena worker``, :mod:`server.worker`) takes the job only by *claiming* it first:
-``SET <prefix>jobs:claim:<job_id> <worker> NX``. The same key lets the game process take a job back
+``SET <prefix>jobs:claim:<process>:<job_id> <worker> NX``. The same key lets the game process take a job back
 race-free, so a job runs once:
 
 | situation | what runs the job |
@@ -53,8 +53,10 @@ def workers_key(prefix: str) -> str:
     return f"{prefix}jobs:workers"
 
 
-def claim_key(prefix: str, job_id: str) -> str:
-    return f"{prefix}jobs:claim:{job_id}"
+def claim_key(prefix: str, job_id: str, reply_channel: str) -> str:
+    """Per job *and* game process: a room restored in another process (failover) issues its open jobs
+    again with their old ids, and must not find them claimed by the dead process's worker."""
+    return f"{prefix}jobs:claim:{reply_channel.rsplit(':', 1)[-1]}:{job_id}"
 
 
 def make_broker(redis_url: str, prefix: str) -> ListQueueBroker:
@@ -179,7 +181,7 @@ class JobQueue:
             return await self._inline(kind, "queue_error", inline)
         loop = asyncio.get_running_loop()
         w = self._waiting[job.job_id] = _Waiting(loop)
-        claim = claim_key(self.prefix, job.job_id)
+        claim = claim_key(self.prefix, job.job_id, self.reply_channel)
         try:
             try:
                 await self._kicker.kiq({**msg, "reply": self.reply_channel})

@@ -73,6 +73,8 @@ class RoomHost:
         self._stored_seq = 0
         #: seq of the last event emitted to the room's sockets.
         self.sent_seq = 0
+        #: The room's state tree (JSON) taken with the last drain, until stored with its events (failover).
+        self._unsaved_state: str | None = None
 
     @property
     def sio_room(self) -> str:
@@ -130,18 +132,23 @@ class RoomHost:
         room, store = self.room, self.manager.redis
         while True:
             events, jobs = room.drain()
+            if room.pop_dirty():              # no await since the drain: the tree's seq is the last event's
+                self._unsaved_state = room.to_json()
             self._out.extend(events)
             self._out_jobs.extend(jobs)
-            if not (self._out or self._out_jobs or self._board_dirty or self._lobby_dirty):
+            if not (self._out or self._out_jobs or self._board_dirty or self._lobby_dirty or self._unsaved_state):
                 return
             for ev in self._out:
                 if ev.seq > self._applied_seq:
                     await self._apply(ev)
                     self._applied_seq = ev.seq
             fresh = [ev for ev in self._out if ev.seq > self._stored_seq]
-            if fresh:
-                await store.append_events(room.room_id, [(ev.seq, ev.name, ev.wire()) for ev in fresh])
-                self._stored_seq = fresh[-1].seq
+            if fresh or self._unsaved_state is not None:     # events and the state in one transaction
+                await store.append_events(room.room_id, [(ev.seq, ev.name, ev.wire()) for ev in fresh],
+                                          state=self._unsaved_state)
+                self._unsaved_state = None
+                if fresh:
+                    self._stored_seq = fresh[-1].seq
             while self._out:
                 ev = self._out[0]
                 await self.manager.emit(ev.name, ev.wire(), room=self.sio_room)
@@ -342,7 +349,8 @@ class RoomManager:
             await host.stop()
         try:
             await self.redis.drop_events(room_id)
-        except Exception:                 # the stream's TTL removes it anyway
+            await self.redis.forget_room(room_id)
+        except Exception:                 # the stream's and the state's TTLs remove them anyway
             log.warning("room_stream_drop_failed", room_id=room_id)
         metrics.ACTIVE_ROOMS.set(len(self.hosts))
         self.lobby_changed()

@@ -247,6 +247,7 @@ class AnswerSubmitted(RoomEventBase):
     text: str
     auto_submitted: bool
     skipped: bool
+    follow_up_of: Optional[str] = Field(None, description="a follow-up answer: the answer_id of the main answer it follows up")
 
 
 class AnswerLocked(RoomEventBase):
@@ -312,9 +313,13 @@ class RealTimeFeedback(BaseModel):
 
 
 class AudioProcessed(BaseModel):
+    """To the speaker only. ``restart``: the room's speech moved to another media sidecar, which
+    transcribes this answer again from its start: drop the transcripts received so far (keep what
+    was typed) and keep showing ``text`` until the new ones are as long."""
     seq: int
     transcript: str
     is_final: bool
+    restart: bool = False
 
 
 class SessionComplete(RoomEventBase):

@@ -88,9 +88,9 @@ class Worker:
     async def handle(self, msg: dict) -> None:
         """The taskiq task: claim the job, run it, publish the result to its reply channel."""
         job_id = str(msg.get("job", {}).get("job_id", ""))
-        if not await self.r.set(claim_key(self.cfg.key_prefix, job_id), self.id, nx=True, px=CLAIM_TTL_MS):
+        reply = str(msg.get("reply") or "")
+        if not await self.r.set(claim_key(self.cfg.key_prefix, job_id, reply), self.id, nx=True, px=CLAIM_TTL_MS):
             return                                   # taken back by the game process (or another worker)
-        reply = msg.get("reply") or ""
         base = {"id": job_id, "worker": self.id, "pid": os.getpid()}
         await self.r.publish(reply, json.dumps({**base, "state": "started"}))
         kind = msg.get("kind", "?")
