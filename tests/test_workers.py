@@ -104,7 +104,7 @@ async def test_a_match_runs_its_jobs_in_the_worker_process():
         url = players[0].of("session_complete")[0]["report_url"]
         assert url == f"/api/v1/rooms/{room_id}/report", "the worker stored the match"
         async with aiohttp.ClientSession() as http:
-            async with http.get(srv.base + url) as resp:
+            async with http.get(srv.base + url, headers={"Authorization": f"Bearer {players[0].token}"}) as resp:
                 assert resp.status == 200
                 assert len((await resp.json())["questions"]) == ROOM["question_count"]
         assert proc.returncode == 0, "SIGTERM stops the worker cleanly"
