@@ -1,4 +1,4 @@
-# Interview Arena. `make run` serves on http://127.0.0.1:8080; `make test` runs every test.
+# Interview Arena. `make run` serves on http://127.0.0.1:8080 (with one job worker); `make test` runs every test.
 # Everything the targets need is installed by the targets themselves.
 
 PY      ?= python3
@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
+.PHONY: install run serve worker bench-jobs test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,11 @@ run: install web
 
 serve: run
 
+# One more job worker for a running server (make run already starts one): REDIS_URL, DATABASE_URL and
+# ARENA_KEY_PREFIX as the server's (docs/workers.md).
+worker: install
+	$(BIN)/arena worker
+
 demo: install
 	$(BIN)/arena demo
 
@@ -83,6 +88,10 @@ bench: install
 	$(BIN)/python -m benchmarks.match
 	$(BIN)/python -m benchmarks.room_state
 	$(BIN)/python -m scoring.bench
+
+# Room jobs inline vs in an arena worker: the game loop's lag and CPU, same run (docs/performance.md).
+bench-jobs: install
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m benchmarks.jobs
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
 eval: install

@@ -64,7 +64,9 @@ class Question:
                 "topic": self.topic, "difficulty": self.difficulty, "company": self.company}
 
 
-def _parse(raw: dict, source: str) -> Question:
+def question_from_dict(raw: dict, source: str) -> Question:
+    """A :class:`Question` from the bank's file shape (as :func:`question_to_dict` writes it). Raises
+    ``ValueError`` naming ``source`` when a field is missing or invalid."""
     try:
         q = Question(
             id=str(raw["id"]), category=raw["category"], topic=raw.get("topic", ""),
@@ -108,7 +110,7 @@ class QuestionBank:
         qs = []
         for path in sorted(Path(directory).glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            qs.extend(_parse(raw, path.name) for raw in data["questions"])
+            qs.extend(question_from_dict(raw, path.name) for raw in data["questions"])
         return cls(qs)
 
     def __len__(self) -> int:
@@ -116,6 +118,9 @@ class QuestionBank:
 
     def __iter__(self):
         return iter(self._by_id.values())
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self._by_id
 
     def get(self, qid: str) -> Question:
         return self._by_id[qid]
@@ -231,7 +236,7 @@ class QuestionQueue:
     def bank_for_restore(data: dict, bank: QuestionBank) -> QuestionBank:
         """``bank`` plus the fixed questions a :meth:`to_dict` carries that it lacks."""
         ids = {q.id for q in bank}
-        extra = [_parse(q, "room state") for q in data.get("fixed", ()) if q["id"] not in ids]
+        extra = [question_from_dict(q, "room state") for q in data.get("fixed", ()) if q["id"] not in ids]
         return QuestionBank([*bank, *extra]) if extra else bank
 
     def restore(self, data: dict, bank: QuestionBank) -> None:

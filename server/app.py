@@ -36,7 +36,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     when another process serves from the same data directory. Raises
     whatever the stores raise if they cannot be reached. The media bridge
     (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
-    ``arena media`` as a restarted child process on the same Redis.
+    ``arena media`` as a restarted child process on the same Redis. Room jobs go on the job
+    queue unless ``cfg.job_queue`` is off (``server/jobqueue.py``); ``cfg.workers`` ``arena worker``
+    children are started and restarted (``server/workers.py``).
     """
     app = web.Application(client_max_size=MAX_HTTP_BODY_BYTES, middlewares=[json_errors])
     embedded = None
@@ -81,6 +83,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     setup_routes(app, cfg)
     from .api import learning_plan, resume_models, resumes                # issue 12: résumé questions, jobs, learning plan
     resumes.setup(app), learning_plan.setup(app), resume_models.describe_routes(app)
+    from .workers import attach_workers
+
+    attach_workers(app, cfg, manager)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()

@@ -1,6 +1,7 @@
 """The ``arena`` command line.
 
-    arena serve [--host H] [--port P]        run the game server
+    arena serve [--host H] [--port P] [--workers N]  run the game server (+ N job workers, default 1)
+    arena worker [--concurrency N]           run a job worker (scoring, personas, judge, match storage)
     arena demo [--url U] [--bots N] ...      play a scripted match with bots, live leaderboard
     arena persona-answer --persona ID --question TEXT [--lang ko|en] [--skill 1-5] [--seed N]
     arena score --question TEXT --answer TEXT [--category C] [--lang ko|en]
@@ -28,11 +29,20 @@ def cmd_serve(a: argparse.Namespace) -> int:
     from .embedded import DataDirBusy
 
     try:
-        serve(Config.from_env(host=a.host, port=a.port))
+        cfg = Config.from_env(host=a.host, port=a.port)
+        if a.workers is not None:
+            cfg.workers = a.workers
+        serve(cfg)
     except DataDirBusy as e:              # another arena serve owns the embedded services' data dir
         _print({"error": {"code": "data_dir_busy", "message": str(e)}})
         return 2
     return 0
+
+
+def cmd_worker(a: argparse.Namespace) -> int:
+    from .worker import run_worker
+
+    return run_worker(concurrency=a.concurrency, threads=a.threads, parent_pid=a.parent_pid)
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
@@ -176,7 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the game server")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--workers", type=int, default=None,
+                   help="arena worker children to start (default: ARENA_WORKERS, else 1; 0: jobs run inline)")
     s.set_defaults(fn=cmd_serve)
+    w = sub.add_parser("worker", help="run a job worker (REDIS_URL, DATABASE_URL, ARENA_KEY_PREFIX as for serve)")
+    w.add_argument("--concurrency", type=int, default=8, help="jobs at once")
+    w.add_argument("--threads", type=int, default=2, help="threads for CPU work (scoring, persona engine)")
+    w.add_argument("--parent-pid", type=int, default=None, help="exit when this process is no longer the parent")
+    w.set_defaults(fn=cmd_worker)
     d = sub.add_parser("demo", help="play a scripted match with bot players against a running server")
     d.add_argument("--url", default="http://127.0.0.1:8080")
     d.add_argument("--bots", type=int, default=2, help="bot players (humans), 1-8")

@@ -12,6 +12,9 @@
 | ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
+| ``ARENA_WORKERS`` | 1 | ``arena worker`` children ``arena serve`` starts and restarts (``--workers``; 0: none) |
+| ``ARENA_JOB_QUEUE`` | ``1`` | ``0``: run every room job inline, never on the job queue (``docs/workers.md``) |
+| ``ARENA_JOB_PICKUP_MS`` | 1000 | how long a job waits for a worker to take it before it runs inline |
 | ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
@@ -45,6 +48,9 @@ class Config:
     serializer: str = "json"
     max_rooms: int = 2000
     rate_limits: bool = True
+    workers: int = 0                # worker children to supervise (serve: ARENA_WORKERS, default 1)
+    job_queue: bool = True
+    job_pickup_ms: int = 1000
     restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
@@ -65,6 +71,9 @@ class Config:
             log_level=env.get("ARENA_LOG_LEVEL", "info"),
         )
         c.rate_limits = env.get("ARENA_RATE_LIMITS", "1") != "0"
+        c.workers = int(env.get("ARENA_WORKERS", 1))
+        c.job_queue = env.get("ARENA_JOB_QUEUE", "1") != "0"
+        c.job_pickup_ms = int(env.get("ARENA_JOB_PICKUP_MS", 1000))
         c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS

@@ -208,11 +208,9 @@ class Gateway:
             old = self.manager.hosts[s.room_id]
             if old.room.role_of(s.user_id) == "player" and old.room.phase != "finished":
                 raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
-        async with host.lock:
-            host.room.join(s.user_id, s.display_name, msg.role, msg.join_code)
-            await host._flush_locked()
+        async with host.settled(lambda room: room.join(s.user_id, s.display_name, msg.role, msg.join_code)):
             # --- missed-event replay (rejoin with last_seq) ----------------------------------
-            # The lock is held, so nothing is emitted to the room meanwhile: the missed events
+            # Delivery is held, so nothing is emitted to the room meanwhile: the missed events
             # (last_seq, sent_seq] go to this socket in order, then it enters the room and gets
             # the live events from sent_seq + 1: no gap, no duplicate.
             if msg.last_seq is not None:
@@ -272,8 +270,7 @@ class Gateway:
 
     async def request_state(self, sid: str, s: Session, msg: schemas.Empty) -> dict:
         host = self._host(s)
-        async with host.lock:
-            await host._flush_locked()
+        async with host.settled():
             return {"state": await host.snapshot(s.user_id)}
 
     async def audio_chunk(self, sid: str, s: Session, msg: schemas.AudioChunkIn) -> dict:

@@ -612,11 +612,16 @@ class MediaSupervisor:
     Args:
         redis_url: the game server's Redis URL.
         argv: the command (default ``python -m server.cli media --redis-url URL``).
+        name: names the child in the logs (``<name>_started``, ``<name>_exited``).
+        env: more environment variables for the child.
     """
 
     def __init__(self, redis_url: str, argv: list[str] | None = None, *, min_backoff_s: float = 1.0,
-                 max_backoff_s: float = 30.0, stable_s: float = 60.0) -> None:
+                 max_backoff_s: float = 30.0, stable_s: float = 60.0, name: str = "media_sidecar",
+                 env: dict[str, str] | None = None) -> None:
         self.redis_url = redis_url
+        self.name = name
+        self.env = env or {}
         self.argv = argv or [sys.executable, "-m", "server.cli", "media", "--redis-url", redis_url]
         self.min_backoff_s, self.max_backoff_s, self.stable_s = min_backoff_s, max_backoff_s, stable_s
         self.proc: asyncio.subprocess.Process | None = None
@@ -625,27 +630,27 @@ class MediaSupervisor:
         self._stopping = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="media-supervisor")
+        self._task = asyncio.create_task(self._run(), name=f"{self.name}-supervisor")
 
     async def _run(self) -> None:
         backoff = self.min_backoff_s
-        env = {**os.environ, "REDIS_URL": self.redis_url}
+        env = {**os.environ, "REDIS_URL": self.redis_url, **self.env}
         while not self._stopping:
             t0 = time.monotonic()
             try:
                 self.proc = await asyncio.create_subprocess_exec(*self.argv, env=env)
-                log.info("media_sidecar_started", pid=self.proc.pid)
+                log.info(f"{self.name}_started", pid=self.proc.pid)
                 rc = await self.proc.wait()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 rc = None
-                log.warning("media_sidecar_spawn_failed", error=str(e))
+                log.warning(f"{self.name}_spawn_failed", error=str(e))
             if self._stopping:
                 return
             if time.monotonic() - t0 >= self.stable_s:
                 backoff = self.min_backoff_s
-            log.warning("media_sidecar_exited", rc=rc, restart_in_s=backoff)
+            log.warning(f"{self.name}_exited", rc=rc, restart_in_s=backoff)
             self.restarts += 1
             await asyncio.sleep(backoff)
             backoff = min(self.max_backoff_s, backoff * 2)

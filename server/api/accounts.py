@@ -15,7 +15,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from ..auth import ACCESS_TTL_S, issue_access_token, new_user_id, verify_token
 from ..logs import log
 from ..store import accounts as store
-from .common import ApiError, account, bearer, parse, pool, principal
+from .common import ApiError, bearer, parse, pool, principal
 from .login_limits import LoginLimiter
 from .models import (DeleteOut, ExportOut, LoginIn, MeOut, OkOut, RefreshIn, RegisterIn, TokensOut)
 from .registry import registry_of

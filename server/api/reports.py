@@ -104,7 +104,6 @@ def setup(app: web.Application) -> None:
         await conn.execute("UPDATE answers SET words=NULL WHERE participant_id = ANY($1::text[])", [uid, pseudonym])
 
     app.setdefault("account_delete_hooks", []).append(forget)
-    r = app.router
 
     async def report(request: web.Request) -> web.Response:
         acc = await _access(request)
