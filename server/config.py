@@ -12,6 +12,7 @@
 | ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
+| ``ARENA_WS_COMPRESSION`` | ``off`` | ``on``: websocket permessage-deflate when the client offers it (costs ~300 KB and CPU per connection; ``docs/performance.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """
@@ -44,6 +45,7 @@ class Config:
     serializer: str = "json"
     max_rooms: int = 2000
     rate_limits: bool = True
+    ws_compression: bool = False      # websocket permessage-deflate (docs/performance.md, "Compression")
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
     ai_answer_source: object | None = None
@@ -63,6 +65,7 @@ class Config:
             log_level=env.get("ARENA_LOG_LEVEL", "info"),
         )
         c.rate_limits = env.get("ARENA_RATE_LIMITS", "1") != "0"
+        c.ws_compression = env.get("ARENA_WS_COMPRESSION", "off").strip().lower() in ("on", "1", "true", "yes")
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS
                           if env.get(f"ARENA_RATE_{k.upper()}")}

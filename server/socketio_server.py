@@ -20,6 +20,7 @@ import binascii
 import re
 from typing import Any
 
+import aiohttp.web
 import engineio
 import engineio.async_drivers.aiohttp
 import socketio
@@ -38,7 +39,18 @@ _HEADER = re.compile(r"^\d(?:\d+-)?(/[^,]*,)?(\d{1,20})?")   # type, attachments
 
 class _CheckedWebSocket(engineio.async_drivers.aiohttp.WebSocket):
     """The aiohttp websocket driver, but a frame that is not an Engine.IO packet ends the session
-    cleanly (as if the client closed) instead of raising out of python-engineio's receive loop."""
+    cleanly (as if the client closed) instead of raising out of python-engineio's receive loop, and
+    permessage-deflate follows the server's ``ws_compression`` (aiohttp's default would negotiate it
+    whenever the client offers it, as browsers and Node's ``ws`` always do: ~300 KB of zlib state per
+    connection; ``docs/performance.md``, "Compression")."""
+
+    async def __call__(self, environ):
+        self._sock = aiohttp.web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
+                                                   compress=getattr(self.server, "ws_compression", False))
+        await self._sock.prepare(environ["aiohttp.request"])
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
 
     async def wait(self):
         data = await super().wait()
@@ -68,11 +80,13 @@ class _EngineIOServer(engineio.AsyncServer):
 
 class ArenaSocketServer(socketio.AsyncServer):
     """``socketio.AsyncServer`` with JSON depth limits (:class:`server.wire.LimitedJSON`) and the
-    packet checks above. Takes the same arguments."""
+    packet checks above. Takes the same arguments, and ``ws_compression`` (bool, default off):
+    negotiate websocket permessage-deflate when the client offers it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, ws_compression: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("json", wire.LimitedJSON)
         super().__init__(**kwargs)
+        self.eio.ws_compression = ws_compression
 
     def _engineio_server_class(self):
         return _EngineIOServer
