@@ -158,8 +158,9 @@ class Run:
 def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None, cpu: str | None,
           interval_s: float = 0, on_interval: callable | None = None) -> Run:
     """Run the driver to the end of its window; sample the server's CPU at the window's edges."""
-    cfg = {"base": base, "players": players, "group": 5, "rampPerSec": a.ramp, "warmupSec": a.warmup,
-           "windowSec": a.window, "intervalSec": interval_s, "deadlineSec": a.window + a.warmup + 240,
+    cfg = {"base": base, "players": players, "group": 5, "rampPerSec": a.ramp, "staggerSec": a.stagger,
+           "warmupSec": a.warmup,
+           "windowSec": a.window, "intervalSec": interval_s, "deadlineSec": a.window + a.warmup + a.stagger + 240,
            "allowRemote": bool(getattr(a, "allow_remote", False))}
     proc = subprocess.Popen([*_pin(cpu), "node", str(DRIVER), json.dumps(cfg)], stdout=subprocess.PIPE, text=True)
     run = Run(result={})
@@ -240,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--players", default="500,1000,2000", help="comma-separated player counts (rooms of 5)")
     ap.add_argument("--window", type=float, default=60, help="measurement window, s")
     ap.add_argument("--warmup", type=float, default=10, help="after the last room started, s")
-    ap.add_argument("--ramp", type=float, default=200, help="connections per second")
+    ap.add_argument("--ramp", type=float, default=200, help="connections per second at most")
+    ap.add_argument("--stagger", type=float, default=60,
+                    help="room starts spread over this many s (about one question), so phases are not in step")
     ap.add_argument("--settle", type=float, default=3, help="after the server is ready, before the idle RSS, s")
     ap.add_argument("--compression", choices=("off", "on"), default=None,
                     help="websocket permessage-deflate for both servers (default: the arena's default)")

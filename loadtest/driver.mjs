@@ -4,7 +4,8 @@
 // Usage: node loadtest/driver.mjs '<json config>'   (loadtest/bench_load.py builds the config)
 //
 // Config keys: base (server URL, any host: a single process, a load balancer), players, group (humans
-// per room), rampPerSec (connections per second), warmupSec (after the last room started), windowSec
+// per room), rampPerSec (connections per second at most), staggerSec (room starts spread over this
+// long, so that rooms are in different phases), warmupSec (after the last room started), windowSec
 // (measurement window), intervalSec (0 = no interval lines; else one stats line per interval, for the
 // soak), draftEveryMs, submitAfterMs, room (the create_room payload), loop (re-form a room when its match
 // ends), deadlineSec (hard stop). The server must speak this subset of the protocol: POST
@@ -23,7 +24,7 @@ const require = createRequire(new URL("../clients/web/package.json", import.meta
 const { io } = require("socket.io-client");
 
 const cfg = {
-  base: "http://127.0.0.1:8090", players: 20, group: 5, rampPerSec: 200, warmupSec: 10, windowSec: 60,
+  base: "http://127.0.0.1:8090", players: 20, group: 5, rampPerSec: 200, staggerSec: 0, warmupSec: 10, windowSec: 60,
   intervalSec: 0, draftEveryMs: 1000, submitAfterMs: 6500, loop: true, deadlineSec: 600,
   room: {
     title: "bench", language: "en", turn_mode: "round_robin", question_count: 10, answer_seconds: 20,
@@ -170,16 +171,18 @@ async function main() {
   const players = Array.from({ length: cfg.players }, (_, i) => new Player(i));
   const groups = [];
   const tRamp = now();
-  for (let g = 0; g * cfg.group < players.length; g++) {
+  const nGroups = Math.ceil(players.length / cfg.group);
+  for (let g = 0; g < nGroups; g++) {
     const members = players.slice(g * cfg.group, (g + 1) * cfg.group);
-    const due = (g * cfg.group * 1000) / cfg.rampPerSec;
+    // rooms start spread over staggerSec (so their phases are not in step), never faster than rampPerSec
+    const due = Math.max((g * cfg.group * 1000) / cfg.rampPerSec, (g / nGroups) * cfg.staggerSec * 1000);
     await sleep(Math.max(0, due - (now() - tRamp)));
     groups.push((async () => {
       await Promise.all(members.map((p) => p.connect()));
       await runGroup(members);
     })().catch((e) => { err(`group:${e.message}`); }));
   }
-  while (started < groups.length && now() - tRamp < 120000 && Object.keys(stats.errors).every((k) => !k.startsWith("group"))) {
+  while (started < groups.length && now() - tRamp < 120000 + cfg.staggerSec * 1000 && Object.keys(stats.errors).every((k) => !k.startsWith("group"))) {
     await sleep(100);
   }
   out({ type: "ready", rooms: started, groups: groups.length, ramp_s: (now() - tRamp) / 1000, errors: stats.errors });
