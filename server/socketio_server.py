@@ -182,5 +182,5 @@ class ArenaSocketServer(socketio.AsyncServer):
         try:
             return await super()._trigger_event(event, namespace, *args)
         except Exception:                     # the gateway catches its own; this is the last net
-            log.exception("event_handler_failed", event=event[:40])
+            log.exception("event_handler_failed", event_name=event[:40])
             return schemas.error_ack(ErrorCode.INTERNAL, "the server hit an error; the room is unaffected")
