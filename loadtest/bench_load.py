@@ -24,8 +24,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -80,9 +82,27 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
-def wait_ready(url: str, path: str, timeout: float) -> None:
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, path: str, timeout: float, proc: subprocess.Popen) -> None:
+    """Wait until ``url + path`` answers; raise if ``proc`` (the server we started) exits first."""
     end = time.time() + timeout
     while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url + path, timeout=2) as r:
                 if r.status < 500:
@@ -101,6 +121,13 @@ def _pin(cpu: str | None) -> list[str]:
     return ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") and os.cpu_count() > 1 else []
 
 
+def _log(kind: str, port: int):
+    """The server's stderr goes to a file (its errors under load would drown the table)."""
+    path = Path(tempfile.gettempdir()) / f"bench-load-{kind}-{port}.log"
+    print(f"  {kind} server log: {path}", file=sys.stderr, flush=True)
+    return open(path, "w")
+
+
 def start_arena(port: int, cpu: str | None, compression: str | None) -> subprocess.Popen:
     env = {**os.environ, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -110,13 +137,14 @@ def start_arena(port: int, cpu: str | None, compression: str | None) -> subproce
         env["ARENA_WS_COMPRESSION"] = compression
     arena = Path(sys.executable).parent / "arena"
     return subprocess.Popen([*_pin(cpu), str(arena), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=_log("arena", port), start_new_session=True)
 
 
 def start_raw(port: int, cpu: str | None, compression: str | None) -> subprocess.Popen:
     on = "1" if compression in (None, "on") else "0"
     return subprocess.Popen([*_pin(cpu), sys.executable, "-m", "loadtest.raw_server", "--port", str(port),
-                             "--compress", on], cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
+                             "--compress", on], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=_log("raw", port),
+                            start_new_session=True)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -162,9 +190,11 @@ def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None,
            "warmupSec": a.warmup,
            "windowSec": a.window, "intervalSec": interval_s, "deadlineSec": a.window + a.warmup + a.stagger + 240,
            "allowRemote": bool(getattr(a, "allow_remote", False))}
+    if getattr(a, "trace", None):
+        cfg["traceFile"] = a.trace
     proc = subprocess.Popen([*_pin(cpu), "node", str(DRIVER), json.dumps(cfg)], stdout=subprocess.PIPE, text=True)
     run = Run(result={})
-    cpu0 = None
+    cpu0, spy = None, None
     rss_idle = rss_bytes(pids()) if pids else None
     try:
         for line in proc.stdout:
@@ -176,6 +206,8 @@ def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None,
                 print(f"  driver: ready with errors {msg['errors']}", file=sys.stderr)
             elif msg["type"] == "window_start" and pids:
                 cpu0 = cpu_seconds(pids())
+                if getattr(a, "profile", None):
+                    spy = profile(pids()[0], a.profile, players, min(30.0, a.window))
             elif msg["type"] == "interval":
                 if pids:
                     msg["rss_mb"] = rss_bytes(pids()) / 2**20
@@ -195,18 +227,33 @@ def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None,
     finally:
         if proc.poll() is None:
             proc.kill()
+        if spy is not None:
+            spy.wait(timeout=60)
     if not run.result:
         raise RuntimeError(f"driver exited {proc.returncode} without a result")
     return run
 
 
+def profile(pid: int, out_dir: str, players: int, seconds: float) -> subprocess.Popen:
+    """py-spy (``pip install py-spy``) samples the server for ``seconds`` without pausing it
+    (``--nonblocking``); writes a collapsed-stack file ``<out_dir>/arena-<players>.txt``."""
+    spy = Path(sys.executable).parent / "py-spy"
+    out = Path(out_dir) / f"arena-{players}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([str(spy), "record", "--nonblocking", "--threads", "-r", "50", "-d", str(int(seconds)),
+                             "-f", "raw", "-o", str(out), "-p", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def measure(kind: str, players: int, a: argparse.Namespace, port: int) -> Run:
     """Start a fresh server of ``kind`` (arena / raw) on CPU 0, let it settle, drive it from CPU 1, stop it."""
     start = start_arena if kind == "arena" else start_raw
+    if not port_free(port):                   # never drive someone else's server
+        raise RuntimeError(f"port {port} is in use")
     proc = start(port, "0", a.compression)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, "/readyz" if kind == "arena" else "/", 180)
+        wait_ready(base, "/readyz" if kind == "arena" else "/", 180, proc)
         time.sleep(a.settle)                  # start-up work (model warm-up, GC freeze) is over
         return drive(base, players, a, lambda: [proc.pid], "1")     # the game process (all its threads)
     finally:
@@ -248,10 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compression", choices=("off", "on"), default=None,
                     help="websocket permessage-deflate for both servers (default: the arena's default)")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw python-socketio baseline")
-    ap.add_argument("--port", type=int, default=8190)
+    ap.add_argument("--port", type=int, default=0, help="servers' port (default: a free one per run)")
     ap.add_argument("--base", default=None, help="drive this running server (or load balancer) instead")
     ap.add_argument("--server-pids", default="", help="with --base: pids whose CPU/RSS to read")
     ap.add_argument("--allow-remote", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--trace", default=None, help="write one connection's events (arena) for loadtest.compression")
+    ap.add_argument("--profile", default=None, help="py-spy the arena server for 30 s of the window, into DIR")
     ap.add_argument("--json", default=None, help="also write every run's figures to this file")
     a = ap.parse_args(argv)
     if shutil.which("node") is None:
@@ -266,8 +315,10 @@ def main(argv: list[str] | None = None) -> int:
             ar = drive(a.base, n, a, (lambda: [q for p in pids for q in tree(p)]) if pids else None, "1")
             raw = None
         else:
-            ar = measure("arena", n, a, a.port)
-            raw = None if a.no_raw else measure("raw", n, a, a.port + 1)
+            ar = measure("arena", n, a, a.port or free_port())
+            trace, a.trace, prof, a.profile = a.trace, None, a.profile, None   # the arena's only
+            raw = None if a.no_raw else measure("raw", n, a, (a.port + 1) if a.port else free_port())
+            a.trace, a.profile = trace, prof
         rows.append((n, ar, raw))
         for kind, r in (("arena", ar), ("raw", raw)):
             if r is not None:

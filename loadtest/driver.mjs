@@ -6,7 +6,8 @@
 // Config keys: base (server URL, any host: a single process, a load balancer), players, group (humans
 // per room), rampPerSec (connections per second at most), staggerSec (room starts spread over this
 // long, so that rooms are in different phases), warmupSec (after the last room started), windowSec
-// (measurement window), intervalSec (0 = no interval lines; else one stats line per interval, for the
+// (measurement window), traceFile (write every event player 0 receives in the window, one Socket.IO
+// payload a line, for loadtest/compression.py), intervalSec (0 = no interval lines; else one stats line per interval, for the
 // soak), draftEveryMs, submitAfterMs, room (the create_room payload), loop (re-form a room when its match
 // ends), deadlineSec (hard stop). The server must speak this subset of the protocol: POST
 // /api/v1/auth/guest -> {token, user_id}; create_room -> {ok, room_id, join_code}; join_room {join_code};
@@ -18,6 +19,7 @@
 // window; then it disconnects everyone and exits. Latency: from emitting `answer_draft` to receiving
 // our own draft back as `answer_stream` (matched by text).
 import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const require = createRequire(new URL("../clients/web/package.json", import.meta.url));
@@ -51,6 +53,7 @@ const stats = {
   drafts: 0, unmatched: 0,
 };
 let intervalLat = [], intervalDeliveries = 0;
+const trace = [];                               // traceFile: every event player 0 got in the window, as sent
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 function err(kind) { stats.errors[kind] = (stats.errors[kind] || 0) + 1; }
 function pct(a, p) {
@@ -80,6 +83,7 @@ class Player {
     this.sock.on("disconnect", (why) => { if (!stopping) { stats.disconnects++; err(`disconnect:${why}`); } });
     let sample = 0;
     this.sock.onAny((name, data) => {
+      if (stats.measuring && this.i === 0 && cfg.traceFile) trace.push(JSON.stringify([name, data]));
       if (stats.measuring) {
         stats.deliveries++; intervalDeliveries++;
         stats.byName[name] = (stats.byName[name] || 0) + 1;
@@ -217,6 +221,7 @@ async function main() {
     driver_loop_delay_p99_ms: loopDelay.percentile(99) / 1e6,
     driver_cpu_total_s: (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1e6; })(),
   });
+  if (cfg.traceFile) writeFileSync(cfg.traceFile, trace.join("\n") + "\n");
   stopping = true;
   markStopped();
   for (const p of players) p.sock?.disconnect();

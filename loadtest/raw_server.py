@@ -13,7 +13,7 @@ from engineio.async_drivers import aiohttp as eio_aiohttp
 ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, default=8091)
 ap.add_argument("--compress", type=int, default=1, help="websocket permessage-deflate (aiohttp's default: on)")
-ap.add_argument("--ai-stream-s", type=float, default=12.0, help="how long an AI seat streams its answer")
+ap.add_argument("--ai-stream-s", type=float, default=17.0, help="how long an AI seat streams (the arena: until 1 s before the 20 s deadline)")
 A = ap.parse_args()
 
 
