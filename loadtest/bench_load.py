@@ -128,20 +128,22 @@ def _log(kind: str, port: int):
     return open(path, "w")
 
 
-def start_arena(port: int, cpu: str | None, compression: str | None) -> subprocess.Popen:
+def start_arena(port: int, cpu: str | None, compression: str | None, scorer: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
            "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
            "ARENA_KEY_PREFIX": f"bench:{uuid.uuid4().hex[:6]}:", "ARENA_TIME_SCALE": "1"}
     if compression is not None:
         env["ARENA_WS_COMPRESSION"] = compression
+    if scorer is not None:
+        env["ARENA_SCORER"] = scorer
     arena = Path(sys.executable).parent / "arena"
     return subprocess.Popen([*_pin(cpu), str(arena), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=_log("arena", port), start_new_session=True)
 
 
-def start_raw(port: int, cpu: str | None, compression: str | None) -> subprocess.Popen:
-    on = "1" if compression in (None, "on") else "0"
+def start_raw(port: int, cpu: str | None, compression: str | None, scorer: str | None = None) -> subprocess.Popen:
+    on = "1" if compression == "on" else "0"        # the arena's policy (default: off)
     return subprocess.Popen([*_pin(cpu), sys.executable, "-m", "loadtest.raw_server", "--port", str(port),
                              "--compress", on], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=_log("raw", port),
                             start_new_session=True)
@@ -250,7 +252,7 @@ def measure(kind: str, players: int, a: argparse.Namespace, port: int) -> Run:
     start = start_arena if kind == "arena" else start_raw
     if not port_free(port):                   # never drive someone else's server
         raise RuntimeError(f"port {port} is in use")
-    proc = start(port, "0", a.compression)
+    proc = start(port, "0", a.compression, a.scorer)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, "/readyz" if kind == "arena" else "/", 180, proc)
@@ -294,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle", type=float, default=3, help="after the server is ready, before the idle RSS, s")
     ap.add_argument("--compression", choices=("off", "on"), default=None,
                     help="websocket permessage-deflate for both servers (default: the arena's default)")
+    ap.add_argument("--scorer", choices=("competitive", "rubric"), default=None,
+                    help="the arena's scorer (ARENA_SCORER; default: the server's, the ML evaluator)")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw python-socketio baseline")
     ap.add_argument("--port", type=int, default=0, help="servers' port (default: a free one per run)")
     ap.add_argument("--base", default=None, help="drive this running server (or load balancer) instead")

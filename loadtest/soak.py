@@ -43,12 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stagger", type=float, default=60)
     ap.add_argument("--ramp", type=float, default=200)
     ap.add_argument("--compression", choices=("off", "on"), default=None)
+    ap.add_argument("--scorer", choices=("competitive", "rubric"), default=None)
     ap.add_argument("--max-slope", type=float, default=2.0, help="MB/min allowed over the second half")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     a.window = a.minutes * 60
     port = free_port()
-    proc = start_arena(port, "0", a.compression)
+    proc = start_arena(port, "0", a.compression, a.scorer)
     base = f"http://127.0.0.1:{port}"
     print(f"soak: {a.players} players for {a.minutes:g} min, a sample every {a.interval:g} s", flush=True)
     print(f"{'t (s)':>7} {'RSS MB':>8} {'CPU %':>6} {'drafts':>7} {'p50 ms':>7} {'p99 ms':>8} {'deliveries/s':>13}",

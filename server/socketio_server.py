@@ -54,6 +54,13 @@ class _CheckedWebSocket(engineio.async_drivers.aiohttp.WebSocket):
         await self.handler(self)
         return self._sock
 
+    async def send(self, message: str | bytes) -> None:
+        # the library's send asks inspect.iscoroutinefunction() on every frame; aiohttp's are coroutines
+        if isinstance(message, bytes):
+            await self._sock.send_bytes(message)
+        else:
+            await self._sock.send_str(message)
+
     async def wait(self):
         data = await super().wait()
         if isinstance(data, str) and not _engineio_text_ok(data):
