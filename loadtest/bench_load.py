@@ -129,17 +129,22 @@ def _log(kind: str, port: int):
 
 
 def start_arena(port: int, cpu: str | None, compression: str | None, scorer: str | None = None) -> subprocess.Popen:
-    env = {**os.environ, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning",
+    """``arena serve`` on 127.0.0.1:``port`` with its own Redis key prefix (``proc.key_prefix``; deleted by
+    :func:`stop`), no media sidecar, time scale 1, and no room restore (each run starts empty)."""
+    prefix = f"bench:{uuid.uuid4().hex[:6]}:"
+    env = {**os.environ, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning", "ARENA_RESTORE_ROOMS": "0",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
            "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-           "ARENA_KEY_PREFIX": f"bench:{uuid.uuid4().hex[:6]}:", "ARENA_TIME_SCALE": "1"}
+           "ARENA_KEY_PREFIX": prefix, "ARENA_TIME_SCALE": "1"}
     if compression is not None:
         env["ARENA_WS_COMPRESSION"] = compression
     if scorer is not None:
         env["ARENA_SCORER"] = scorer
     arena = Path(sys.executable).parent / "arena"
-    return subprocess.Popen([*_pin(cpu), str(arena), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([*_pin(cpu), str(arena), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=_log("arena", port), start_new_session=True)
+    proc.key_prefix, proc.redis_url = prefix, env["REDIS_URL"]
+    return proc
 
 
 def start_raw(port: int, cpu: str | None, compression: str | None, scorer: str | None = None) -> subprocess.Popen:
@@ -157,6 +162,17 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+    prefix = getattr(proc, "key_prefix", None)
+    if prefix:                                 # the run's boards, streams and snapshots
+        import redis
+
+        r = redis.Redis.from_url(proc.redis_url)
+        try:
+            keys = list(r.scan_iter(match=prefix + "*", count=1000))
+            for i in range(0, len(keys), 500):
+                r.delete(*keys[i:i + 500])
+        finally:
+            r.close()
 
 
 # ------------------------------------------------------------------- driver
