@@ -34,6 +34,7 @@ system-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing="$$missing fonts-nanum"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
@@ -61,10 +62,13 @@ test-py: install system-deps
 	ARENA_REQUIRE_MEDIA=1 TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
 # Vitest component tests; two browser contexts play a real match in headless Chromium; a player answers
-# out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored).
+# out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored); accounts, the coach
+# dashboard and offline Swagger UI (e2e/accounts.e2e.mjs, ~30 s).
 test-web: install web system-deps
 	cd $(WEB) && npm test --silent
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/accounts.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/resume.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
 
 # Optional: the LLM chain against a real local OpenAI-compatible server (OPENAI_BASE_URL; see docs/llm.md).
@@ -89,6 +93,7 @@ soak: install web
 
 bench: install
 	$(BIN)/python -m benchmarks.match
+	$(BIN)/python -m benchmarks.room_state
 	$(BIN)/python -m scoring.bench
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).

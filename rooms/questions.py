@@ -136,6 +136,15 @@ class QuestionBank:
         return out
 
 
+def question_to_dict(q: Question) -> dict:
+    """A question in the data files' shape (what :func:`_parse` reads)."""
+    d = {"id": q.id, "category": q.category, "topic": q.topic, "company": q.company, "difficulty": q.difficulty,
+         "text": dict(q.text_by_lang), "key_points": {k: list(v) for k, v in q.key_points_by_lang.items()}}
+    if q.red_flags_by_lang:
+        d["red_flags"] = {k: list(v) for k, v in q.red_flags_by_lang.items()}
+    return d
+
+
 @lru_cache(maxsize=1)
 def default_bank() -> QuestionBank:
     """The packaged bank, loaded once per process."""
@@ -158,15 +167,27 @@ class QuestionQueue:
         difficulty: "mixed" | "easy" | "medium" | "hard" | "adaptive".
         rng: injected random generator (deterministic matches).
         companies: persona ids in the room, for company-specific questions.
+        fixed: question ids to ask exactly, in this order (then ``categories``, ``difficulty`` and
+            ``companies`` are not used); ``ValueError`` for an id not in ``bank``.
     """
 
     def __init__(self, bank: QuestionBank, count: int, categories: Sequence[str], difficulty: str,
-                 rng: random.Random, companies: Iterable[str] = ()) -> None:
+                 rng: random.Random, companies: Iterable[str] = (), fixed: Sequence[str] = ()) -> None:
         self.count = count
         self.difficulty = difficulty
         self._rng = rng
         self._asked: list[Question] = []
         self._level = 2
+        self._fixed_order: list[Question] = []
+        self._fixed_json: list[dict] | None = None
+        if fixed:
+            try:
+                self._fixed_order = [bank.get(q) for q in fixed]
+            except KeyError as e:
+                raise ValueError(f"unknown question id {e.args[0]!r}") from e
+            self.count = min(count, len(self._fixed_order))
+            self._pool, self._fixed = self._fixed_order, None
+            return
         fixed = DIFFICULTY_LEVEL.get(difficulty)
         companies = list(companies)
         pool = bank.find(categories, None, companies)
@@ -195,6 +216,33 @@ class QuestionQueue:
         elif mean_score < 45:
             self._level = max(1, self._level - 1)
 
+    def to_dict(self) -> dict:
+        """The queue's progress as JSON-able data: ``{"asked": [question ids], "level": 1-3}``, and for a
+        fixed order ``"fixed": [questions in the bank's file shape]`` (a résumé room's questions are in
+        no shared bank, so a restored room needs them; encoded once)."""
+        d = {"asked": [q.id for q in self._asked], "level": self._level}
+        if self._fixed_order:
+            if self._fixed_json is None:
+                self._fixed_json = [question_to_dict(q) for q in self._fixed_order]
+            d["fixed"] = self._fixed_json
+        return d
+
+    @staticmethod
+    def bank_for_restore(data: dict, bank: QuestionBank) -> QuestionBank:
+        """``bank`` plus the fixed questions a :meth:`to_dict` carries that it lacks."""
+        ids = {q.id for q in bank}
+        extra = [_parse(q, "room state") for q in data.get("fixed", ()) if q["id"] not in ids]
+        return QuestionBank([*bank, *extra]) if extra else bank
+
+    def restore(self, data: dict, bank: QuestionBank) -> None:
+        """Put back the progress of :meth:`to_dict` (questions resolved through ``bank``).
+
+        Raises:
+            KeyError: a question id the bank does not hold.
+        """
+        self._asked = [bank.get(qid) for qid in data["asked"]]
+        self._level = int(data["level"])
+
     def next(self) -> Question:
         """Draw the next question.
 
@@ -203,6 +251,10 @@ class QuestionQueue:
         """
         if not self.remaining():
             raise IndexError("no questions left")
+        if self._fixed_order:
+            q = self._fixed_order[len(self._asked)]
+            self._asked.append(q)
+            return q
         asked_ids = {q.id for q in self._asked}
         candidates = [q for q in self._pool if q.id not in asked_ids]
         want = self._fixed if self._fixed else (self._level if self.difficulty == "adaptive" else None)

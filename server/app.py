@@ -13,6 +13,7 @@ from .gateway import Gateway
 from .http import json_errors, setup_routes
 from .logs import log, setup_logging
 from .ratelimit import RateLimiter
+from .restore import restore_rooms, suspend_rooms
 from .runtime import RoomManager
 from .socketio_server import ArenaSocketServer
 from .store.redis_store import RedisStore
@@ -49,6 +50,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         cfg.database_url = await asyncio.get_running_loop().run_in_executor(None, embedded.start_postgres)
         log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
     app["embedded"] = embedded
+    if not cfg.jwt_secret:                        # generated once into the data dir: restarts keep sessions
+        from .auth import load_or_create_secret
+        cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
                             ping_interval=10, ping_timeout=10, ws_compression=cfg.ws_compression)
@@ -67,20 +71,26 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
                           on_kicked=on_kicked)
     gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
-    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
-    from .media_bridge import MediaBridge, MediaSupervisor
+    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg,
+               persona_names=names)
+    from .media_bridge import MediaBridge, MediaSupervisors
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
     app["media"] = media
-    app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
+    app["media_supervisor"] = MediaSupervisors(redis.url) if supervise_media else None  # $ARENA_MEDIA_SIDECARS
     setup_routes(app, cfg)
+    from .api import learning_plan, resume_models, resumes                # issue 12: résumé questions, jobs, learning plan
+    resumes.setup(app), learning_plan.setup(app), resume_models.describe_routes(app)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
         manager.start()
+        if cfg.restore_rooms:                     # failover: rooms stored by an earlier process come back
+            await restore_rooms(manager)
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
         results.recording_for = media.recording_for
+        results.words_for = media.words_for
         gateway_ref["g"].media = media
         if app["media_supervisor"] is not None:
             app["media_supervisor"].start()
@@ -92,6 +102,8 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_cleanup(app: web.Application) -> None:
         if app["media_supervisor"] is not None:
             await app["media_supervisor"].stop()
+        if cfg.restore_rooms:                     # keep the rooms restorable instead of ending them
+            await suspend_rooms(manager)
         await manager.stop()
         await media.stop()
         await redis.close()

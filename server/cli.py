@@ -7,7 +7,7 @@
     arena score --batch FILE.jsonl
     arena transcribe FILE.wav [--language ko] JSON {text, words, wpm, pauses}
     arena expression IMAGE                   JSON {faces: [{box, emotions}]}
-    arena media [--redis-url U]              run the media sidecar
+    arena media [--redis-url U] [--id ID]    run a media sidecar (several: one id each)
     arena protocol-docs                      print docs/protocol.md from the pydantic models
 """
 
@@ -157,7 +157,8 @@ def cmd_media(a: argparse.Namespace) -> int:
 
     from .media.cli import media_command
 
-    return media_command(a.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0") or 0
+    return media_command(a.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+                         a.id, a.channel) or 0
 
 
 def cmd_protocol_docs(a: argparse.Namespace) -> int:
@@ -210,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(fn=cmd_expression)
     md = sub.add_parser("media", help="run the media sidecar (WebRTC/audio -> transcripts, delivery, expression)")
     md.add_argument("--redis-url", default=None)
+    md.add_argument("--id", default=None, help="this sidecar's id in the registry (default $ARENA_MEDIA_ID, else random)")
+    md.add_argument("--channel", default=None, help="the pool's in channel (default $ARENA_MEDIA_IN_CHANNEL or media:in)")
     md.set_defaults(fn=cmd_media)
     pd = sub.add_parser("protocol-docs", help="print the protocol reference (Markdown)")
     pd.set_defaults(fn=cmd_protocol_docs)

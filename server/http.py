@@ -6,8 +6,6 @@ are at most ``wire.MAX_HTTP_BODY_BYTES`` and JSON at most ``wire.MAX_JSON_DEPTH`
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
@@ -17,8 +15,6 @@ from .auth import issue_guest_token
 from .config import PROTOCOL_VERSION, Config
 from .logs import log
 
-#: Room ids are lowercase hex (``RoomManager.create_room``); anything else cannot have a report.
-ROOM_ID = re.compile(r"[0-9a-f]{1,32}")
 #: Codes for the errors aiohttp raises itself (unknown route, wrong method, body too large, ...).
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
@@ -89,28 +85,21 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    async def report(request: web.Request) -> web.Response:
-        room_id = request.match_info["room_id"]
-        rep = await app["results"].report(room_id) if ROOM_ID.fullmatch(room_id) else None
-        if rep is None:
-            return _err(404, "room_not_found", "no finished match for this room")
-        return web.json_response(rep)
-
     async def rooms(request: web.Request) -> web.Response:
         return web.json_response({"rooms": app["manager"].public_rooms()})
-
-    async def global_board(request: web.Request) -> web.Response:
-        return web.json_response({"entries": await app["redis"].global_board()})
 
     r.add_post("/api/v1/auth/guest", guest)
     r.add_get("/api/v1/personas", personas)
     r.add_get("/api/v1/config", config)
     r.add_get("/api/v1/rooms", rooms)
-    r.add_get("/api/v1/rooms/{room_id}/report", report)
-    r.add_get("/api/v1/leaderboard", global_board)
     r.add_get("/healthz", healthz)
     r.add_get("/readyz", readyz)
     r.add_get("/metrics", metrics)
+    from .api import setup_api
+    setup_api(app)            # accounts, cohorts, /api/openapi.json, /api/docs
+    from .api import boards, history, reports          # private reports, history, boards (issue 12)
+    for topic in (reports, history, boards):
+        topic.setup(app)
 
     dist = cfg.web_dist
     index = dist / "index.html"

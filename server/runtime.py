@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from personas.answerer import Answerer
 from rooms.clock import SystemClock
@@ -32,7 +32,7 @@ from rooms.errors import ErrorCode, RoomError
 from scoring.factory import default_scorer
 from scoring.rubric import RubricScorer
 from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
-from rooms.questions import QuestionBank, default_bank
+from rooms.questions import Question, QuestionBank, default_bank
 from rooms.room import Phase, Room
 from rooms.settings import RoomSettings
 
@@ -65,6 +65,8 @@ class RoomHost:
         self._stored_seq = 0
         #: seq of the last event emitted to the room's sockets.
         self.sent_seq = 0
+        #: The room's state tree (JSON) taken with the last drain, until stored with its events (failover).
+        self._unsaved_state: str | None = None
 
     @property
     def sio_room(self) -> str:
@@ -122,18 +124,23 @@ class RoomHost:
         room, store = self.room, self.manager.redis
         while True:
             events, jobs = room.drain()
+            if room.pop_dirty():              # no await since the drain: the tree's seq is the last event's
+                self._unsaved_state = room.to_json()
             self._out.extend(events)
             self._out_jobs.extend(jobs)
-            if not (self._out or self._out_jobs or self._board_dirty or self._lobby_dirty):
+            if not (self._out or self._out_jobs or self._board_dirty or self._lobby_dirty or self._unsaved_state):
                 return
             for ev in self._out:
                 if ev.seq > self._applied_seq:
                     await self._apply(ev)
                     self._applied_seq = ev.seq
             fresh = [ev for ev in self._out if ev.seq > self._stored_seq]
-            if fresh:
-                await store.append_events(room.room_id, [(ev.seq, ev.name, ev.wire()) for ev in fresh])
-                self._stored_seq = fresh[-1].seq
+            if fresh or self._unsaved_state is not None:     # events and the state in one transaction
+                await store.append_events(room.room_id, [(ev.seq, ev.name, ev.wire()) for ev in fresh],
+                                          state=self._unsaved_state)
+                self._unsaved_state = None
+                if fresh:
+                    self._stored_seq = fresh[-1].seq
             while self._out:
                 ev = self._out[0]
                 await self.manager.emit(ev.name, ev.wire(), room=self.sio_room)
@@ -191,7 +198,7 @@ class RoomHost:
             elif isinstance(job, FollowUpJob):
                 self.room.provide_follow_up(job.job_id, await answerer.follow_up(job))
             elif isinstance(job, ScoreJob):
-                q = self.manager.bank.get(job.question_id)
+                q = self.room.bank.get(job.question_id)     # the room's bank: a résumé room has its own questions
                 scorer = self.manager.scorer_for(job.answer_seconds)
                 results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
                 results = await answerer.judge(q, job, results, self.room.settings.timings.scoring_timeout_ms)
@@ -286,8 +293,10 @@ class RoomManager:
         log.info("personas_ready", seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
-    def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
-        """Create and start a room with ``host_id`` seated as host.
+    def create_room(self, host_id: str, host_name: str, settings: RoomSettings,
+                    questions: Sequence[Question] = ()) -> Room:
+        """Create and start a room with ``host_id`` seated as host. ``questions``: extra questions
+        (a résumé's tailored set) the room's bank holds besides the shared bank.
 
         Raises:
             RoomError: ``invalid_settings`` / ``unknown_persona``, or
@@ -301,8 +310,12 @@ class RoomManager:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while code in self.by_code:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        bank = self.bank
+        if questions:
+            shared = {b.id for b in self.bank}
+            bank = QuestionBank([*self.bank, *(q for q in questions if q.id not in shared)])
         room = Room(room_id, settings, host_id, host_name, self.clock, random.Random(secrets.randbits(64)),
-                    self.bank, persona_names=self.known_personas, join_code=code,
+                    bank, persona_names=self.known_personas, join_code=code,
                     fallback_scorer=RubricScorer(settings.answer_seconds))
         host = RoomHost(self, room)
         self.hosts[room_id] = host
@@ -342,7 +355,8 @@ class RoomManager:
             await host.stop()
         try:
             await self.redis.drop_events(room_id)
-        except Exception:                 # the stream's TTL removes it anyway
+            await self.redis.forget_room(room_id)
+        except Exception:                 # the stream's and the state's TTLs remove them anyway
             log.warning("room_stream_drop_failed", room_id=room_id)
         metrics.ACTIVE_ROOMS.set(len(self.hosts))
         self.lobby_changed()

@@ -43,7 +43,7 @@ class _CheckedWebSocket(engineio.async_drivers.aiohttp.WebSocket):
     """The aiohttp websocket driver, but a frame that is not an Engine.IO packet ends the session
     cleanly (as if the client closed) instead of raising out of python-engineio's receive loop, and
     permessage-deflate follows the server's ``ws_compression`` (aiohttp's default would negotiate it
-    whenever the client offers it, as browsers and Node's ``ws`` always do: ~300 KB of zlib state per
+    whenever the client offers it, as browsers and Node's ``ws`` always do: ~125 KB of zlib state per
     connection; ``docs/performance.md``, "Compression")."""
 
     async def __call__(self, environ):

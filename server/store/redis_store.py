@@ -3,13 +3,17 @@
 Keys (``P`` = ``ARENA_KEY_PREFIX``, default ``arena:``):
 
 - ``P board:room:<room_id>``: ZSET participant_id -> cumulative score (the room's leaderboard);
-- ``P board:global``: ZSET participant_id -> all-time score (humans and ``ai:<persona>``);
-- ``P names``: HASH participant_id -> display name (for the global board);
+- ``P names``: HASH participant_id -> display name (the names a room board was started with);
 - ``P room:<room_id>:state``: STRING, the last ``room_state`` snapshot as JSON (1 h TTL);
 - ``P room:<room_id>:events``: STREAM, the room's broadcasts for missed-event replay: entry id
   ``<seq>-0``, fields ``n`` (event name) and ``p`` (the wire payload as JSON); at least the last
   :data:`EVENTS_MAXLEN` events (``XADD MAXLEN ~``), expiring :data:`EVENTS_TTL_S` after the room's last
-  event, deleted when the room is disposed.
+  event, deleted when the room is disposed;
+- ``P room:<room_id>:engine``: STRING, the room's engine state tree (``rooms.state.RoomState`` as JSON,
+  versioned), written in the same MULTI/EXEC as the events of every transition, so the stored state
+  and the stream always agree (:data:`ROOM_STATE_TTL_S`);
+- ``P rooms:live``: SET of the room ids whose state is stored: what a restarting server restores
+  (``server/restore.py``, ``docs/failover.md``).
 
 Every score is applied with ZINCRBY; the room's board is read back with
 ZREVRANGE, so the leaderboard is never kept twice.
@@ -28,6 +32,8 @@ SNAPSHOT_TTL_S = 3600
 EVENTS_MAXLEN = 1000
 #: The stream expires this long (s) after the room's last event: 30 minutes.
 EVENTS_TTL_S = 30 * 60
+#: A stored room state (and the live set) expires this long (s) after its last write: 24 hours.
+ROOM_STATE_TTL_S = 24 * 3600
 #: Connections the store opens at most; callers beyond that wait (BlockingConnectionPool).
 POOL_SIZE = 64
 #: Seconds a caller waits for a free connection before ``redis.ConnectionError``.
@@ -56,10 +62,6 @@ class RedisStore:
     def room_key(self, room_id: str) -> str:
         return f"{self.prefix}board:room:{room_id}"
 
-    @property
-    def global_key(self) -> str:
-        return f"{self.prefix}board:global"
-
     async def ping(self) -> bool:
         return bool(await self.r.ping())
 
@@ -77,21 +79,13 @@ class RedisStore:
             await p.execute()
 
     async def add_score(self, room_id: str, participant_id: str, score: float) -> None:
-        """ZINCRBY the room board and the global board by ``score`` (0-100)."""
-        async with self.r.pipeline(transaction=True) as p:
-            p.zincrby(self.room_key(room_id), score, participant_id)
-            p.zincrby(self.global_key, score, participant_id)
-            await p.execute()
+        """ZINCRBY the room board by ``score`` (0-100). The boards across matches are kept in
+        PostgreSQL (``server/api/boards.py``): one entry per account, AI candidates apart."""
+        await self.r.zincrby(self.room_key(room_id), score, participant_id)
 
     async def room_board(self, room_id: str) -> list[tuple[str, float]]:
         """The room's board, best first: ``[(participant_id, score)]`` (ZREVRANGE WITHSCORES)."""
         return [(m, s) for m, s in await self.r.zrevrange(self.room_key(room_id), 0, -1, withscores=True)]
-
-    async def global_board(self, limit: int = 50) -> list[dict]:
-        """Top of the global board: ``[{participant_id, display_name, score}]``."""
-        rows = await self.r.zrevrange(self.global_key, 0, limit - 1, withscores=True)
-        names = await self.r.hmget(f"{self.prefix}names", [m for m, _ in rows]) if rows else []
-        return [{"participant_id": m, "display_name": n or m, "score": s} for (m, s), n in zip(rows, names)]
 
     async def save_snapshot(self, room_id: str, snapshot: dict) -> None:
         await self.r.set(f"{self.prefix}room:{room_id}:state", json.dumps(snapshot, ensure_ascii=False),
@@ -105,28 +99,79 @@ class RedisStore:
     def events_key(self, room_id: str) -> str:
         return f"{self.prefix}room:{room_id}:events"
 
-    async def append_events(self, room_id: str, events: list[tuple[int, str, dict]]) -> None:
-        """XADD ``[(seq, name, wire payload)]`` (in seq order) to the room's stream in one pipelined
-        round trip, with ids ``<seq>-0``, trimming to about :data:`EVENTS_MAXLEN` and refreshing the TTL.
+    async def append_events(self, room_id: str, events: list[tuple[int, str, dict]], *,
+                            state: str | None = None) -> None:
+        """XADD ``[(seq, name, wire payload)]`` (in seq order) to the room's stream in one MULTI/EXEC,
+        with ids ``<seq>-0``, trimming to about :data:`EVENTS_MAXLEN` and refreshing the TTL; with
+        ``state`` (the engine state tree as JSON, taken when those events were drained) the same
+        transaction stores it and lists the room in ``rooms:live``, so a restart never sees a state
+        without its events or events without their state.
 
         Idempotent: an event already in the stream (a retry after a failed flush) is skipped.
 
         Raises:
             redis.RedisError: the connection or the pool failed (nothing is assumed stored).
         """
-        if not events:
+        if not events and state is None:
             return
         key = self.events_key(room_id)
-        async with self.r.pipeline(transaction=False) as p:
+        async with self.r.pipeline(transaction=True) as p:
             for seq, name, wire in events:
                 p.xadd(key, {"n": name, "p": json.dumps(wire, ensure_ascii=False)}, id=f"{seq}-0",
                        maxlen=EVENTS_MAXLEN, approximate=True)
-            p.expire(key, EVENTS_TTL_S)
+            if events:
+                p.expire(key, EVENTS_TTL_S)
+            if state is not None:
+                p.set(self.state_key(room_id), state, ex=ROOM_STATE_TTL_S)
+                p.sadd(self.live_key, room_id)
+                p.expire(self.live_key, ROOM_STATE_TTL_S)
             results = await p.execute(raise_on_error=False)
         for res in results:
             # "equal or smaller than the target stream top item": stored by an earlier attempt.
             if isinstance(res, Exception) and not (isinstance(res, ResponseError) and "smaller" in str(res)):
                 raise res
+
+    # ------------------------------------------------------------- room states (failover)
+    def state_key(self, room_id: str) -> str:
+        return f"{self.prefix}room:{room_id}:engine"
+
+    @property
+    def live_key(self) -> str:
+        return f"{self.prefix}rooms:live"
+
+    async def room_states(self) -> dict[str, str]:
+        """Every stored room state: ``{room_id: state JSON}`` (ids listed in ``rooms:live`` whose state
+        expired are left out and unlisted)."""
+        ids = sorted(await self.r.smembers(self.live_key))
+        if not ids:
+            return {}
+        texts = await self.r.mget([self.state_key(i) for i in ids])
+        gone = [i for i, t in zip(ids, texts) if t is None]
+        if gone:
+            await self.r.srem(self.live_key, *gone)
+        return {i: t for i, t in zip(ids, texts) if t is not None}
+
+    async def forget_room(self, room_id: str) -> None:
+        """Delete the room's stored state (the room was disposed: nothing to restore)."""
+        async with self.r.pipeline(transaction=True) as p:
+            p.delete(self.state_key(room_id))
+            p.srem(self.live_key, room_id)
+            await p.execute()
+
+    async def last_event_seq(self, room_id: str) -> int:
+        """The seq of the newest event in the room's stream, 0 when it is empty or gone."""
+        rows = await self.r.xrevrange(self.events_key(room_id), count=1)
+        return int(rows[0][0].split("-", 1)[0]) if rows else 0
+
+    async def set_room_board(self, room_id: str, scores: dict[str, float]) -> None:
+        """Overwrite the room board with ``scores`` (participant id -> total), e.g. from a restored
+        room's own answers."""
+        if not scores:
+            return
+        async with self.r.pipeline(transaction=True) as p:
+            p.zadd(self.room_key(room_id), scores)
+            p.expire(self.room_key(room_id), ROOM_BOARD_TTL_S)
+            await p.execute()
 
     async def events_since(self, room_id: str, last_seq: int, upto_seq: int) -> list[tuple[str, dict]] | None:
         """The room's events with ``last_seq < seq <= upto_seq``, in order, as ``[(name, payload)]``;
