@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve worker bench-jobs test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
+.PHONY: install run serve worker bench-jobs test test-py test-web test-llm loadtest bench bench-load soak eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -83,6 +83,18 @@ test-llm: install
 # Bounded load test: 50 users, 60 s, against a server this target starts on 127.0.0.1.
 loadtest: install
 	$(BIN)/python -m loadtest.run --users 50 --spawn-rate 10 --run-time 60
+
+# One game process under issue 11's workload (Node socket.io-client driver on CPU 1, server on CPU 0), and raw
+# python-socketio doing the same fan-out in the same run. Needs the whole machine: ~5 min per player count.
+# BENCH_ARGS: e.g. --players 500 --window 20 (docs/performance.md, "One game process").
+bench-load: install web
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(BIN)/python -m loadtest.bench_load $(BENCH_ARGS)
+
+# Bounded soak (default 15 min at 500 players): RSS slope and p99 over time. SOAK_ARGS: e.g. --minutes 3.
+soak: install web
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(BIN)/python -m loadtest.soak $(SOAK_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks.match

@@ -57,7 +57,7 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
-                            ping_interval=10, ping_timeout=10)
+                            ping_interval=10, ping_timeout=10, ws_compression=cfg.ws_compression)
     sio.attach(app, socketio_path="socket.io")
     redis = RedisStore(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
     results = ResultStore(cfg.database_url)

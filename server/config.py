@@ -15,6 +15,7 @@
 | ``ARENA_WORKERS`` | 1 | ``arena worker`` children ``arena serve`` starts and restarts (``--workers``; 0: none) |
 | ``ARENA_JOB_QUEUE`` | ``1`` | ``0``: run every room job inline, never on the job queue (``docs/workers.md``) |
 | ``ARENA_JOB_PICKUP_MS`` | 1000 | how long a job waits for a worker to take it before it runs inline |
+| ``ARENA_WS_COMPRESSION`` | ``off`` | ``on``: websocket permessage-deflate when the client offers it (costs ~125 KB of RSS per connection, measured; ``docs/performance.md`` "Compression") |
 | ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
@@ -51,6 +52,7 @@ class Config:
     workers: int = 0                # worker children to supervise (serve: ARENA_WORKERS, default 1)
     job_queue: bool = True
     job_pickup_ms: int = 1000
+    ws_compression: bool = False      # websocket permessage-deflate (docs/performance.md, "Compression")
     restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
@@ -74,6 +76,7 @@ class Config:
         c.workers = int(env.get("ARENA_WORKERS", 1))
         c.job_queue = env.get("ARENA_JOB_QUEUE", "1") != "0"
         c.job_pickup_ms = int(env.get("ARENA_JOB_PICKUP_MS", 1000))
+        c.ws_compression = env.get("ARENA_WS_COMPRESSION", "off").strip().lower() in ("on", "1", "true", "yes")
         c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS

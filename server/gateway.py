@@ -140,7 +140,7 @@ class Gateway:
             await self._flush(s)
             return schemas.error_ack(e.code, e.message)
         except Exception:
-            log.exception("handler_failed", event=name, user=s.user_id)
+            log.exception("handler_failed", event_name=name, user=s.user_id)
             metrics.EVENTS_IN.labels(name, "internal_error").inc()
             return schemas.error_ack(ErrorCode.INTERNAL, "the server hit an error; the room is unaffected")
         metrics.EVENTS_IN.labels(name, "ok").inc()

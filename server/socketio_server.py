@@ -18,11 +18,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
 from typing import Any
 
+import aiohttp.web
 import engineio
 import engineio.async_drivers.aiohttp
 import socketio
+from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from rooms.errors import ErrorCode
@@ -38,7 +41,25 @@ _HEADER = re.compile(r"^\d(?:\d+-)?(/[^,]*,)?(\d{1,20})?")   # type, attachments
 
 class _CheckedWebSocket(engineio.async_drivers.aiohttp.WebSocket):
     """The aiohttp websocket driver, but a frame that is not an Engine.IO packet ends the session
-    cleanly (as if the client closed) instead of raising out of python-engineio's receive loop."""
+    cleanly (as if the client closed) instead of raising out of python-engineio's receive loop, and
+    permessage-deflate follows the server's ``ws_compression`` (aiohttp's default would negotiate it
+    whenever the client offers it, as browsers and Node's ``ws`` always do: ~125 KB of zlib state per
+    connection; ``docs/performance.md``, "Compression")."""
+
+    async def __call__(self, environ):
+        self._sock = aiohttp.web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
+                                                   compress=getattr(self.server, "ws_compression", False))
+        await self._sock.prepare(environ["aiohttp.request"])
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+    async def send(self, message: str | bytes) -> None:
+        # the library's send asks inspect.iscoroutinefunction() on every frame; aiohttp's are coroutines
+        if isinstance(message, bytes):
+            await self._sock.send_bytes(message)
+        else:
+            await self._sock.send_str(message)
 
     async def wait(self):
         data = await super().wait()
@@ -66,13 +87,64 @@ class _EngineIOServer(engineio.AsyncServer):
             self._async = {**self._async, "websocket": _CheckedWebSocket}
 
 
+class _Frame(eio_packet.Packet):
+    """An Engine.IO MESSAGE whose text frame is encoded once, for every member of a room."""
+
+    def __init__(self, data: str) -> None:
+        super().__init__(eio_packet.MESSAGE, data)
+        self.encode_cache = "4" + data
+
+
+class FanoutManager(socketio.AsyncManager):
+    """python-socketio's manager with a cheaper broadcast to a room.
+
+    The library's ``emit`` encodes a broadcast once, but then starts one asyncio task per member and
+    waits for them all; each task only puts the packet in that socket's send queue. Here the packet is
+    encoded once into its final text frame and put into each member's queue directly, in member order,
+    with no task: the same queues, the same writer tasks, the same order, at a fraction of the cost
+    (``docs/performance.md``, "Sending cost"). Emits with an ack callback, binary payloads, and a member
+    whose pings have lapsed (the library's send closes it) take the library's path.
+
+    For several processes, put it after the pub/sub manager, ``class M(AsyncRedisManager, FanoutManager)``:
+    the pub/sub manager's local delivery (``super().emit``) then lands here.
+    """
+
+    async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+                   callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+        room = to or room
+        if callback is not None or isinstance(data, tuple) or namespace not in self.rooms:
+            return await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
+                                      **kwargs)
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
+                                           data=[event] if data is None else [event, data]).encode()
+        if not isinstance(encoded, str):               # binary attachments: several frames
+            return await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
+        frame = _Frame(encoded)
+        skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
+        eio = self.server.eio
+        lapsed_after = time.time() - eio.ping_timeout
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid in skip:
+                continue
+            s = eio.sockets.get(eio_sid)
+            if s is None or s.closed:
+                continue
+            if s.last_ping and s.last_ping < lapsed_after:
+                await s.send(frame)                    # the library's send: closes a client that went silent
+            else:
+                s.queue.put_nowait(frame)
+
+
 class ArenaSocketServer(socketio.AsyncServer):
     """``socketio.AsyncServer`` with JSON depth limits (:class:`server.wire.LimitedJSON`) and the
-    packet checks above. Takes the same arguments."""
+    packet checks above. Takes the same arguments, and ``ws_compression`` (bool, default off):
+    negotiate websocket permessage-deflate when the client offers it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, ws_compression: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("json", wire.LimitedJSON)
+        kwargs.setdefault("client_manager", FanoutManager())
         super().__init__(**kwargs)
+        self.eio.ws_compression = ws_compression
 
     def _engineio_server_class(self):
         return _EngineIOServer
@@ -168,5 +240,5 @@ class ArenaSocketServer(socketio.AsyncServer):
         try:
             return await super()._trigger_event(event, namespace, *args)
         except Exception:                     # the gateway catches its own; this is the last net
-            log.exception("event_handler_failed", event=event[:40])
+            log.exception("event_handler_failed", event_name=event[:40])
             return schemas.error_ack(ErrorCode.INTERNAL, "the server hit an error; the room is unaffected")

@@ -106,3 +106,27 @@ async def test_every_bad_message_gets_a_stable_error_code(server):
     await host.wait_for(lambda: host.of("session_complete"), timeout=60)
     ev = await me.call("evaluation_request", {})
     assert ev["ok"] and 0 <= ev["evaluation"]["score"] <= 100
+
+
+async def test_a_command_that_fails_on_redis_gets_an_internal_error_ack():
+    """A flush that raises (here: Redis refuses every connection) is logged and acked ``internal_error``;
+    it used to raise inside the log call (``event=`` clashes with structlog's own argument), so the
+    client never got its ack."""
+    import redis.asyncio as aioredis
+
+    from tests.conftest import running_server
+
+    async with running_server() as srv:
+        host = await srv.player("host")
+        ack = await host.call("create_room", {"title": "t", "personas": [{"id": "naver", "skill": 3}]})
+        assert ack["ok"], ack
+        store = srv.app["redis"]
+        live = store.r
+        store.r = aioredis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)   # nothing listens there
+        try:
+            ack = await host.call("set_ready", {"ready": True})
+        finally:
+            await store.r.aclose()
+            store.r = live
+        assert ack == {"ok": False, "error": {"code": "internal_error",
+                                              "message": "the server hit an error; the room is unaffected"}}, ack
