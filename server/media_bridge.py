@@ -412,7 +412,7 @@ class MediaBridge:
         try:
             self._on_room_event(room, ev)
         except RoomError:
-            log.warning("media_outbox_full", room_id=room.room_id, event=ev.name)
+            log.warning("media_outbox_full", room_id=room.room_id, event_name=ev.name)
 
     def _human(self, room: Any, pid: str | None) -> bool:
         p = room.participants.get(pid) if pid else None

@@ -130,3 +130,19 @@ async def test_a_command_that_fails_on_redis_gets_an_internal_error_ack():
             store.r = live
         assert ack == {"ok": False, "error": {"code": "internal_error",
                                               "message": "the server hit an error; the room is unaffected"}}, ack
+
+
+def test_no_log_call_passes_event_as_a_keyword():
+    """structlog's first argument is named ``event``: ``log.warning("x", event=...)`` raises TypeError
+    inside the log call itself (as it did in the gateway and, when its outbox was full, the media bridge)."""
+    import ast
+    from pathlib import Path
+
+    bad = []
+    for path in Path(__file__).resolve().parent.parent.joinpath("server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "log"
+                    and any(k.arg == "event" for k in node.keywords)):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []
