@@ -92,6 +92,19 @@ def _in_bank(bank: QuestionBank, qid: str) -> bool:
         return False
 
 
+def _questions(bank: QuestionBank, ids: list[str], own: dict[str, dict] | None, lang: str) -> list[dict]:
+    """``[{question_id, text}]`` for the retries, in ``lang`` (a résumé question from its stored form)."""
+    out = []
+    for qid in ids:
+        if qid in bank:
+            text = bank.get(qid).text(lang)
+        else:
+            t = (own or {}).get(qid, {}).get("text") or {}
+            text = (t.get(lang) or t.get("en") or t.get("ko") or qid) if isinstance(t, dict) else str(t)
+        out.append({"question_id": qid, "text": text})
+    return out
+
+
 def _solo_room(title: str, lang: str, ids: list[str]) -> dict:
     return {"title": title[:80], "language": lang, "question_count": len(ids), "personas": [],
             "max_humans": 1, "private": True, "solo": True, "answer_seconds": 90,
@@ -111,7 +124,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
     Returns:
         ``{language, based_on: {matches, answers}, updated_at, averages: {dimension: mean}, labels: {dimension: name},
         items: [{id, kind: "dimension"|"topic", dimension?, topic?, category?, average, answers,
-        label, reason, practice, question_ids, evidence: [{room_id, question_id, question, score,
+        label, reason, practice, question_ids, questions: [{question_id, text}], evidence: [{room_id, question_id, question, score,
         dimension_score?, finished_at}], solo_room}]}``; ``items`` is empty before the first match.
     """
     bank = bank or default_bank()
@@ -159,7 +172,8 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
                               "average": averages[d],
                               "answers": n, "reason": reason,
                               "practice": _lang(data["dimensions"][d]["practice"], lang),
-                              "question_ids": ids, "evidence": ev, "solo_room": _solo_room(title, lang, ids)})
+                              "question_ids": ids, "questions": _questions(bank, ids, own, lang),
+                              "evidence": ev, "solo_room": _solo_room(title, lang, ids)})
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         try:
@@ -198,6 +212,7 @@ def build_plan(rows: Iterable[dict], lang: str = "en", bank: QuestionBank | None
                               "label": topic_label,
                               "average": m, "answers": len(grp), "reason": reason,
                               "practice": _lang(data["topic_practice"], lang).format(points=points_text),
-                              "question_ids": ids, "evidence": ev, "solo_room": _solo_room(title, lang, ids)})
+                              "question_ids": ids, "questions": _questions(bank, ids, own, lang),
+                              "evidence": ev, "solo_room": _solo_room(title, lang, ids)})
     plan["items"] = [i for i in plan["items"] if i["question_ids"]] or plan["items"]
     return plan

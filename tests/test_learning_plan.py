@@ -7,6 +7,7 @@ from statistics import mean
 
 import asyncpg
 
+from rooms.questions import default_bank
 from learning.plan import TARGET, build_plan
 from tests.conftest import DATABASE_URL
 from tests.resume_helpers import play, request
@@ -33,6 +34,8 @@ def test_plan_picks_the_weakest_dimension_and_topic_and_cites_their_scores():
     assert first["evidence"][0]["question_id"] == "tech-001" and first["evidence"][0]["dimension_score"] == 20
     assert "depth averaged 50/100 over 4 answers" in first["reason"] and "Lowest: 20" in first["reason"]
     assert "tech-001" in first["question_ids"] and len(first["question_ids"]) == 3
+    bank = default_bank()
+    assert first["questions"] == [{"question_id": q, "text": bank.get(q).text("en")} for q in first["question_ids"]]
     assert first["solo_room"]["question_source"] == {"question_ids": first["question_ids"]}
     assert first["solo_room"]["solo"] is True and first["solo_room"]["max_humans"] == 1
     topics = [i for i in plan["items"] if i["kind"] == "topic"]
@@ -49,9 +52,13 @@ def test_weak_resume_questions_are_retried_while_the_resume_is_stored():
     dims = {"relevance": 80, "structure": 80, "specificity": 80, "depth": 80, "communication": 80}
     rows = [row("r1", 1, "rq-abc-01", 22, dims, "technical", "Walk us through Ledgerline"),
             row("r1", 1, "tech-001", 90, dims, "technical")]
-    own = {"rq-abc-01": {"key_points": {"en": ["Backs the outcome with a measured result"], "ko": ["측정된 결과"]}}}
+    own = {"rq-abc-01": {"key_points": {"en": ["Backs the outcome with a measured result"], "ko": ["측정된 결과"]},
+                         "text": {"en": "Walk us through Ledgerline.", "ko": "Ledgerline 프로젝트를 설명해 주세요."}}}
     item = next(i for i in build_plan(rows, "en", own=own)["items"] if i["kind"] == "topic")
     assert item["topic"] == "resume" and item["question_ids"][0] == "rq-abc-01"
+    assert item["questions"][0] == {"question_id": "rq-abc-01", "text": "Walk us through Ledgerline."}
+    ko = next(i for i in build_plan(rows, "ko", own=own)["items"] if i["kind"] == "topic")
+    assert ko["questions"][0]["text"] == "Ledgerline 프로젝트를 설명해 주세요."
     assert "your résumé questions" in item["reason"] and "measured result" in item["practice"]
     gone = next(i for i in build_plan(rows, "en", own={})["items"] if i["kind"] == "topic")
     assert "rq-abc-01" not in gone["question_ids"]                   # a deleted résumé is not offered

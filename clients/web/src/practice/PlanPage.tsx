@@ -51,7 +51,13 @@ export function PlanPage() {
                 <h3>{item.label ?? (item.kind === 'dimension' ? item.dimension : `${item.category} · ${item.topic}`)} — {item.average}/100</h3>
                 <p><strong>{t('plan.why')}:</strong> {item.reason}</p>
                 <p><strong>{t('plan.practice')}:</strong> {item.practice}</p>
-                <p><strong>{t('plan.retry')}:</strong> {item.question_ids.join(', ')}</p>
+                <div><strong>{t('plan.retry')}:</strong>
+                  <ul className="plan-retries">
+                    {(item.questions ?? item.question_ids.map((id) => ({ question_id: id, text: id }))).map((q) => (
+                      <li key={q.question_id}>{q.text}</li>
+                    ))}
+                  </ul>
+                </div>
                 <button type="button" className="btn btn-primary" onClick={() => solo(item)} data-testid="plan-solo">
                   {t('plan.solo')}
                 </button>

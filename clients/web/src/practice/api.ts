@@ -26,6 +26,7 @@ export interface PlanItem {
   reason: string;
   practice: string;
   question_ids: string[];
+  questions?: { question_id: string; text: string }[];
   evidence: { room_id: string; question_id: string; question: string; score: number; dimension_score?: number; finished_at: string }[];
   solo_room: Record<string, unknown>;
 }
