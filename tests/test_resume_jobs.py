@@ -5,9 +5,13 @@ export holds the user's résumés. Real server, Redis, PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+
+from server.jobqueue import claim_key
 from tests.accounts_kit import Api
 from tests.conftest import running_server
-from tests.resume_helpers import generated, request, resume_text
+from tests.resume_helpers import generated, job_events, request, resume_text, upload
 from tests.test_workers import start_worker, stop, wait_beating
 
 KIND = "resume_questions"
@@ -37,6 +41,34 @@ async def test_generation_runs_in_the_worker_and_its_progress_streams_over_sse()
         assert st == 200 and job["state"] == "done" and job["progress"] == 100
         assert job["result"] == {"resume_id": body["resume_id"], "questions": len(questions), "llm_questions": 0}
         assert proc.returncode == 0
+
+
+async def test_a_worker_killed_mid_generation_loses_nothing():
+    # The worker holds every job 3 s before its work (fault injection): it is killed holding the claim.
+    async with running_server(job_pickup_ms=1000) as srv:
+        queue, r = srv.app["job_queue"], srv.app["redis"].r
+        proc = start_worker(srv.prefix, ARENA_WORKER_DELAY_MS="3000")
+        try:
+            worker_id = await wait_beating(queue, proc)
+            p = await srv.player("Kim")
+            st, body = await upload(srv.base, p.token, resume_text("en").encode(), "cv.txt")
+            assert st == 202, body
+            claim = claim_key(srv.prefix, body["resume_id"], queue.reply_channel)
+            for _ in range(200):
+                if await r.get(claim) == worker_id:
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                raise AssertionError(("the worker never claimed the generation", queue.ran, queue.fallbacks))
+            proc.send_signal(signal.SIGKILL)
+            events = await job_events(srv.base, body["job_id"], p.token)
+        finally:
+            stop(proc)
+        assert proc.returncode == -signal.SIGKILL
+        assert queue.fallbacks == {(KIND, "worker_lost"): 1} and queue.ran == {(KIND, "inline"): 1}
+        assert events[-1]["state"] == "done", events
+        st, qs = await request(srv.base, "GET", f"/api/v1/resumes/{body['resume_id']}/questions", p.token)
+        assert st == 200 and qs["ready"] and qs["questions"]
 
 
 async def test_with_no_worker_generation_runs_inline_and_completes(server):
