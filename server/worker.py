@@ -1,11 +1,12 @@
 """``arena worker``: a process that runs room jobs (scoring, persona answers, follow-ups, the judge,
-match storage) from the job queue (:mod:`server.jobqueue`), so the game process keeps only the
-rooms, the sockets and the fan-out.
+match storage) and résumé question generation from the job queue (:mod:`server.jobqueue`), so the
+game process keeps only the rooms, the sockets and the fan-out.
 
 One worker runs up to ``concurrency`` jobs at once on its event loop (taskiq's receiver); CPU
 work goes to a thread pool of ``threads``. It beats every :data:`server.jobqueue.HEARTBEAT_S` into
 ``<prefix>jobs:workers``, claims each job before it runs it, and publishes ``started`` and then
-``done`` (with the result) or ``failed`` (with the error) to the job's reply channel. It stops on
+``done`` (with the result) or ``failed`` (with the error) to the job's reply channel; a job that
+reports progress (résumé generation) also publishes ``progress`` (percent) as it goes. It stops on
 SIGTERM/SIGINT, and by itself when its parent ``arena serve`` is gone (:func:`watch_parent`).
 """
 
