@@ -11,8 +11,9 @@ thread (the CPU part of a job runs in a thread pool). The runner
   (the SSE route streams them).
 
 Jobs still queued or running when a process stopped are marked failed at the next start
-(:meth:`start`). The interface (``submit`` with a coroutine function, ``progress``) is what an arq
-worker would need, so the queue can move out of the process without touching the callers.
+(:meth:`start`). The runner owns the row and the subscribers; where the work runs is the job's
+business: résumé generation (``server/api/resumes.py``) hands it to the job queue
+(:mod:`server.jobqueue`, a worker process or inline) and feeds the worker's progress to ``progress``.
 """
 
 from __future__ import annotations

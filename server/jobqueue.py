@@ -78,6 +78,7 @@ class _Waiting:
         self.done: asyncio.Future = loop.create_future()
         self.worker: str | None = None
         self.pid: int | None = None
+        self.on_progress: Callable[[int], None] | None = None
 
 
 class JobQueue:
@@ -144,6 +145,8 @@ class JobQueue:
             return
         w.worker, w.pid = msg.get("worker"), msg.get("pid")
         w.started.set()
+        if msg.get("state") == "progress" and w.on_progress is not None:
+            w.on_progress(int(msg.get("progress") or 0))
         if msg.get("state") in ("done", "failed") and not w.done.done():
             w.done.set_result(msg)
 
@@ -157,7 +160,7 @@ class JobQueue:
         return self._alive[1]
 
     async def run(self, job: Any, params: dict, deadline_s: float,
-                  inline: Callable[[], Awaitable[Any]]) -> Any:
+                  inline: Callable[[], Awaitable[Any]], on_progress: Callable[[int], None] | None = None) -> Any:
         """``job``'s result, from a worker or from ``inline()`` (see the module's table).
 
         Args:
@@ -165,6 +168,8 @@ class JobQueue:
             deadline_s: how long a worker may take once it claimed the job (s), after which the
                 room has gone on without it.
             inline: runs the job in this process.
+            on_progress: called (on this loop) with each ``progress`` percent the worker reports
+                (``resume_questions``); an inline run reports through its own callback.
 
         Raises:
             JobFailed: the worker's run raised. TimeoutError: no result by ``deadline_s``.
@@ -181,6 +186,7 @@ class JobQueue:
             return await self._inline(kind, "queue_error", inline)
         loop = asyncio.get_running_loop()
         w = self._waiting[job.job_id] = _Waiting(loop)
+        w.on_progress = on_progress
         claim = claim_key(self.prefix, job.job_id, self.reply_channel)
         try:
             try:

@@ -9,6 +9,7 @@
 | ``FollowUpJob`` | the interviewer's follow-up (LLM chain or offline template) | ``str`` or None |
 | ``ScoreJob`` | the scorer (ONNX embeddings), then the LLM judge's blend | ``{answer_id: ScoreResult}`` |
 | ``MatchFinishedJob`` | ``ResultStore.save_match`` (PostgreSQL) | the report URL |
+| ``ResumeQuestionsJob`` | résumé question generation (:mod:`server.resumework`), stored in PostgreSQL | ``{resume_id, questions, llm_questions}`` |
 
 CPU work runs in a thread pool, so the process's event loop stays free.
 :func:`encode` / :func:`decode` turn a job and its parameters into JSON-safe dicts (the queue
@@ -26,14 +27,18 @@ from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, ScoreJob
 from rooms.questions import QuestionBank, question_from_dict
 from rooms.scoring import AnswerToScore, ScoreResult
 
+from .resumework import KIND as RESUME_KIND
+from .resumework import ResumeQuestionsJob, generate_questions
+
 KINDS: dict[str, type] = {"ai_answer": AIAnswerJob, "follow_up": FollowUpJob, "score": ScoreJob,
-                          "store_match": MatchFinishedJob}
+                          "store_match": MatchFinishedJob, RESUME_KIND: ResumeQuestionsJob}
 KIND_OF: dict[type, str] = {v: k for k, v in KINDS.items()}
 
 
 class JobWork:
     """Runs jobs. ``params`` per kind: ``ai_answer`` ``{"time_scale": float}``; ``score``
-    ``{"scoring_timeout_ms": int}``; ``store_match`` ``{"ranking": [...]}``; ``follow_up`` ``{}``.
+    ``{"scoring_timeout_ms": int}``; ``store_match`` ``{"ranking": [...]}``; ``follow_up`` and
+    ``resume_questions`` ``{}``.
 
     Args:
         answerer: a :class:`personas.answerer.Answerer`.
@@ -47,9 +52,10 @@ class JobWork:
                  pool: Executor | None = None) -> None:
         self.answerer, self.bank, self.scorer_for, self.results, self.pool = answerer, bank, scorer_for, results, pool
 
-    async def run(self, job: Any, params: dict) -> Any:
-        """The result of ``job`` (see the table above). Raises what the work raises (a bad job,
-        PostgreSQL down, ...); the caller decides what the room gets then."""
+    async def run(self, job: Any, params: dict, progress: Callable[[int], None] | None = None) -> Any:
+        """The result of ``job`` (see the table above). ``progress(percent)`` (any thread) hears how far
+        a long job (``resume_questions``) is. Raises what the work raises (a bad job, PostgreSQL down,
+        ...); the caller decides what the room (or the job row) gets then."""
         if isinstance(job, AIAnswerJob):
             return await self.answerer.answer(job, time_scale=params.get("time_scale", 1.0), executor=self.pool)
         if isinstance(job, FollowUpJob):
@@ -64,6 +70,10 @@ class JobWork:
         if isinstance(job, MatchFinishedJob):
             await self.results.save_match(job.record, params.get("ranking") or [])
             return f"/api/v1/rooms/{job.room_id}/report"
+        if isinstance(job, ResumeQuestionsJob):
+            from .store.resumes import ResumeStore
+
+            return await generate_questions(ResumeStore(self.results.pool), job, progress or (lambda p: None))
         raise TypeError(f"unknown job {type(job).__name__}")
 
 

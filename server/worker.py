@@ -1,11 +1,12 @@
 """``arena worker``: a process that runs room jobs (scoring, persona answers, follow-ups, the judge,
-match storage) from the job queue (:mod:`server.jobqueue`), so the game process keeps only the
-rooms, the sockets and the fan-out.
+match storage) and résumé question generation from the job queue (:mod:`server.jobqueue`), so the
+game process keeps only the rooms, the sockets and the fan-out.
 
 One worker runs up to ``concurrency`` jobs at once on its event loop (taskiq's receiver); CPU
 work goes to a thread pool of ``threads``. It beats every :data:`server.jobqueue.HEARTBEAT_S` into
 ``<prefix>jobs:workers``, claims each job before it runs it, and publishes ``started`` and then
-``done`` (with the result) or ``failed`` (with the error) to the job's reply channel. It stops on
+``done`` (with the result) or ``failed`` (with the error) to the job's reply channel; a job that
+reports progress (résumé generation) also publishes ``progress`` (percent) as it goes. It stops on
 SIGTERM/SIGINT, and by itself when its parent ``arena serve`` is gone (:func:`watch_parent`).
 """
 
@@ -56,6 +57,7 @@ class Worker:
         self.r = Redis.from_url(cfg.redis_url)
         self.work: JobWork | None = None
         self.jobs_done = 0
+        self._tasks: set[asyncio.Task] = set()
         # Fault injection for the tests (docs/workers.md): hold every job this long before its work.
         self.delay_s = float(os.environ.get("ARENA_WORKER_DELAY_MS", 0)) / 1000
 
@@ -99,7 +101,7 @@ class Worker:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
             job, params = decode(msg)
-            result = encode_result(kind, await self.work.run(job, params))
+            result = encode_result(kind, await self.work.run(job, params, self._progress(reply, base)))
             out = {**base, "state": "done", "result": result}
         except Exception as e:
             log.exception("worker_job_failed", job=kind, job_id=job_id)
@@ -107,6 +109,25 @@ class Worker:
         self.jobs_done += 1
         await self.r.publish(reply, json.dumps(out, ensure_ascii=False))
         log.debug("worker_job_done", job=kind, job_id=job_id, seconds=round(time.perf_counter() - t0, 3))
+
+    def _progress(self, reply: str, base: dict):
+        """A ``progress(percent)`` callback (any thread) that publishes ``{state: "progress", progress}``
+        on the job's reply channel, only when the percent went up."""
+        loop, last = asyncio.get_running_loop(), {"p": -1}
+
+        def send(p: int) -> None:
+            if p > last["p"]:
+                last["p"] = p
+                self._tasks.add(t := loop.create_task(self._publish(reply, {**base, "state": "progress", "progress": p})))
+                t.add_done_callback(self._tasks.discard)
+
+        return lambda p: loop.call_soon_threadsafe(send, int(p))
+
+    async def _publish(self, channel: str, msg: dict) -> None:
+        try:
+            await self.r.publish(channel, json.dumps(msg))
+        except Exception as e:                       # a lost progress message is not worth the job
+            log.warning("worker_progress_failed", error=str(e)[:200])
 
     async def _beat(self, stop: asyncio.Event) -> None:
         key = workers_key(self.cfg.key_prefix)

@@ -50,6 +50,8 @@ def setup(app: web.Application) -> None:
     app["login_limiter"] = LoginLimiter()
     #: Extra deletion steps for other stores (``store.accounts.DeleteHook``).
     app.setdefault("account_delete_hooks", [])
+    #: Extra export sections from other stores (``store.accounts.ExportHook``).
+    app.setdefault("account_export_hooks", [])
 
     async def register(request: web.Request) -> web.Response:
         limiter: LoginLimiter = request.app["login_limiter"]
@@ -111,7 +113,7 @@ def setup(app: web.Application) -> None:
 
     async def export(request: web.Request) -> web.Response:
         p = await principal(request)
-        data = await store.export(pool(request), p.user_id)
+        data = await store.export(pool(request), p.user_id, request.app["account_export_hooks"])
         return web.json_response(data, headers={
             "Content-Disposition": f'attachment; filename="interview-arena-{p.user_id}.json"'})
 

@@ -176,6 +176,8 @@ class ExportOut(BaseModel):
     cohorts_coached: list[dict[str, Any]]
     cohorts_joined: list[dict[str, Any]]
     matches: list[dict[str, Any]] = Field(description="each match you played with your answers, scores, notes")
+    resumes: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "each résumé / job posting you uploaded: metadata, extracted text, parsed profile, generated questions"))
 
 
 class DeleteOut(BaseModel):

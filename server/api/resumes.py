@@ -25,6 +25,7 @@ import asyncio
 import json
 import re
 import uuid
+from typing import Awaitable
 
 from aiohttp import web
 from aiohttp_sse import sse_response
@@ -33,8 +34,10 @@ from rooms.errors import ErrorCode, RoomError
 from rooms.questions import Question
 
 from ..job_runner import TERMINAL, JobRunner
+from ..resumework import DEADLINE_S, ResumeQuestionsJob, generate_questions
+from ..resumework import KIND as RESUME_KIND
 from ..store.jobs import JobStore
-from ..store.resumes import ResumeStore
+from ..store.resumes import ResumeStore, export_of
 from ..wire import clean_line
 
 ID = re.compile(r"[0-9a-z_]{1,40}")
@@ -90,7 +93,7 @@ async def _read_file(request: web.Request, limit: int) -> tuple[str, bytes] | we
 def setup(app: web.Application) -> None:
     """Register the routes, the job runner and ``create_room``'s question source on ``app``."""
     from resumes.extract import MAX_BYTES, UploadError, extract
-    from resumes.generate import generate, public, to_question
+    from resumes.generate import public, to_question
     from resumes.parse import parse
 
     pool = app["results"].pool
@@ -117,24 +120,23 @@ def setup(app: web.Application) -> None:
         resume_id = "r_" + uuid.uuid4().hex[:12]
         await store.create(resume_id, user["user_id"], filename, ex.kind, len(data), profile.language,
                            profile.kind, ex.text)
-        job_id = await jobs.submit(user["user_id"], "resume_questions", resume_id,
-                                   _job(resume_id, ex.text))
+        job_id = await jobs.submit(user["user_id"], RESUME_KIND, resume_id, _job(resume_id, user["user_id"]))
         return web.json_response({"resume_id": resume_id, "job_id": job_id, "language": profile.language,
                                   "kind": profile.kind}, status=202)
 
-    def _job(resume_id: str, text: str):
-        async def run(progress) -> dict:
-            from resumes.enrich import llm_questions
+    def _job(resume_id: str, owner_id: str):
+        """The generation job: on the job queue when a worker is up, else (or with an injected
+        ``llm_chain``, which exists only in this process) inline, like a room job (docs/workers.md)."""
+        job = ResumeQuestionsJob(resume_id, resume_id, owner_id)
 
-            profile = await asyncio.to_thread(parse, text)
-            prefix = "rq-" + resume_id[2:]
-            qs = await asyncio.to_thread(generate, profile, prefix, lambda p: progress(p * 85 // 100))
-            extra = await llm_questions(profile, text, prefix, start=len(qs) + 1, chain=options["llm_chain"])
-            progress(92)
-            if extra:
-                qs = qs[:1] + extra + qs[1:]
-            await store.save_questions(resume_id, profile.to_dict(), qs)
-            return {"resume_id": resume_id, "questions": len(qs), "llm_questions": len(extra)}
+        async def run(progress) -> dict:
+            def inline() -> Awaitable[dict]:
+                return generate_questions(store, job, progress, chain=options["llm_chain"])
+
+            queue = app.get("job_queue")
+            if queue is None or options["llm_chain"] is not None:
+                return await inline()
+            return await queue.run(job, {}, DEADLINE_S, inline, on_progress=progress)
         return run
 
     async def owned(request: web.Request):
@@ -259,7 +261,12 @@ def setup(app: web.Application) -> None:
         await c.execute("DELETE FROM resumes WHERE owner_id=$1", user_id)
         await c.execute("DELETE FROM jobs WHERE owner_id=$1", user_id)
 
+    async def on_export(c, user_id: str) -> dict:
+        """Data rights: the export (``GET /api/v1/me/export``) holds the user's résumés and their questions."""
+        return {"resumes": await export_of(c, user_id)}
+
     app.setdefault("account_delete_hooks", []).append(on_account_deleted)
+    app.setdefault("account_export_hooks", []).append(on_export)
     r.add_post("/api/v1/resumes", upload)
     r.add_get("/api/v1/resumes", list_resumes)
     r.add_get("/api/v1/resumes/{resume_id}", get_resume)

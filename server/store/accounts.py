@@ -24,6 +24,9 @@ DELETED_NAME = "Deleted user"
 #: Run inside the deletion transaction: ``hook(conn, user_id, pseudonym)``; other stores that keep rows
 #: about a user (share links, résumés, boards) delete or re-key them here.
 DeleteHook = Callable[[asyncpg.Connection, str, str], Awaitable[None]]
+#: Run by :func:`export` on its connection: ``hook(conn, user_id) -> {section: JSON-safe value}``; other
+#: stores that keep data about a user (résumés) add their sections to the export here.
+ExportHook = Callable[[asyncpg.Connection, str], Awaitable[dict]]
 
 
 class AuthFailure(Exception):
@@ -140,10 +143,14 @@ def _iso(v) -> str | None:
     return v.isoformat() if v is not None else None
 
 
-async def export(pool: asyncpg.Pool, user_id: str) -> dict:
+async def export(pool: asyncpg.Pool, user_id: str, hooks: list[ExportHook] = ()) -> dict:
     """Everything stored about ``user_id`` (see :class:`server.api.models.ExportOut`); no password hash,
-    no token digests, no other person's answers."""
+    no token digests, no other person's answers. Each hook's sections are added (a hook never replaces a
+    section of this function's)."""
+    extra: dict = {}
     async with pool.acquire() as c:
+        for hook in hooks:
+            extra.update(await hook(c, user_id))
         u = await c.fetchrow("SELECT * FROM users WHERE user_id=$1", user_id)
         sessions = await c.fetch("""SELECT family, min(issued_at) AS started_at, max(expires_at) AS expires_at,
                                     bool_and(revoked_at IS NOT NULL) AS ended FROM refresh_tokens
@@ -157,7 +164,7 @@ async def export(pool: asyncpg.Pool, user_id: str) -> dict:
                                   FROM cohort_members m JOIN cohorts c USING (cohort_id) JOIN users u ON u.user_id=c.coach_id
                                   WHERE m.user_id=$1 ORDER BY m.joined_at""", user_id)
         matches = (await matches_of(c, [user_id], notes=True)).get(user_id, [])
-    return {
+    out = {
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "account": None if u is None else {"user_id": u["user_id"], "email": u["email"], "display_name": u["display_name"],
                                            "role": u["role"], "created_at": _iso(u["created_at"])},
@@ -169,6 +176,7 @@ async def export(pool: asyncpg.Pool, user_id: str) -> dict:
                             "joined_at": _iso(r["joined_at"])} for r in joined],
         "matches": matches,
     }
+    return {**out, **{k: v for k, v in extra.items() if k not in out}}
 
 
 async def delete_user(pool: asyncpg.Pool, user_id: str, hooks: list[DeleteHook] = ()) -> tuple[str, int, list[str]]:

@@ -67,3 +67,18 @@ class ResumeStore:
         """Delete the résumé and its questions (cascade); False when it is not ``owner_id``'s."""
         res = await self.pool.execute("DELETE FROM resumes WHERE resume_id=$1 AND owner_id=$2", resume_id, owner_id)
         return res.endswith(" 1")
+
+
+async def export_of(c: asyncpg.Connection, owner_id: str) -> list[dict]:
+    """``owner_id``'s résumés for the data export, oldest first: ``[{resume_id, filename, file_kind,
+    size_bytes, language, doc_kind, created_at, text, profile, questions: [question, …]}]`` (``profile``
+    is None and ``questions`` empty while generation has not finished)."""
+    rows = await c.fetch(
+        """SELECT r.*, coalesce((SELECT json_agg(q.question ORDER BY q.position) FROM resume_questions q
+                                 WHERE q.resume_id=r.resume_id), '[]') AS qs
+           FROM resumes r WHERE r.owner_id=$1 ORDER BY r.created_at, r.resume_id""", owner_id)
+    return [{"resume_id": r["resume_id"], "filename": r["filename"], "file_kind": r["file_kind"],
+             "size_bytes": r["size_bytes"], "language": r["language"], "doc_kind": r["doc_kind"],
+             "created_at": r["created_at"].isoformat(), "text": r["text"],
+             "profile": json.loads(r["profile"]) if r["profile"] else None,
+             "questions": json.loads(r["qs"])} for r in rows]
