@@ -53,7 +53,7 @@ def spoken_ko_wav(tmp_path_factory) -> Path:
     out = d / "ko.wav"
     import subprocess
 
-    subprocess.run(["sox", *map(str, parts), str(out)], check=True)
+    subprocess.run(["sox", "-R", *map(str, parts), str(out)], check=True)
     return out
 
 

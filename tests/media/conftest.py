@@ -27,7 +27,7 @@ def speech(tmp_path_factory) -> dict[str, Path]:
     p1 = speak("First, I gathered the requirements.", d / "p1.wav", pad_after=3.0)
     p2 = speak("Then I wrote the design document.", d / "p2.wav")
     files["pause"] = d / "pause.wav"
-    subprocess.run(["sox", str(p1), str(p2), str(files["pause"])], check=True)
+    subprocess.run(["sox", "-R", str(p1), str(p2), str(files["pause"])], check=True)
     return files
 
 
