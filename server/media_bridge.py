@@ -48,6 +48,7 @@ from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
 from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, LeadingSilence, pcm16_to_float32
+from .media.prompt import speech_prompt
 from .media.sidecar import heartbeat_pattern
 
 IN_CHANNEL = "media:in"
@@ -306,7 +307,7 @@ class MediaBridge:
                 if self._human(room, pid):
                     st = self.turns[(rid, pid)] = SpokenTurn(pl["question_id"], follow_up=bool(pl.get("follow_up")))
                     self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
-                                "language": room.settings.language})
+                                "language": room.settings.language, "prompt": speech_prompt(room)})
         elif ev.name in ("answer_submitted", "answer_locked"):
             pid = pl.get("participant_id")
             st = self.turns.get((rid, pid))
@@ -320,7 +321,7 @@ class MediaBridge:
                 self._leave(rid, pid, keep_turn=True)
             elif st is not None and st.open:           # back within the turn: listen again
                 self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
-                            "language": room.settings.language})
+                            "language": room.settings.language, "prompt": speech_prompt(room)})
         elif ev.name == "participant_left":
             self._leave(rid, pl.get("participant_id"))
         elif ev.name == "phase_changed" and pl.get("phase") == "finished":
