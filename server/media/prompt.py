@@ -26,7 +26,7 @@ MAX_PROMPT_CHARS = 300
 MAX_HISTORY_CHARS = 200
 _FILLERS = {
     "en": "Um, uh, so, like, I mean, the answer is this.",
-    "ko": "음, 어, 그, 약간, 그러니까 제 답은 이렇습니다.",
+    "ko": "음, 어, 약간 그러니까 제 답은 이렇습니다.",
 }
 
 

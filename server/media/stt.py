@@ -28,6 +28,7 @@ The shared :class:`Transcriber` may be used from several threads.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -98,6 +99,16 @@ def token_budget(duration_s: float) -> int:
     440 stays under Whisper's 448-token decoder context with the prompt.
     """
     return int(min(440, 16 + 15 * max(0.0, duration_s)))
+
+
+_REPEAT = re.compile(r"(\S.{0,24}?)(?:[\s,.]*\1){3,}", re.IGNORECASE)
+
+
+def collapse_repeats(text: str) -> str:
+    """``text`` with a phrase repeated 4+ times in a row kept once: the end of a Whisper
+    repetition loop ("그, 그, 그, ...", "see you in the next video, see you ...") that the token
+    budget cut short. Real speech does not say the same phrase four times running."""
+    return _REPEAT.sub(r"\1", text).strip()
 
 
 #: Slowest plausible English pace (words per second, 120 wpm x 0.8) for the missing-words check.
@@ -212,7 +223,7 @@ class Transcriber:
         if not prompt or first[1]:
             return first[0]
         second = self._transcribe(audio, duration, beam_size, word_timestamps, lang, bounded, None)
-        return second[0] if second[1] or second[2] >= first[2] else first[0]
+        return second[0] if second[1] or second[2] >= first[2] - 0.2 else first[0]
 
     def _transcribe(self, audio, duration, beam_size, word_timestamps, lang, bounded, prompt):
         """One decode: ``(Transcript, plausible, mean log-probability)``."""
@@ -242,7 +253,7 @@ class Transcriber:
                     words.append(WordTiming(w.word.strip(), float(w.start), float(w.end), float(w.probability)))
         finally:
             _ctx.short = False
-        text = " ".join(texts).strip()
+        text = collapse_repeats(" ".join(texts))
         speech_s = max(0.0, duration - 0.6)  # pre/post-roll and padding
         if lang != "ko" and speech_s >= 1.5 and len(text.split()) < MIN_WORDS_PER_S * speech_s / 2:
             plausible = False  # words went missing (a prompt can make Whisper skip the start)
