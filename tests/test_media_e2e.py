@@ -170,13 +170,18 @@ async def test_a_korean_room_transcribes_korean(media_sidecar, media_server, spo
     for i, c in enumerate(chunks):
         assert (await host.call("audio_chunk", {"seq": i + 1, "sample_rate": sr, "pcm": c}))["ok"]
         await asyncio.sleep(0.05)
-    finals = await host.wait_for(lambda: [d for d in host.of("audio_processed") if d["is_final"]]
-                                 if len([d for d in host.of("audio_processed") if d["is_final"]]) >= 3 else None,
-                                 timeout=20)
+    try:
+        finals = await host.wait_for(lambda: [d for d in host.of("audio_processed") if d["is_final"]]
+                                     if len([d for d in host.of("audio_processed") if d["is_final"]]) >= 3 else None,
+                                     timeout=60)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise AssertionError(f"three finals expected: {host.of('audio_processed')} {host.of('error_message')}")
     text = finals[-1]["text"]
-    # Bound with margin: 0.05-0.52 seen over fresh machines (int8 decoding varies per process); tiny.en on
-    # this audio gives CER > 4, so 0.75 still proves the Korean model ran (issue 13 saw 0.524 against 0.5).
-    assert cer(" ".join(KO_SENTENCES), text) <= 0.75, text
+    print(f"SPEECH_METRIC ko_e2e_cer={cer(' '.join(KO_SENTENCES), text):.3f} text={text!r}")
+    # The audio is the same bytes in every run now (sox -R: issue 13's 0.524 came from sox's random
+    # dither). Measured 0.333 with the question and the turn's finals in the prompt (0.524 without:
+    # the issue's transcript); tiny.en on this audio gives CER > 4.
+    assert cer(" ".join(KO_SENTENCES), text) <= 0.5, text
     assert (await host.call("submit_answer", {"text": text}))["ok"]
     sub = await other.wait_for(lambda: next((d for d in other.of("answer_submitted")
                                              if d["participant_id"] == host.user_id), None), timeout=10)

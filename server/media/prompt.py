@@ -20,10 +20,15 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Whisper's prompt holds at most 223 tokens; ~2.5 characters per token in Korean, ~4 in English.
+#: Whisper's prompt holds at most 223 tokens: ~4 characters per token in English, but a Hangul
+#: syllable is 1-3 byte-level tokens, and every prompt token is attended to at every decoding step
+#: (Whisper base's Korean finals got several times slower with a full prompt). So Korean prompts
+#: are kept short.
 MAX_PROMPT_CHARS = 300
 #: Characters of the turn's earlier finals kept in the prompt (the most recent ones).
 MAX_HISTORY_CHARS = 200
+#: (question, history) character limits per language.
+LIMITS = {"en": (MAX_PROMPT_CHARS, MAX_HISTORY_CHARS), "ko": (60, 40)}
 _FILLERS = {
     "en": "Um, uh, so, like, I mean, the answer is this.",
     "ko": "음, 어, 약간 그러니까 제 답은 이렇습니다.",
@@ -63,8 +68,9 @@ def filler_preamble(language: str | None) -> str:
 def decoder_prompt(language: str | None, question: str = "", history: str = "", *, fillers: bool = True) -> str | None:
     """The ``initial_prompt`` for one utterance: filler preamble, question prompt, the end of
     ``history`` (the turn's finals so far). None when all are empty."""
-    parts = [filler_preamble(language) if fillers else "", _sentence(clip(question, MAX_PROMPT_CHARS)),
-             _sentence(clip(history, MAX_HISTORY_CHARS, keep_end=True))]
+    q_max, h_max = LIMITS.get(language or "en", LIMITS["en"])
+    parts = [filler_preamble(language) if fillers else "", _sentence(clip(question, q_max)),
+             _sentence(clip(history, h_max, keep_end=True))]
     text = " ".join(p for p in parts if p)
     return text or None
 

@@ -292,7 +292,9 @@ class StreamingTranscriber:
         t0 = time.perf_counter()
         if self._utt_language is None:
             self._utt_language = self.language or self.t.language or self.t.detect_language(audio)
-        text = self.t.quick_transcribe(audio, language=self._utt_language, prompt=self.prompt())
+        # Korean partials go without a prompt: Hangul prompts are long in tokens (prompt.LIMITS).
+        prompt = self.prompt() if self._utt_language != "ko" else None
+        text = self.t.quick_transcribe(audio, language=self._utt_language, prompt=prompt)
         ms = (time.perf_counter() - t0) * 1000
         if not text or text == self._last_partial_text:
             return None

@@ -204,9 +204,10 @@ class Transcriber:
             prompt: text the decoder is conditioned on (Whisper's ``initial_prompt``: the question,
                 topic words, earlier finals, fillers; :mod:`server.media.prompt`). A prompt can
                 make Whisper run on ("Thank you for watching ..." loops) or skip the first words:
-                when the prompted result fails Whisper's own sanity rules (a segment's gzip
-                compression ratio > 2.4 or mean log-probability < -1, as in openai/whisper's
-                temperature fallback) or has under half the words of the same audio at the pace
+                when the prompted result fails Whisper's own loop rule (a segment's gzip
+                compression ratio > 2.4, as in openai/whisper's temperature fallback; its
+                log-probability rule is left out: unclear audio fails it without looping) or
+                has under half the words of the same audio at the pace
                 of :data:`MIN_WORDS_PER_S`, the audio is decoded again without the prompt and
                 the better-scored of the two is kept.
 
@@ -244,7 +245,7 @@ class Transcriber:
                 # no-speech probability *and* low confidence -> skip the segment.
                 if seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:
                     continue
-                if seg.compression_ratio > 2.4 or seg.avg_logprob < -1.0:
+                if seg.compression_ratio > 2.4:
                     plausible = False
                 logprobs.append(seg.avg_logprob)
                 if seg.text.strip():

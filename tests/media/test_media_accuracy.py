@@ -55,4 +55,5 @@ def test_context_across_vad_cuts_beats_cold_utterances(transcriber):
     assert min(cuts) >= 2, cuts
     assert len(answers) == len(ANSWERS_EN)
     live_wer, cold_wer = error_rate(refs, live, "en"), error_rate(refs, cold, "en")
+    print(f"SPEECH_METRIC en_live_wer={live_wer:.3f} en_cold_wer={cold_wer:.3f}")
     assert live_wer <= cold_wer and live_wer <= 0.18, (live_wer, cold_wer, live)
