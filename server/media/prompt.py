@@ -30,7 +30,7 @@ MAX_HISTORY_CHARS = 200
 #: (question, history) character limits per language.
 LIMITS = {"en": (MAX_PROMPT_CHARS, MAX_HISTORY_CHARS), "ko": (60, 40)}
 _FILLERS = {
-    "en": "Um, uh, so, like, I mean, the answer is this.",
+    "en": "Um, uh, I mean, like, you know.",
     "ko": "음, 어, 약간 그러니까 제 답은 이렇습니다.",
 }
 

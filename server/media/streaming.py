@@ -308,6 +308,16 @@ class StreamingTranscriber:
         tr = self.t.transcribe(audio, beam_size=self.final_beam_size,
                                word_timestamps=getattr(self.t, "final_word_timestamps", True), language=lang,
                                bounded=True, prompt=self.prompt())
+        # Words that start in the post-roll (after the last voiced window) were not said: Whisper's
+        # "Thank you." after the end of speech, which a prompt with earlier text makes more likely.
+        # Likewise a closing "Thank you." squeezed into the last 0.6 s.
+        speech_end = audio.size / SR - self.post_roll / SR
+        kept = [w for w in tr.words if w.start < speech_end]
+        if len(kept) >= 3 and [w.word.lower().strip(".,!") for w in kept[-2:]] == ["thank", "you"] \
+                and kept[-2].start >= speech_end - 0.6:
+            kept = kept[:-2]
+        if tr.words and len(kept) < len(tr.words):
+            tr.words, tr.text = kept, " ".join(w.word for w in kept).strip()
         return tr, (time.perf_counter() - t0) * 1000
 
     def _decode_early(self) -> None:

@@ -113,6 +113,10 @@ def collapse_repeats(text: str) -> str:
 
 #: Slowest plausible English pace (words per second, 120 wpm x 0.8) for the missing-words check.
 MIN_WORDS_PER_S = 1.6
+#: Fastest plausible pace (words / Hangul syllables per second, about twice fast speech): above
+#: it the decoder ran on past the audio (Whisper's "Thank you for watching" hallucination).
+MAX_WORDS_PER_S = 6.0
+MAX_SYLLABLES_PER_S = 12.0
 
 
 @dataclass
@@ -207,8 +211,8 @@ class Transcriber:
                 when the prompted result fails Whisper's own loop rule (a segment's gzip
                 compression ratio > 2.4, as in openai/whisper's temperature fallback; its
                 log-probability rule is left out: unclear audio fails it without looping) or
-                has under half the words of the same audio at the pace
-                of :data:`MIN_WORDS_PER_S`, the audio is decoded again without the prompt and
+                has under half the words of the same audio at the pace of
+                :data:`MIN_WORDS_PER_S` or more than :data:`MAX_WORDS_PER_S`, the audio is decoded again without the prompt and
                 the better-scored of the two is kept.
 
         Returns:
@@ -256,8 +260,11 @@ class Transcriber:
             _ctx.short = False
         text = collapse_repeats(" ".join(texts))
         speech_s = max(0.0, duration - 0.6)  # pre/post-roll and padding
-        if lang != "ko" and speech_s >= 1.5 and len(text.split()) < MIN_WORDS_PER_S * speech_s / 2:
+        n_words, n_syl = len(text.split()), sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
+        if lang != "ko" and speech_s >= 1.5 and n_words < MIN_WORDS_PER_S * speech_s / 2:
             plausible = False  # words went missing (a prompt can make Whisper skip the start)
+        if n_words > MAX_WORDS_PER_S * max(speech_s, 1.0) or n_syl > MAX_SYLLABLES_PER_S * max(speech_s, 1.0):
+            plausible = False  # more text than anyone says in that time: "Thank you for watching ..."
         mean = sum(logprobs) / len(logprobs) if logprobs else -10.0
         return Transcript(text, words, duration, info.language), plausible, mean
 

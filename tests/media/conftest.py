@@ -6,6 +6,12 @@ Missing system tools or Python packages skip these tests with a reason; set
 
 from __future__ import annotations
 
+import os
+
+# One CTranslate2 thread: with two, its GEMMs split work by the threads the library gets on a busy
+# machine, and the same audio decoded differently between runs (issue 13: tests deterministic).
+os.environ.setdefault("ARENA_STT_THREADS", "1")
+
 import subprocess
 from pathlib import Path
 
