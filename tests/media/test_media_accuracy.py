@@ -7,6 +7,7 @@ this audio are in the comments; ``python -m server.media.bench --wer`` gives the
 
 from __future__ import annotations
 
+import pytest
 from media_helpers import speak, wer
 
 from server.media import prosody
@@ -40,6 +41,7 @@ def test_the_question_prompt_gets_the_terms_right(transcriber, tmp_path):
     assert "circuit breakers" not in plain.lower(), plain      # measured: "circuit makers"
 
 
+@pytest.mark.timeout(400)  # 12 decodes of 6 answers: ~50 s of CPU, far more on a loaded machine
 def test_context_across_vad_cuts_beats_cold_utterances(transcriber):
     """The fixed set of :mod:`server.media.accuracy` (6 answers, 2 sentences 0.9 s apart, so every
     answer is 2+ VAD utterances). Measured: live 0.139, each utterance cold 0.171, the model on the
