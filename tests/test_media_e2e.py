@@ -12,6 +12,7 @@ import time
 
 import asyncpg
 import numpy as np
+import pytest
 
 from server.media.audio import read_wav
 from tests.conftest import DATABASE_URL
