@@ -13,6 +13,11 @@ pace 100 inside    US English conversation averages about 150 wpm (National Cent
 120-170 wpm        and Speech); presentation coaching aims at 140-160. The sidecar nudges
                    below 100 and above 180 wpm (``prosody.SLOW_WPM`` / ``FAST_WPM``). Outside
                    the band we take 1.5 points per wpm (100 wpm -> 70, 200 wpm -> 55), floor 20.
+Korean pace        Korean speech rate is measured in syllables per second (Lee, Shin, Yoo & Kim
+100 inside         2017, Phonetics and Speech Sciences 9(1):27-39: speaking and articulation rate
+4.0-5.0 syl/s      in sps over the Korean Standard Speech Database; ``server/media/prosody.py``).
+                   The sidecar nudges below 3.5 and above 5.5 sps. Outside the band we take 30
+                   points per syllable per second (3.0 -> 70, 6.0 -> 70), floor 20.
 pauses             pauses over 1 s are "long" in Campione & Veronis (Speech Prosody 2002); the
                    sidecar's ``long_pauses`` are >= 2 s. -25 per long pause per minute of
                    answer, and -1 per percentage point of silence above 30% of the speaking
@@ -22,8 +27,8 @@ communication      0.7 x the text communication + 0.3 x the mean of pace and pau
                    (4.5 points with the competitive weights, 3 with the rubric's).
 =================  ===========================================================================
 
-Filler words are not measured from speech: Whisper leaves out "um"/"uh" (docs/media.md),
-so hesitation shows up as pauses instead. Facial expression is advisory and scored only when the
+Filler words are measured (``fillers``, ``fillers_per_min``: the decoder prompt keeps "um", "음")
+and coached live, but not scored: the count depends on the model keeping them. Facial expression is advisory and scored only when the
 host opted in (``score_expression``): then ``expression`` = 100 x the mean share of happy, neutral
 and half of surprise over the answer's camera samples (the FER2013 labels), i.e. composure, which
 joins pace and pauses in the delivery share. This is our own, deliberately small weighting.
@@ -37,6 +42,8 @@ from rooms.scoring import AnswerToScore, ScoreResult, clamp_score
 
 PACE_BAND_WPM = (120.0, 170.0)
 PACE_SLOPE = 1.5                 # points per wpm outside the band
+PACE_BAND_SPS = (4.0, 5.0)       # Korean: syllables per second
+PACE_SLOPE_SPS = 30.0            # points per syllable/s outside the Korean band
 LONG_PAUSE_PENALTY = 25.0        # points per long pause (>= 2 s) per minute of answer
 PAUSE_RATIO_FREE = 0.30          # silence share of the speaking span without penalty (0..1)
 FLOOR = 20.0
@@ -49,6 +56,13 @@ def pace_score(wpm: float) -> float:
     lo, hi = PACE_BAND_WPM
     off = lo - wpm if wpm < lo else wpm - hi if wpm > hi else 0.0
     return max(FLOOR, 100.0 - PACE_SLOPE * off)
+
+
+def pace_score_sps(sps: float) -> float:
+    """0-100 for a Korean speaking rate in syllables per second."""
+    lo, hi = PACE_BAND_SPS
+    off = lo - sps if sps < lo else sps - hi if sps > hi else 0.0
+    return max(FLOOR, 100.0 - PACE_SLOPE_SPS * off)
 
 
 def pause_score(d: Mapping) -> float:
@@ -65,7 +79,9 @@ def delivery_dimensions(spoken: Mapping | None) -> dict[str, float]:
             float(spoken.get("speech_s") or 0.0) < MIN_SPEECH_S:
         return {}
     dims = {"pauses": pause_score(spoken)}
-    if spoken.get("wpm"):
+    if spoken.get("syllables_per_s"):
+        dims["pace"] = pace_score_sps(float(spoken["syllables_per_s"]))
+    elif spoken.get("wpm"):
         dims["pace"] = pace_score(float(spoken["wpm"]))
     expr = spoken.get("expression")
     if isinstance(expr, Mapping) and isinstance(expr.get("emotions"), Mapping):
@@ -101,9 +117,11 @@ def apply_delivery(results: dict[str, ScoreResult], answers: Sequence[AnswerToSc
         score = clamp_score(r.score + float(weights.get("communication", 0.1)) * (new_comm - comm))
         dims = {**r.dimensions, "communication": clamp_score(new_comm), **{k: clamp_score(v) for k, v in extra.items()}}
         wpm = a.spoken.get("wpm")
+        sps = a.spoken.get("syllables_per_s")
         longs = len(a.spoken.get("long_pauses") or [])
         if lang == "ko":
-            note = (f"(말하기: 분당 {wpm:.0f}단어" if wpm else "(말하기") + f", 긴 멈춤 {longs}번)"
+            pace = f"초당 {sps:.1f}음절" if sps else f"분당 {wpm:.0f}단어" if wpm else ""
+            note = (f"(말하기: {pace}" if pace else "(말하기") + f", 긴 멈춤 {longs}번)"
         else:
             note = (f"(spoken: {wpm:.0f} wpm" if wpm else "(spoken") + f", {longs} long pause{'s' if longs != 1 else ''})"
         out[a.answer_id] = ScoreResult(score=score, dimensions=dims, feedback=f"{r.feedback} {note}".strip())

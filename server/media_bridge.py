@@ -50,6 +50,7 @@ from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
 from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, LeadingSilence, pcm16_to_float32
+from .media.prompt import speech_prompt
 from .media_pool import Assignment, SidecarPool
 
 IN_CHANNEL = "media:in"
@@ -87,6 +88,7 @@ class SpokenTurn:
     typed: str | None = None                                # what the player had typed before speaking
     silence: LeadingSilence = field(default_factory=LeadingSilence)  # of the audio_chunks so far
     language: str | None = None                             # the room's, for a turn_start on another sidecar
+    prompt: str | None = None                               # the decoder prompt (media/prompt.py), likewise
     audio: list[tuple[int, int, bytes]] = field(default_factory=list)  # (seq, sample rate, pcm) since turn start
     audio_s: float = 0.0
     shown: str = ""                                         # the last draft given to the room
@@ -287,7 +289,7 @@ class MediaBridge:
             if rid != room_id or not st.open:
                 continue
             self._send_to(channel, {"type": "turn_start", "room_id": rid, "participant_id": pid,
-                                    "turn_id": st.turn_id, "language": st.language})
+                                    "turn_id": st.turn_id, "language": st.language, "prompt": st.prompt})
             st.begin_replay()
             if st.audio:                   # the speaker's client drops the old transcripts too
                 self._spawn(self._to_player(rid, pid, "audio_processed", {
@@ -425,9 +427,9 @@ class MediaBridge:
             for pid in pids:
                 if self._human(room, pid):
                     st = self.turns[(rid, pid)] = SpokenTurn(pl["question_id"], follow_up=bool(pl.get("follow_up")),
-                                                             language=room.settings.language)
+                                                             language=room.settings.language, prompt=speech_prompt(room))
                     self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
-                                "language": room.settings.language})
+                                "language": room.settings.language, "prompt": st.prompt})
         elif ev.name in ("answer_submitted", "answer_locked"):
             pid = pl.get("participant_id")
             st = self.turns.get((rid, pid))
@@ -442,7 +444,7 @@ class MediaBridge:
                 self._leave(rid, pid, keep_turn=True)
             elif st is not None and st.open:           # back within the turn: listen again
                 self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
-                            "language": room.settings.language})
+                            "language": room.settings.language, "prompt": speech_prompt(room)})
         elif ev.name == "participant_left":
             self._leave(rid, pl.get("participant_id"))
         elif ev.name == "phase_changed" and pl.get("phase") == "finished":

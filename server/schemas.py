@@ -328,7 +328,7 @@ class RealTimeFeedback(BaseModel):
     """A delivery or expression nudge, to the speaker's own sockets only (not a room event: no seq)."""
     room_id: str
     participant_id: str
-    kind: str = Field(description="pace, pause, volume, pitch or expression")
+    kind: str = Field(description="pace, pause, volume, pitch, fillers or expression (message in the room's language)")
     message: str
     advisory: bool = Field(True, description="never part of the score")
     dominant: Optional[str] = Field(None, description="expression only: the dominant emotion")

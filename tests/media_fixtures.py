@@ -7,6 +7,12 @@ Import the fixtures into a test module with ``from tests.media_fixtures import *
 
 from __future__ import annotations
 
+import os
+
+# One CTranslate2 thread: with two, its GEMMs split work by the threads the library gets on a busy
+# machine, and the same audio decoded differently between runs (issue 13: tests deterministic).
+os.environ.setdefault("ARENA_STT_THREADS", "1")
+
 import asyncio
 import sys
 import uuid
@@ -53,7 +59,7 @@ def spoken_ko_wav(tmp_path_factory) -> Path:
     out = d / "ko.wav"
     import subprocess
 
-    subprocess.run(["sox", *map(str, parts), str(out)], check=True)
+    subprocess.run(["sox", "-R", *map(str, parts), str(out)], check=True)
     return out
 
 

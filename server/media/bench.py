@@ -19,6 +19,7 @@ What it measures, all with ``cpu_threads=1`` (one core) unless ``--threads``:
   on that clock = the 700 ms VAD hang-over + queueing + decode time (ms).
 * **partial decode** and **first partial** after speech onset (ms).
 * **memory**: RSS after loading the models and peak RSS (MiB).
+* **accuracy** (``--wer``): see :mod:`server.media.accuracy`.
 * **expression**: ms per video frame (Haar + FER model) and **prosody** ms per
   audio second.
 """
@@ -87,7 +88,7 @@ def make_talk(seconds: float, wav: str | None = None, language: str = "en") -> n
             for i, s in enumerate(TALK_KO if language == "ko" else TALK):
                 raw, out = Path(d) / f"{i}.raw.wav", Path(d) / f"{i}.wav"
                 subprocess.run(["espeak-ng", "-v", voice, "-s", speed, "-w", str(raw), s], check=True)
-                subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True)
+                subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True)
                 clips.append(load_audio_16k(out))
     parts, total, i = [np.zeros(int(0.5 * SR), np.float32)], 0.5, 0
     while total < seconds:
@@ -228,8 +229,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="room language: en = tiny.en, ko = the Korean rooms' multilingual model")
     ap.add_argument("--sidecars", default=None,
                     help="e.g. 1,2: capacity of that many sidecar processes on the wall clock (bench_sidecars.py)")
+    ap.add_argument("--wer", action="store_true",
+                    help="accuracy instead of speed: WER (en) / CER (ko) of the live pipeline vs the whole "
+                         "utterance on a fixed espeak-ng set (server/media/accuracy.py)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.wer:
+        from .accuracy import accuracy_bench
+
+        print(json.dumps(accuracy_bench(args.language, args.threads), indent=2, ensure_ascii=False))
+        return 0
     if args.sidecars:
         from .bench_sidecars import main as sidecars_main
 

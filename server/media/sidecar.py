@@ -622,14 +622,17 @@ class MediaSidecar:
             if p.turn_samples or p.turn_finals:  # an unfinished turn: close it first
                 await self._end_turn(p, {})
             lang = msg.get("language")
+            unavailable = False
             if lang and lang != (p.language or "en"):
                 try:
                     await loop.run_in_executor(self.stt_pool, self._switch_language, p, lang)
-                except MediaError as e:  # no model for it: keep the current one and say so
+                except MediaError as e:  # no model for it: say so; the turn is typed (audio ignored)
+                    unavailable = e.code == "model_unavailable"
                     await self.publish_error({"room_id": p.room_id, "participant_id": p.participant_id,
                                               "turn_id": msg.get("turn_id")}, e.code, e.message)
+            p.stream.set_question(msg.get("prompt"))
             p.gated = True
-            p.listening = True
+            p.listening = not unavailable
             p.turn_id = msg.get("turn_id")
             p.turn_start_pos = p.stream.position
             p.silence = LeadingSilence()
@@ -711,23 +714,27 @@ class MediaSidecar:
                 out.append(m)
             elif ev.kind == "final":
                 words = [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in ev.words]
-                delivery = prosody.analyse(ev.audio, words)
+                lang = p.language or "en"
+                delivery = prosody.analyse(ev.audio, words, text=ev.text, language=lang)
                 path = self._utterance_path(p, ev.utterance)
                 write_wav(path, ev.audio)
-                p.turn_finals.append({"text": ev.text, "start": ev.start, "words": words})
+                p.turn_finals.append({"text": ev.text, "start": ev.start, "words": words,
+                                      "speech_s": delivery["speech_s"]})
                 m = self._base(p, "final")
                 m.update(utterance=ev.utterance, transcript=ev.text, is_final=True, words=words, delivery=delivery,
                          start=round(ev.start, 3), end=round(ev.end, 3), recording=str(path),
                          language=ev.language, turn_id=p.turn_id, decode_ms=round(ev.compute_ms, 1))
                 out.append(m)
-                for n in prosody.nudges(delivery):
+                turn_fillers = prosody.fillers(" ".join(f["text"] for f in p.turn_finals), lang)
+                filler = prosody.filler_nudge(turn_fillers, sum(f["speech_s"] for f in p.turn_finals), lang)
+                for n in prosody.nudges(delivery, language=lang) + ([filler] if filler else []):
                     if n["kind"] == "pause":
                         continue  # live pauses between utterances come from the stream
                     fb = self._feedback(p, n)
                     if fb:
                         out.append(fb)
             elif ev.kind == "pause":
-                fb = self._feedback(p, prosody.pause_nudge(ev.pause_s))
+                fb = self._feedback(p, prosody.pause_nudge(ev.pause_s, p.language or "en"))
                 if fb:
                     out.append(fb)
         return out
@@ -758,9 +765,10 @@ class MediaSidecar:
         if audio.size:
             path = self._turn_dir(p) / f"{self.id}-t{p.turn_index:03d}-turn.wav"
             write_wav(path, audio)
-        delivery = prosody.analyse(audio, words) if audio.size else None
+        transcript = " ".join(f["text"] for f in p.turn_finals)
+        delivery = prosody.analyse(audio, words, text=transcript, language=p.language or "en") if audio.size else None
         m = self._base(p, "turn_summary")
-        m.update(turn_id=msg.get("turn_id", p.turn_id), transcript=" ".join(f["text"] for f in p.turn_finals),
+        m.update(turn_id=msg.get("turn_id", p.turn_id), transcript=transcript,
                  words=words, delivery=delivery, recording=str(path) if path else None,
                  duration=round(audio.size / SR, 3))
         p.turn_index += 1

@@ -6,6 +6,12 @@ Missing system tools or Python packages skip these tests with a reason; set
 
 from __future__ import annotations
 
+import os
+
+# One CTranslate2 thread: with two, its GEMMs split work by the threads the library gets on a busy
+# machine, and the same audio decoded differently between runs (issue 13: tests deterministic).
+os.environ.setdefault("ARENA_STT_THREADS", "1")
+
 import subprocess
 from pathlib import Path
 
@@ -27,7 +33,7 @@ def speech(tmp_path_factory) -> dict[str, Path]:
     p1 = speak("First, I gathered the requirements.", d / "p1.wav", pad_after=3.0)
     p2 = speak("Then I wrote the design document.", d / "p2.wav")
     files["pause"] = d / "pause.wav"
-    subprocess.run(["sox", str(p1), str(p2), str(files["pause"])], check=True)
+    subprocess.run(["sox", "-R", str(p1), str(p2), str(files["pause"])], check=True)
     return files
 
 

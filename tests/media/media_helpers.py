@@ -60,7 +60,7 @@ def speak(text: str, out: Path, *, speed: int = 160, pad_before: float = 0.0, pa
          "espeak-ng and sox are required (apt-get install -y espeak-ng sox)")
     raw = out.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
-    cmd = ["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(out)]
+    cmd = ["sox", "-R", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(out)]
     if pad_before or pad_after:
         cmd += ["pad", str(pad_before), str(pad_after)]
     subprocess.run(cmd, check=True)

@@ -119,3 +119,14 @@ def test_leading_silence_of_a_turn():
     assert s.add(quiet[:8000], 8000) and s.muted                 # 1 s at 8 kHz completes 3 s
     assert not s.add(loud) and s.heard and not s.muted           # sound ends it for the turn
     assert not s.add(quiet) and not s.muted
+
+
+def test_test_speech_is_the_same_bytes_every_time(tmp_path):
+    """The speech tests' audio is deterministic: espeak-ng is, but sox dithers with a fresh random
+    seed on every run unless told to repeat (``-R``), so every process got slightly different
+    samples and a WER/CER bound near the edge failed at random (issue 13's CER 0.524 > 0.5)."""
+    from media_helpers import speak
+
+    a = speak("I led the incident review.", tmp_path / "a.wav", pad_after=0.2)
+    b = speak("I led the incident review.", tmp_path / "b.wav", pad_after=0.2)
+    assert a.read_bytes() == b.read_bytes()

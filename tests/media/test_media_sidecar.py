@@ -345,3 +345,64 @@ def test_recordings_past_retention_are_deleted(tmp_path, monkeypatch):
         monkeypatch.setenv("ARENA_RECORDINGS_RETENTION_DAYS", bad)
         with pytest.raises(ValueError):
             MediaSidecar(redis=None, transcriber=None, analyzer=None, stream_options={})
+
+
+async def test_a_korean_room_without_a_korean_model_says_so_and_stays_typed(transcriber, speech, tmp_path,
+                                                                            monkeypatch):
+    """No Korean model installed: ``turn_start`` with ``language: "ko"`` gets ``model_unavailable``
+    with a message saying so (in English and Korean) and that answers are typed; the turn's audio
+    is then ignored (no English-model guesses at Korean speech reach the draft), and the sidecar
+    carries on."""
+    need_modules("redis")
+    import redis.asyncio as aioredis
+
+    from server.media import models, stt
+    from server.media.sidecar import run_sidecar
+
+    class NoExpression:
+        def analyse(self, img):
+            return {"faces": []}
+
+    monkeypatch.setenv("ARENA_STT_PRELOAD", "")
+    for var in ("ARENA_STT_MODEL_DIR_KO", "ARENA_STT_MODEL_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(models, "packaged_base_dir", lambda: None)
+    monkeypatch.setattr(stt, "_shared", {None: transcriber})
+    client = aioredis.from_url(REDIS_URL)
+    in_channel = f"media:in:test:{uuid.uuid4().hex[:8]}"
+    ready = asyncio.Event()
+    task = asyncio.create_task(run_sidecar(REDIS_URL, ready=ready, transcriber=transcriber, analyzer=NoExpression(),
+                                           in_channel=in_channel, recordings=tmp_path / "rec"))
+    try:
+        await asyncio.wait_for(ready.wait(), 60)
+        h = Harness(client, in_channel, f"room-{uuid.uuid4().hex[:8]}")
+        await h.start()
+        await h.send({"type": "turn_start", "room_id": h.room_id, "participant_id": "p1", "turn_id": "q1",
+                      "language": "ko", "prompt": "자기소개를 해 주세요."})
+        err = await h.recv(lambda m: m["type"] == "error", timeout=30)
+        assert err["code"] == "model_unavailable" and err["turn_id"] == "q1"
+        assert "Korean" in err["message"] and "type your answer" in err["message"] and "한국어" in err["message"]
+        sr, chunks = chunks_of(speech["padded"])
+        for i, c in enumerate(chunks):
+            await h.send({"type": "audio_chunk", "room_id": h.room_id, "participant_id": "p1", "seq": i + 1,
+                          "sample_rate": sr, "pcm": base64.b64encode(c).decode()})
+        await h.send({"type": "turn_end", "room_id": h.room_id, "participant_id": "p1", "turn_id": "q1"})
+        msgs = await h.collect_until(lambda m: m["type"] == "turn_summary", timeout=60)
+        assert not [m for m in msgs if m["type"] in ("partial", "final")], msgs
+        assert msgs[-1]["transcript"] == ""
+        # an English turn afterwards is transcribed as usual: the sidecar carried on
+        await h.send({"type": "turn_start", "room_id": h.room_id, "participant_id": "p1", "turn_id": "q2",
+                      "language": "en"})
+        for i, c in enumerate(chunks):
+            await h.send({"type": "audio_chunk", "room_id": h.room_id, "participant_id": "p1",
+                          "seq": 1000 + i, "sample_rate": sr, "pcm": base64.b64encode(c).decode()})
+        f = await h.recv(lambda m: m["type"] == "final", timeout=60)
+        assert wer(SENTENCES["strength"], f["transcript"]) <= 0.15, f["transcript"]
+        await h.pubsub.aclose()
+    finally:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        await client.aclose()
