@@ -51,10 +51,15 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
     app["embedded"] = embedded
 
+    sio_manager = None
+    if cfg.node_id:                               # several game processes: docs/cluster.md
+        from .cluster_rpc import ClusterSocketManager
+        sio_manager = ClusterSocketManager(cfg.redis_url, f"{cfg.key_prefix}socketio", cfg.node_id)
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
-                            ping_interval=10, ping_timeout=10)
+                            ping_interval=10, ping_timeout=10, client_manager=sio_manager)
     sio.attach(app, socketio_path="socket.io")
-    redis = RedisStore(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
+    from .lease import FencedRedisStore
+    redis = (FencedRedisStore if cfg.node_id else RedisStore)(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
     results = ResultStore(cfg.database_url)
     await results.open()
     names = _persona_names()
@@ -69,6 +74,12 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
+    app["cluster"] = None
+    if cfg.node_id:
+        from .cluster import ClusterNode
+        from .cluster_rpc import Router
+        app["cluster"] = ClusterNode(manager, sio, cfg.node_id)
+        Router(gateway_ref["g"], app["cluster"], sio_manager)
     from .media_bridge import MediaBridge, MediaSupervisor
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
@@ -79,7 +90,11 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
         manager.start()
-        if cfg.restore_rooms:                     # failover: rooms stored by an earlier process come back
+        if app["cluster"] is not None:            # leases, takeover, fan-out listener (docs/cluster.md)
+            sio.manager_initialized = True
+            sio.manager.initialize()
+            await app["cluster"].start()
+        elif cfg.restore_rooms:                   # failover: rooms stored by an earlier process come back
             await restore_rooms(manager)
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
@@ -95,8 +110,10 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_cleanup(app: web.Application) -> None:
         if app["media_supervisor"] is not None:
             await app["media_supervisor"].stop()
-        if cfg.restore_rooms:                     # keep the rooms restorable instead of ending them
+        if cfg.restore_rooms or app["cluster"] is not None:   # keep the rooms restorable, not ended
             await suspend_rooms(manager)
+        if app["cluster"] is not None:            # release the leases: another node takes the rooms now
+            await app["cluster"].stop()
         await manager.stop()
         await media.stop()
         await redis.close()
