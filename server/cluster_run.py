@@ -33,7 +33,7 @@ def haproxy_config(port: int, backends: list[tuple[str, int]], *, host: str = "1
     servers = "\n".join(f"    server {name} {host}:{p} check inter 500 fall 2 rise 2 cookie {name}"
                         for name, p in backends)
     return f"""global
-    maxconn 20000
+    maxconn 8000
 
 defaults
     mode http
@@ -68,7 +68,7 @@ def start_haproxy(port: int, backends: list[tuple[str, int]], workdir: Path) -> 
     cfg = workdir / "haproxy.cfg"
     cfg.write_text(haproxy_config(port, backends))
     subprocess.run([exe, "-c", "-q", "-f", str(cfg)], check=True)
-    return subprocess.Popen([exe, "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL)
+    return subprocess.Popen([exe, "-db", "-q", "-f", str(cfg)], stdout=subprocess.DEVNULL)
 
 
 def node_env(node_id: str, **extra: str) -> dict[str, str]:
