@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
+.PHONY: cluster install run serve test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,7 @@ system-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
@@ -51,6 +52,14 @@ run: install web
 	$(BIN)/arena serve --host 127.0.0.1 --port 8080
 
 serve: run
+
+# Two game processes (ARENA_CLUSTER=1, :8081 and :8082) behind HAProxy on http://127.0.0.1:$(CLUSTER_PORT) (8080), one media
+# sidecar; Ctrl-C stops everything (CLUSTER_SECONDS=N stops after N s). docs/cluster.md.
+CLUSTER_NODES   ?= 2
+CLUSTER_SECONDS ?= 0
+CLUSTER_PORT    ?= 8080
+cluster: install web system-deps
+	$(BIN)/python -m server.cluster_run --nodes $(CLUSTER_NODES) --port $(CLUSTER_PORT) --seconds $(CLUSTER_SECONDS)
 
 demo: install
 	$(BIN)/arena demo

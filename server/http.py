@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from . import schemas, wire
@@ -86,9 +85,6 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         ok = checks["redis"] is True and checks["postgres"] is True
         return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
 
-    async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
     async def report(request: web.Request) -> web.Response:
         room_id = request.match_info["room_id"]
         rep = await app["results"].report(room_id) if ROOM_ID.fullmatch(room_id) else None
@@ -110,7 +106,8 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
     r.add_get("/api/v1/leaderboard", global_board)
     r.add_get("/healthz", healthz)
     r.add_get("/readyz", readyz)
-    r.add_get("/metrics", metrics)
+    from .api import admin
+    admin.setup(app)                      # /metrics (with a process label), /api/v1/admin/*
 
     dist = cfg.web_dist
     index = dist / "index.html"

@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
 import redis.asyncio as aioredis
 
 from server.cluster_run import start_haproxy
@@ -33,10 +34,14 @@ from tests.test_failover import (ROOM, SECRET, Bots, assert_completes_with_every
 from tests.test_replay import room_events
 
 
+ADMIN = "cluster-admin-token"
+
+
 def cluster_node(prefix: str, port: int, node_id: str) -> subprocess.Popen:
     env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": DATABASE_URL, "ARENA_KEY_PREFIX": prefix,
            "ARENA_TIME_SCALE": "0.05", "ARENA_JWT_SECRET": SECRET, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "info",
-           "ARENA_CLUSTER": "1", "ARENA_NODE_ID": node_id}
+           "ARENA_CLUSTER": "1", "ARENA_NODE_ID": node_id,
+           "ARENA_ADMIN_TOKEN": ADMIN}
     out = open(os.environ["CLUSTER_LOG"], "ab") if os.environ.get("CLUSTER_LOG") else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
                             stdout=out, stderr=out)
@@ -78,6 +83,7 @@ async def test_kill_9_of_a_game_process_mid_match_the_other_takes_the_room_over(
         assert join["ok"] and join["state"]["room_id"] == room_id, join
         assert (await bora.call("set_ready", {"ready": True}))["ok"]
         assert (await host.call("start_match"))["ok"]
+        await check_operator_views(a_url, b_url, room_id)
         for p in players:
             bots.add(p)
         await host.wait_for(lambda: len(host.of("score_update")) >= 3, 60)
@@ -120,6 +126,29 @@ async def test_kill_9_of_a_game_process_mid_match_the_other_takes_the_room_over(
         tmp.cleanup()
         await r.aclose()
         await cleanup_keys(prefix)
+
+
+async def check_operator_views(a_url: str, b_url: str, room_id: str) -> None:
+    """b's admin API lists the room a runs, with its owner, phase and players; /metrics of each
+    process carries its process label; the admin API wants the token."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{b_url}/api/v1/admin/rooms") as r:
+            assert r.status == 401 and (await r.json())["error"]["code"] == "unauthorized"
+        for _ in range(30):
+            async with http.get(f"{b_url}/api/v1/admin/rooms", headers={"Authorization": f"Bearer {ADMIN}"}) as r:
+                body = await r.json()
+            rooms = {x["room_id"]: x for x in body["rooms"]}
+            if room_id in rooms and rooms[room_id]["phase"] not in (None, "lobby"):
+                break
+            await asyncio.sleep(0.1)
+        room = rooms[room_id]
+        assert room["owner"] == "a" and sorted(body["nodes"]) == ["a", "b"], body
+        assert room["phase"] not in (None, "lobby"), room
+        assert sorted(p["kind"] for p in room["players"]) == ["ai", "human", "human"], room
+        for url, node in ((a_url, "a"), (b_url, "b")):
+            async with http.get(f"{url}/metrics") as r:
+                text = await r.text()
+            assert f'arena_active_rooms{{process="{node}"}}' in text, text[:500]
 
 
 async def _disconnected(p) -> None:
