@@ -5,25 +5,40 @@
   scraped into one Prometheus stay apart.
 - ``GET /api/v1/admin/rooms`` (``Authorization: Bearer $ARENA_ADMIN_TOKEN``): every stored room in
   Redis (``rooms:live``), whichever process runs it: ``{"rooms": [{room_id, owner, lease_token,
-  title, phase, private, players: [{participant_id, display_name, kind, presence, is_host}],
-  spectators}], "nodes": [node id, ...]}``. ``owner`` is the node id holding the room's lease
+  title, phase, private, seq, players: [{participant_id, display_name, kind, presence, is_host}],
+  spectators (a count)}], "nodes": [node id, ...]}``. ``owner`` is the node id holding the room's lease
   (``docs/cluster.md``; ``null``: nobody, e.g. a takeover under way), or in one-process mode this
-  process's id when it runs the room. Phase and players are the room's operator snapshot
-  (``room:<id>:state``), as of its last phase or seat change. Errors: ``404 admin_disabled`` when
+  process's id when it runs the room. Phase and players come from the room's stored state tree
+  (``room:<id>:engine``, written at every transition). Errors: ``404 admin_disabled`` when
   ``ARENA_ADMIN_TOKEN`` is unset, ``401 unauthorized`` for a missing or wrong token.
+- ``GET /admin/socketio/``: the Socket.IO Admin UI (the npm package ``@socket.io/admin-ui``'s
+  ``ui/dist``, from ``clients/web/node_modules``, ``ARENA_ADMIN_UI_DIST``), served locally behind
+  HTTP Basic auth (user ``admin``, password ``$ARENA_ADMIN_TOKEN``; a Bearer token works too), with
+  its links to web fonts on CDNs removed. The server is instrumented with python-socketio's
+  ``instrument()`` (namespace ``/admin``, ``production`` mode, server id = the process id) and the
+  UI logs in with the same credential. On only with ``ARENA_ADMIN_TOKEN`` (``ARENA_ADMIN_UI=0``
+  turns the UI and the instrumentation off).
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import os
 import re
+from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .. import schemas
+from ..config import ROOT
+
+#: The Admin UI's built files (npm ``@socket.io/admin-ui``, installed by ``make web``).
+ADMIN_UI_DIST = Path(os.environ.get("ARENA_ADMIN_UI_DIST")
+                     or ROOT / "clients" / "web" / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist")
+_CDN_LINK = re.compile(r'<link rel="stylesheet" href="https://[^"]*">')
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*?\})?( .*)$")
 
@@ -75,19 +90,65 @@ def setup(app: web.Application) -> None:
         ids = sorted(await store.r.smembers(store.live_key))
         me = process_id(app)
         owners = await store.r.mget([f"{store.prefix}room:{i}:owner" for i in ids]) if ids else []
-        snaps = await store.r.mget([f"{store.prefix}room:{i}:state" for i in ids]) if ids else []
+        trees = await store.r.mget([store.state_key(i) for i in ids]) if ids else []
         out = []
-        for room_id, token, snap in zip(ids, owners, snaps):
-            s = json.loads(snap) if snap else {}
+        for room_id, token, tree in zip(ids, owners, trees):
+            try:
+                t = json.loads(tree) if tree else {}
+            except ValueError:
+                t = {}
             owner = token.rsplit(":", 1)[0] if token else (me if room_id in manager.hosts else None)
-            out.append({"room_id": room_id, "owner": owner, "lease_token": token, "title": s.get("title"),
-                        "phase": s.get("phase"), "private": (s.get("settings") or {}).get("private"),
+            settings = t.get("settings") or {}
+            out.append({"room_id": room_id, "owner": owner, "lease_token": token, "title": settings.get("title"),
+                        "phase": t.get("phase"), "private": settings.get("private"), "seq": t.get("seq"),
                         "players": [{k: p.get(k) for k in ("participant_id", "display_name", "kind", "presence",
-                                                           "is_host")} for p in s.get("participants", [])],
-                        "spectators": s.get("spectators", 0)})
+                                                           "is_host")} for p in t.get("participants", [])],
+                        "spectators": len(t.get("spectators", []))})
         cluster = app.get("cluster")
         nodes = await cluster.live_nodes() if cluster is not None else [me]
         return web.json_response({"rooms": out, "nodes": sorted(nodes)})
 
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/admin/rooms", rooms)
+    token = os.environ.get("ARENA_ADMIN_TOKEN", "")
+    if token and os.environ.get("ARENA_ADMIN_UI", "1") != "0":
+        _setup_admin_ui(app, token)
+
+
+def _basic_ok(request: web.Request, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    if given.startswith("Bearer "):
+        return hmac.compare_digest(given[7:].encode(), token.encode())
+    if given.startswith("Basic "):
+        try:
+            user, _, pw = base64.b64decode(given[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return user == "admin" and hmac.compare_digest(pw.encode(), token.encode())
+    return False
+
+
+def _setup_admin_ui(app: web.Application, token: str) -> None:
+    """Instrument the Socket.IO server and serve the Admin UI at ``/admin/socketio/``."""
+    app["sio"].instrument(auth={"username": "admin", "password": token}, mode="production",
+                          server_id=process_id(app))
+    root = ADMIN_UI_DIST.resolve()
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/admin/socketio/")
+
+    async def ui(request: web.Request) -> web.StreamResponse:
+        if not _basic_ok(request, token):
+            return web.json_response(schemas.error_ack("unauthorized", "the admin credential is required"),
+                                     status=401, headers={"WWW-Authenticate": 'Basic realm="arena admin"'})
+        name = request.match_info["name"] or "index.html"
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return web.json_response(schemas.error_ack("not_found", "no such file (is the web client installed? "
+                                                                    "make web)"), status=404)
+        if name == "index.html":                  # local files only: drop the CDN font links
+            return web.Response(text=_CDN_LINK.sub("", path.read_text()), content_type="text/html")
+        return web.FileResponse(path)
+
+    app.router.add_get("/admin/socketio", redirect)
+    app.router.add_get("/admin/socketio/{name:.*}", ui)
