@@ -104,6 +104,10 @@ class ClusterNode:
             return self.node_id
         return node_of(await self.r.get(self.leases.owner_key(room_id)))
 
+    async def is_stored(self, room_id: str) -> bool:
+        """Whether the room's state is stored (listed in ``rooms:live``): it exists somewhere."""
+        return bool(await self.r.sismember(self.manager.redis.live_key, room_id))
+
     async def live_nodes(self) -> list[str]:
         """Ids of the nodes whose heartbeat is younger than :data:`NODE_TTL_MS`."""
         return list(await self.r.zrangebyscore(self.nodes_key, time.time() * 1000 - NODE_TTL_MS, "+inf"))

@@ -15,7 +15,8 @@ goes to the owner of the named room (by id, or join code through Redis), every o
 the owner of the session's room. The owner keeps a copy of the remote session (user, room, lobby
 flag) for the sid, synchronised with each request; a disconnect is relayed to the owner, so the
 player is dropped there. While a room has no owner (its process died, the takeover is under way)
-a command waits up to :data:`OWNER_WAIT_S` for the new one.
+a command waits up to :data:`OWNER_WAIT_S` for the new one (a room that is not stored at all is
+not waited for: ``room_not_found`` at once).
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ class Router:
         end = loop.time() + OWNER_WAIT_S
         while True:
             owner = await self.node.owner_of(room_id)
-            if owner is not None or loop.time() >= end:
-                return owner
+            if owner is not None or loop.time() >= end or not await self.node.is_stored(room_id):
+                return owner                     # a room nobody stores does not exist: no waiting
             await asyncio.sleep(0.25)
 
     async def dispatch(self, name: str, sid: str, data: Any) -> dict:

@@ -47,6 +47,11 @@ async def test_commands_disconnects_and_replays_reach_the_owner_and_a_clean_stop
         ack = await host.call("create_room", {**ROOM, "question_count": 1, "answer_seconds": 120})
         room_id = ack["room_id"]
         await host.call("join_room", {"room_id": room_id})
+        t0 = time.monotonic()
+        missing = await bora.call("join_room", {"room_id": "0123456789"})
+        assert missing["error"]["code"] == "room_not_found" and time.monotonic() - t0 < 1.0, missing
+        missing = await bora.call("join_room", {"join_code": "ZZZZZZ"})
+        assert missing["error"]["code"] == "room_not_found", missing
         join = await bora.call("join_room", {"join_code": ack["join_code"].lower()})
         assert join["ok"] and join["state"]["room_id"] == room_id, join
         assert room_id in app_a["manager"].hosts and room_id not in app_b["manager"].hosts
