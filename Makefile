@@ -1,4 +1,4 @@
-# Interview Arena. `make run` serves on http://127.0.0.1:8080; `make test` runs every test.
+# Interview Arena. `make run` serves on http://127.0.0.1:8080 (with one job worker); `make test` runs every test.
 # Everything the targets need is installed by the targets themselves.
 
 PY      ?= python3
@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: cluster install run serve test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
+.PHONY: cluster install run serve worker bench-jobs test test-py test-web test-llm loadtest bench eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,7 @@ system-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing="$$missing fonts-nanum"; \
 	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
@@ -53,6 +54,11 @@ run: install web
 
 serve: run
 
+# One more job worker for a running server (make run already starts one): REDIS_URL, DATABASE_URL and
+# ARENA_KEY_PREFIX as the server's (docs/workers.md).
+worker: install
+	$(BIN)/arena worker
+
 # Two game processes (ARENA_CLUSTER=1, :8081 and :8082) behind HAProxy on http://127.0.0.1:$(CLUSTER_PORT) (8080), one media
 # sidecar; Ctrl-C stops everything (CLUSTER_SECONDS=N stops after N s). docs/cluster.md.
 CLUSTER_NODES   ?= 2
@@ -70,10 +76,13 @@ test-py: install system-deps
 	ARENA_REQUIRE_MEDIA=1 TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
 # Vitest component tests; two browser contexts play a real match in headless Chromium; a player answers
-# out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored).
+# out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored); accounts, the coach
+# dashboard and offline Swagger UI (e2e/accounts.e2e.mjs, ~30 s).
 test-web: install web system-deps
 	cd $(WEB) && npm test --silent
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/accounts.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/resume.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
 
 # Optional: the LLM chain against a real local OpenAI-compatible server (OPENAI_BASE_URL; see docs/llm.md).
@@ -88,6 +97,10 @@ bench: install
 	$(BIN)/python -m benchmarks.match
 	$(BIN)/python -m benchmarks.room_state
 	$(BIN)/python -m scoring.bench
+
+# Room jobs inline vs in an arena worker: the game loop's lag and CPU, same run (docs/performance.md).
+bench-jobs: install
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m benchmarks.jobs
 
 # Scorer vs the hand-graded answers: Spearman and quadratic weighted kappa (docs/evaluation.md).
 eval: install

@@ -52,6 +52,8 @@ def main() -> int:
     out = Path(tempfile.mkdtemp(prefix="arena-lt-"))
     try:
         wait_ready(url)
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as r:      # CPU of the start-up (model loading)
+            cpu_at_start = dict(metric(r.read().decode(), "process_cpu_seconds_total")).get(None, 0.0)
         t0 = time.time()
         subprocess.run([str(bin_dir / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
                         "-u", str(a.users), "-r", str(a.spawn_rate), "-t", f"{a.run_time}s", "--host", url,
@@ -76,6 +78,14 @@ def main() -> int:
     total = dict(metric(metrics_text, "arena_tick_duration_seconds_sum")).get(None, 0)
     if count:
         print(f"room ticks: {int(count)}, mean tick+flush {1000 * total / count:.3f} ms")
+    jobs = metric(metrics_text, "arena_jobs_total")
+    if jobs:
+        by_runner = {r: int(sum(v for labels, v in jobs if 'runner="%s"' % r in labels)) for r in ("worker", "inline")}
+        print(f"room jobs: in workers {by_runner['worker']}, inline {by_runner['inline']}")
+    cpu = dict(metric(metrics_text, "process_cpu_seconds_total")).get(None)
+    if cpu is not None:
+        cpu -= cpu_at_start
+        print(f"game process CPU during the run: {cpu:.1f} s ({100 * cpu / wall:.0f}% of one core)")
     out_events = sum(v for _, v in metric(metrics_text, "arena_events_out_total"))
     print(f"room events broadcast: {int(out_events)}; matches finished: "
           f"{int(sum(v for _, v in metric(metrics_text, 'arena_matches_finished_total')))}")

@@ -31,6 +31,8 @@ class ErrorCode:
     NOT_SCORED_YET = "not_scored_yet"
     UNKNOWN_ANSWER = "unknown_answer"
     UNKNOWN_PARTICIPANT = "unknown_participant"
+    RESUME_NOT_FOUND = "resume_not_found"      # server side: create_room with another user's or no résumé
+    QUESTIONS_NOT_READY = "questions_not_ready"  # server side: the résumé's questions are still being generated
     RATE_LIMITED = "rate_limited"          # server side: over the event budget (server/ratelimit.py)
     INTERNAL = "internal_error"
 

@@ -186,12 +186,12 @@ class LifecycleMixin:
 
         Raises:
             RoomError: ``not_host``, ``wrong_phase``, or ``not_ready`` (fewer than
-                2 participants, or an online player who is not ready).
+                2 participants, 1 in a solo room, or an online player who is not ready).
         """
         self._require_host(user_id)
         self._require_phase(Phase.LOBBY)
         seated = [p for p in self.participants.values() if p.seated]
-        if len(seated) < 2:
+        if len(seated) < (1 if self.settings.solo else 2):
             raise RoomError(ErrorCode.NOT_READY, "a match needs at least 2 participants (add an AI candidate)")
         waiting = [p.display_name for p in self.humans
                    if p.seated and p.presence == ONLINE and not p.ready and p.participant_id != self.host_id]

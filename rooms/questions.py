@@ -64,7 +64,9 @@ class Question:
                 "topic": self.topic, "difficulty": self.difficulty, "company": self.company}
 
 
-def _parse(raw: dict, source: str) -> Question:
+def question_from_dict(raw: dict, source: str) -> Question:
+    """A :class:`Question` from the bank's file shape (as :func:`question_to_dict` writes it). Raises
+    ``ValueError`` naming ``source`` when a field is missing or invalid."""
     try:
         q = Question(
             id=str(raw["id"]), category=raw["category"], topic=raw.get("topic", ""),
@@ -108,7 +110,7 @@ class QuestionBank:
         qs = []
         for path in sorted(Path(directory).glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            qs.extend(_parse(raw, path.name) for raw in data["questions"])
+            qs.extend(question_from_dict(raw, path.name) for raw in data["questions"])
         return cls(qs)
 
     def __len__(self) -> int:
@@ -116,6 +118,9 @@ class QuestionBank:
 
     def __iter__(self):
         return iter(self._by_id.values())
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self._by_id
 
     def get(self, qid: str) -> Question:
         return self._by_id[qid]
@@ -134,6 +139,15 @@ class QuestionBank:
                 continue
             out.append(q)
         return out
+
+
+def question_to_dict(q: Question) -> dict:
+    """A question in the data files' shape (what :func:`_parse` reads)."""
+    d = {"id": q.id, "category": q.category, "topic": q.topic, "company": q.company, "difficulty": q.difficulty,
+         "text": dict(q.text_by_lang), "key_points": {k: list(v) for k, v in q.key_points_by_lang.items()}}
+    if q.red_flags_by_lang:
+        d["red_flags"] = {k: list(v) for k, v in q.red_flags_by_lang.items()}
+    return d
 
 
 @lru_cache(maxsize=1)
@@ -158,15 +172,27 @@ class QuestionQueue:
         difficulty: "mixed" | "easy" | "medium" | "hard" | "adaptive".
         rng: injected random generator (deterministic matches).
         companies: persona ids in the room, for company-specific questions.
+        fixed: question ids to ask exactly, in this order (then ``categories``, ``difficulty`` and
+            ``companies`` are not used); ``ValueError`` for an id not in ``bank``.
     """
 
     def __init__(self, bank: QuestionBank, count: int, categories: Sequence[str], difficulty: str,
-                 rng: random.Random, companies: Iterable[str] = ()) -> None:
+                 rng: random.Random, companies: Iterable[str] = (), fixed: Sequence[str] = ()) -> None:
         self.count = count
         self.difficulty = difficulty
         self._rng = rng
         self._asked: list[Question] = []
         self._level = 2
+        self._fixed_order: list[Question] = []
+        self._fixed_json: list[dict] | None = None
+        if fixed:
+            try:
+                self._fixed_order = [bank.get(q) for q in fixed]
+            except KeyError as e:
+                raise ValueError(f"unknown question id {e.args[0]!r}") from e
+            self.count = min(count, len(self._fixed_order))
+            self._pool, self._fixed = self._fixed_order, None
+            return
         fixed = DIFFICULTY_LEVEL.get(difficulty)
         companies = list(companies)
         pool = bank.find(categories, None, companies)
@@ -196,8 +222,22 @@ class QuestionQueue:
             self._level = max(1, self._level - 1)
 
     def to_dict(self) -> dict:
-        """The queue's progress as JSON-able data: ``{"asked": [question ids], "level": 1-3}``."""
-        return {"asked": [q.id for q in self._asked], "level": self._level}
+        """The queue's progress as JSON-able data: ``{"asked": [question ids], "level": 1-3}``, and for a
+        fixed order ``"fixed": [questions in the bank's file shape]`` (a résumé room's questions are in
+        no shared bank, so a restored room needs them; encoded once)."""
+        d = {"asked": [q.id for q in self._asked], "level": self._level}
+        if self._fixed_order:
+            if self._fixed_json is None:
+                self._fixed_json = [question_to_dict(q) for q in self._fixed_order]
+            d["fixed"] = self._fixed_json
+        return d
+
+    @staticmethod
+    def bank_for_restore(data: dict, bank: QuestionBank) -> QuestionBank:
+        """``bank`` plus the fixed questions a :meth:`to_dict` carries that it lacks."""
+        ids = {q.id for q in bank}
+        extra = [question_from_dict(q, "room state") for q in data.get("fixed", ()) if q["id"] not in ids]
+        return QuestionBank([*bank, *extra]) if extra else bank
 
     def restore(self, data: dict, bank: QuestionBank) -> None:
         """Put back the progress of :meth:`to_dict` (questions resolved through ``bank``).
@@ -216,6 +256,10 @@ class QuestionQueue:
         """
         if not self.remaining():
             raise IndexError("no questions left")
+        if self._fixed_order:
+            q = self._fixed_order[len(self._asked)]
+            self._asked.append(q)
+            return q
         asked_ids = {q.id for q in self._asked}
         candidates = [q for q in self._pool if q.id not in asked_ids]
         want = self._fixed if self._fixed else (self._level if self.difficulty == "adaptive" else None)

@@ -89,12 +89,13 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
                  join_code: str = "", fallback_scorer: Scorer | None = None) -> None:
         try:
             queue = QuestionQueue(bank, settings.question_count, settings.categories, settings.difficulty,
-                                  rng, companies=[p.id for p in settings.personas])
+                                  rng, companies=[p.id for p in settings.personas], fixed=settings.question_ids)
         except ValueError as e:
             raise RoomError(ErrorCode.INVALID_SETTINGS, str(e)) from e
         now = clock.now_ms()
         self._attach(RoomState(room_id=room_id, settings=settings, join_code=join_code, host_id=host_id,
                                rng=rng, queue=queue, created_ms=now), clock, fallback_scorer)
+        self.bank = bank                      # the scorer looks the asked questions up here
         self.participants[host_id] = Participant(host_id, "human", host_name, is_host=True, joined_ms=now)
         names = persona_names or {}
         for seat in settings.personas:
@@ -133,6 +134,7 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
         state = (RoomState.from_dict(text, bank) if isinstance(text, dict) else RoomState.from_json(text, bank))
         room = cls.__new__(cls)
         room._attach(state, clock, fallback_scorer)
+        room.bank = getattr(state.queue, "bank", bank)      # with a résumé room's own questions
         room._dirty = False
         return room
 

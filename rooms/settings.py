@@ -85,6 +85,11 @@ class RoomSettings:
     difficulty: str = "mixed"
     follow_ups: bool = False
     score_expression: bool = False        # host opt-in: facial expression counts in spoken answers' scores
+    #: When set, the match asks exactly these questions, in this order (a résumé's tailored set, a
+    #: learning plan's retries); ``question_count`` is their number. Ids must be in the room's bank.
+    question_ids: tuple[str, ...] = ()
+    #: A practice room for one: the host may start it alone (no second participant needed).
+    solo: bool = False
     timings: Timings = field(default_factory=Timings)
 
     @property
@@ -138,6 +143,12 @@ class RoomSettings:
                 raise bad(f"unknown category {c!r}; known: {CATEGORIES}")
         if self.difficulty not in DIFFICULTIES:
             raise bad(f"difficulty must be one of {DIFFICULTIES}")
+        if self.question_ids and len(self.question_ids) != self.question_count:
+            raise bad("question_count must equal the number of question_ids")
+        if len(set(self.question_ids)) != len(self.question_ids):
+            raise bad("question_ids must not repeat")
+        if self.solo and self.max_humans != 1:
+            raise bad("a solo room has max_humans 1")
         if not 1 <= self.timings.tick_hz <= 60:
             raise bad("tick_hz must be 1-60")
         return self
@@ -157,4 +168,6 @@ class RoomSettings:
             "difficulty": self.difficulty,
             "follow_ups": self.follow_ups,
             "score_expression": self.score_expression,
+            "solo": self.solo,
+            "fixed_questions": bool(self.question_ids),
         }

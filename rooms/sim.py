@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .clock import ManualClock
+from .driver import JobDriver, MatchStored
 from .ranking import RankCalculator
 from .scoring import Scorer
 from .jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
@@ -44,22 +45,24 @@ class LocalRuntime:
     ranks: RankCalculator = field(default_factory=RankCalculator)
     finished_record: dict | None = None
 
+    def __post_init__(self) -> None:
+        self.driver = JobDriver(self.room)
+
     def pump(self) -> None:
         """Drain the outbox until it is empty, running jobs inline."""
         while True:
             events, jobs = self.room.drain()
             if not events and not jobs:
                 return
-            scored = False
             for ev in events:
                 self.events.append(ev)
-                if ev.name == "score_update":
-                    self.ranks.add(ev.payload["participant_id"], ev.payload["score"])
-                    scored = True
                 if self.on_event:
                     self.on_event(ev)
-            if scored:
-                self.room.publish("leaderboard_update", {"entries": self.room.leaderboard(self.board)})
+            deltas = self.driver.score_deltas(events)
+            for pid, points in deltas:
+                self.ranks.add(pid, points)
+            if deltas:
+                self.driver.publish_board(self.board)
             for job in jobs:
                 self.run_job(job)
 
@@ -69,19 +72,18 @@ class LocalRuntime:
         return {s.participant_id: s.total for s in self.ranks.standings()}
 
     def run_job(self, job: Any) -> None:
+        """Run ``job`` inline and hand its result to the room through the :class:`JobDriver`."""
         if isinstance(job, AIAnswerJob):
-            text, think_ms, wpm, story = self.ai_answerer(job)
-            self.room.provide_ai_answer(job.job_id, text, think_ms, wpm, story)
+            self.driver.deliver(job, self.ai_answerer(job))
         elif isinstance(job, FollowUpJob):
             if self.follow_up_asker is not None:
-                self.room.provide_follow_up(job.job_id, self.follow_up_asker(job))
+                self.driver.deliver(job, self.follow_up_asker(job))
         elif isinstance(job, ScoreJob):
             q = self.bank.get(job.question_id)
-            self.room.provide_scores(job.job_id, self.scorer.score_answers(q, job.answers, job.lang))
+            self.driver.deliver(job, self.scorer.score_answers(q, job.answers, job.lang))
         elif isinstance(job, MatchFinishedJob):
             self.finished_record = job.record
-            self.room.publish("session_complete", {"ranking": self.room.leaderboard(self.board),
-                                                   "report_url": None})
+            self.driver.deliver(job, MatchStored(self.driver.ranking(self.board), None))
 
     def step(self, clock: ManualClock, ms: int) -> None:
         """Advance the clock by ``ms``, tick once, and pump."""

@@ -152,8 +152,10 @@ class RoomState:
         r = d["rng"]
         rng = random.Random()
         rng.setstate((r["version"], tuple(r["internal"]), r["gauss_next"]))
+        bank = QuestionQueue.bank_for_restore(d["queue"], bank)     # a résumé room's own questions
         queue = QuestionQueue(bank, settings.question_count, settings.categories, settings.difficulty, rng,
-                              companies=[p.id for p in settings.personas])
+                              companies=[p.id for p in settings.personas], fixed=settings.question_ids)
+        queue.bank = bank
         queue.restore(d["queue"], bank)
         sch = d["scheduler"]
         return cls(
@@ -198,7 +200,8 @@ def settings_to_dict(s: RoomSettings) -> dict:
 
 def settings_from_dict(d: dict) -> RoomSettings:
     return RoomSettings(**{**d, "personas": tuple(PersonaSeat(**p) for p in d["personas"]),
-                           "categories": tuple(d["categories"]), "timings": Timings(**d["timings"])})
+                           "categories": tuple(d["categories"]), "timings": Timings(**d["timings"]),
+                           "question_ids": tuple(d.get("question_ids", ()))})
 
 
 _PARTICIPANT_FIELDS = tuple(f.name for f in fields(Participant))

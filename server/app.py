@@ -36,7 +36,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     when another process serves from the same data directory. Raises
     whatever the stores raise if they cannot be reached. The media bridge
     (``server/media_bridge.py``) always runs; ``supervise_media`` also starts
-    ``arena media`` as a restarted child process on the same Redis.
+    ``arena media`` as a restarted child process on the same Redis. Room jobs go on the job
+    queue unless ``cfg.job_queue`` is off (``server/jobqueue.py``); ``cfg.workers`` ``arena worker``
+    children are started and restarted (``server/workers.py``).
     """
     app = web.Application(client_max_size=MAX_HTTP_BODY_BYTES, middlewares=[json_errors])
     embedded = None
@@ -50,6 +52,9 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         cfg.database_url = await asyncio.get_running_loop().run_in_executor(None, embedded.start_postgres)
         log.info("embedded_postgres", url=cfg.database_url, pid=embedded.postgres_pid)
     app["embedded"] = embedded
+    if not cfg.jwt_secret:                        # generated once into the data dir: restarts keep sessions
+        from .auth import load_or_create_secret
+        cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
     sio_manager = None
     if cfg.node_id:                               # several game processes: docs/cluster.md
@@ -73,19 +78,25 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
                           on_kicked=on_kicked)
     gateway_ref["g"] = Gateway(sio, manager, cfg.jwt_secret,
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
-    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg)
+    app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg,
+               persona_names=names)
     app["cluster"] = None
     if cfg.node_id:
         from .cluster import ClusterNode
         from .cluster_rpc import Router
         app["cluster"] = ClusterNode(manager, sio, cfg.node_id)
         Router(gateway_ref["g"], app["cluster"], sio_manager)
-    from .media_bridge import MediaBridge, MediaSupervisor
+    from .media_bridge import MediaBridge, MediaSupervisors
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
     app["media"] = media
-    app["media_supervisor"] = MediaSupervisor(redis.url) if supervise_media else None
+    app["media_supervisor"] = MediaSupervisors(redis.url) if supervise_media else None  # $ARENA_MEDIA_SIDECARS
     setup_routes(app, cfg)
+    from .api import learning_plan, resume_models, resumes                # issue 12: résumé questions, jobs, learning plan
+    resumes.setup(app), learning_plan.setup(app), resume_models.describe_routes(app)
+    from .workers import attach_workers
+
+    attach_workers(app, cfg, manager)
 
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
@@ -99,6 +110,7 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
         results.recording_for = media.recording_for
+        results.words_for = media.words_for
         gateway_ref["g"].media = media
         if app["media_supervisor"] is not None:
             app["media_supervisor"].start()

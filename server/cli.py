@@ -1,13 +1,14 @@
 """The ``arena`` command line.
 
-    arena serve [--host H] [--port P]        run the game server
+    arena serve [--host H] [--port P] [--workers N]  run the game server (+ N job workers, default 1)
+    arena worker [--concurrency N]           run a job worker (scoring, personas, judge, match storage)
     arena demo [--url U] [--bots N] ...      play a scripted match with bots, live leaderboard
     arena persona-answer --persona ID --question TEXT [--lang ko|en] [--skill 1-5] [--seed N]
     arena score --question TEXT --answer TEXT [--category C] [--lang ko|en]
     arena score --batch FILE.jsonl
     arena transcribe FILE.wav [--language ko] JSON {text, words, wpm, pauses}
     arena expression IMAGE                   JSON {faces: [{box, emotions}]}
-    arena media [--redis-url U]              run the media sidecar
+    arena media [--redis-url U] [--id ID]    run a media sidecar (several: one id each)
     arena protocol-docs                      print docs/protocol.md from the pydantic models
 """
 
@@ -28,11 +29,20 @@ def cmd_serve(a: argparse.Namespace) -> int:
     from .embedded import DataDirBusy
 
     try:
-        serve(Config.from_env(host=a.host, port=a.port))
+        cfg = Config.from_env(host=a.host, port=a.port)
+        if a.workers is not None:
+            cfg.workers = a.workers
+        serve(cfg)
     except DataDirBusy as e:              # another arena serve owns the embedded services' data dir
         _print({"error": {"code": "data_dir_busy", "message": str(e)}})
         return 2
     return 0
+
+
+def cmd_worker(a: argparse.Namespace) -> int:
+    from .worker import run_worker
+
+    return run_worker(concurrency=a.concurrency, threads=a.threads, parent_pid=a.parent_pid)
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
@@ -157,7 +167,8 @@ def cmd_media(a: argparse.Namespace) -> int:
 
     from .media.cli import media_command
 
-    return media_command(a.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0") or 0
+    return media_command(a.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+                         a.id, a.channel) or 0
 
 
 def cmd_protocol_docs(a: argparse.Namespace) -> int:
@@ -175,7 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the game server")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--workers", type=int, default=None,
+                   help="arena worker children to start (default: ARENA_WORKERS, else 1; 0: jobs run inline)")
     s.set_defaults(fn=cmd_serve)
+    w = sub.add_parser("worker", help="run a job worker (REDIS_URL, DATABASE_URL, ARENA_KEY_PREFIX as for serve)")
+    w.add_argument("--concurrency", type=int, default=8, help="jobs at once")
+    w.add_argument("--threads", type=int, default=2, help="threads for CPU work (scoring, persona engine)")
+    w.add_argument("--parent-pid", type=int, default=None, help="exit when this process is no longer the parent")
+    w.set_defaults(fn=cmd_worker)
     d = sub.add_parser("demo", help="play a scripted match with bot players against a running server")
     d.add_argument("--url", default="http://127.0.0.1:8080")
     d.add_argument("--bots", type=int, default=2, help="bot players (humans), 1-8")
@@ -210,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(fn=cmd_expression)
     md = sub.add_parser("media", help="run the media sidecar (WebRTC/audio -> transcripts, delivery, expression)")
     md.add_argument("--redis-url", default=None)
+    md.add_argument("--id", default=None, help="this sidecar's id in the registry (default $ARENA_MEDIA_ID, else random)")
+    md.add_argument("--channel", default=None, help="the pool's in channel (default $ARENA_MEDIA_IN_CHANNEL or media:in)")
     md.set_defaults(fn=cmd_media)
     pd = sub.add_parser("protocol-docs", help="print the protocol reference (Markdown)")
     pd.set_defaults(fn=cmd_protocol_docs)

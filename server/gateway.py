@@ -21,7 +21,7 @@ Packets that never reach ``_dispatch`` (malformed, reserved names such as
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
 import socketio
@@ -58,6 +58,9 @@ class Gateway:
         self.secret = jwt_secret
         self.sessions: dict[str, Session] = {}
         self.media = None                     # a server.media_bridge.MediaBridge, set by the app
+        #: ``async (user_id, QuestionSourceIn) -> [rooms.questions.Question]`` for ``create_room``'s
+        #: ``question_source`` (set by the app: server/api/resumes.py); raises ``RoomError``.
+        self.question_source = None
         self.handlers: dict[str, Callable[[str, Session, Any], Awaitable[dict]]] = {
             "list_rooms": self.list_rooms, "create_room": self.create_room, "join_room": self.join_room,
             "leave_room": self.leave_room, "set_ready": self.set_ready, "start_match": self.start_match,
@@ -174,8 +177,15 @@ class Gateway:
             answer_seconds=msg.answer_seconds, max_humans=msg.max_humans, private=msg.private,
             categories=tuple(msg.categories) if msg.categories else CATEGORIES,
             difficulty=msg.difficulty or "mixed", follow_ups=msg.follow_ups,
-            score_expression=msg.score_expression)
-        room = self.manager.create_room(s.user_id, s.display_name, settings)
+            score_expression=msg.score_expression, solo=msg.solo)
+        questions = []
+        if msg.question_source is not None:
+            if self.question_source is None:
+                raise RoomError(ErrorCode.INVALID_SETTINGS, "question sources are not available on this server")
+            questions = await self.question_source(s.user_id, msg.question_source)
+            ids = tuple(q.id for q in questions[:msg.question_count])
+            settings = replace(settings, question_ids=ids, question_count=len(ids))
+        room = self.manager.create_room(s.user_id, s.display_name, settings, questions)
         host = self.manager.hosts[room.room_id]
         await host.flush()
         await self._enter(sid, s, host)
@@ -198,11 +208,9 @@ class Gateway:
             old = self.manager.hosts[s.room_id]
             if old.room.role_of(s.user_id) == "player" and old.room.phase != "finished":
                 raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
-        async with host.lock:
-            host.room.join(s.user_id, s.display_name, msg.role, msg.join_code)
-            await host._flush_locked()
+        async with host.settled(lambda room: room.join(s.user_id, s.display_name, msg.role, msg.join_code)):
             # --- missed-event replay (rejoin with last_seq) ----------------------------------
-            # The lock is held, so nothing is emitted to the room meanwhile: the missed events
+            # Delivery is held, so nothing is emitted to the room meanwhile: the missed events
             # (last_seq, sent_seq] go to this socket in order, then it enters the room and gets
             # the live events from sent_seq + 1: no gap, no duplicate.
             if msg.last_seq is not None:
@@ -262,8 +270,7 @@ class Gateway:
 
     async def request_state(self, sid: str, s: Session, msg: schemas.Empty) -> dict:
         host = self._host(s)
-        async with host.lock:
-            await host._flush_locked()
+        async with host.settled():
             return {"state": await host.snapshot(s.user_id)}
 
     async def audio_chunk(self, sid: str, s: Session, msg: schemas.AudioChunkIn) -> dict:

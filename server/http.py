@@ -6,8 +6,6 @@ are at most ``wire.MAX_HTTP_BODY_BYTES`` and JSON at most ``wire.MAX_JSON_DEPTH`
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -16,8 +14,6 @@ from .auth import issue_guest_token
 from .config import PROTOCOL_VERSION, Config
 from .logs import log
 
-#: Room ids are lowercase hex (``RoomManager.create_room``); anything else cannot have a report.
-ROOM_ID = re.compile(r"[0-9a-f]{1,32}")
 #: Codes for the errors aiohttp raises itself (unknown route, wrong method, body too large, ...).
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
@@ -85,29 +81,23 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         ok = checks["redis"] is True and checks["postgres"] is True
         return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
 
-    async def report(request: web.Request) -> web.Response:
-        room_id = request.match_info["room_id"]
-        rep = await app["results"].report(room_id) if ROOM_ID.fullmatch(room_id) else None
-        if rep is None:
-            return _err(404, "room_not_found", "no finished match for this room")
-        return web.json_response(rep)
 
     async def rooms(request: web.Request) -> web.Response:
         return web.json_response({"rooms": app["manager"].public_rooms()})
-
-    async def global_board(request: web.Request) -> web.Response:
-        return web.json_response({"entries": await app["redis"].global_board()})
 
     r.add_post("/api/v1/auth/guest", guest)
     r.add_get("/api/v1/personas", personas)
     r.add_get("/api/v1/config", config)
     r.add_get("/api/v1/rooms", rooms)
-    r.add_get("/api/v1/rooms/{room_id}/report", report)
-    r.add_get("/api/v1/leaderboard", global_board)
     r.add_get("/healthz", healthz)
     r.add_get("/readyz", readyz)
     from .api import admin
-    admin.setup(app)                      # /metrics (with a process label), /api/v1/admin/*
+    admin.setup(app)          # /metrics (with a process label), /api/v1/admin/*, the Socket.IO Admin UI
+    from .api import setup_api
+    setup_api(app)            # accounts, cohorts, /api/openapi.json, /api/docs
+    from .api import boards, history, reports          # private reports, history, boards (issue 12)
+    for topic in (reports, history, boards):
+        topic.setup(app)
 
     dist = cfg.web_dist
     index = dist / "index.html"

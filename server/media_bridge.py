@@ -3,7 +3,8 @@
 The sidecar (``server/media/``, ``arena media``) speaks the Redis contract in
 ``docs/media.md``. This module is the game-server side of it:
 
-* **out** (game server -> sidecar, channel ``media:in``): ``offer`` (from
+* **out** (game server -> sidecar, channel ``media:in:<sidecar id>`` of the room's sidecar,
+  chosen by load from the registry and handed over when it dies: ``server/media_pool.py``): ``offer`` (from
   ``media_offer``), ``audio_chunk`` (pcm as base64), ``turn_start`` /
   ``turn_end`` (from the room's ``turn_started`` / ``answer_submitted`` /
   ``answer_locked`` events), ``leave`` (the player went away or left), ``close``
@@ -22,7 +23,8 @@ State kept here (per process, in memory): the spoken turn of each
 (room, participant) (finals so far, question id), the current WebRTC session
 id per player, pending offers, and the recording path of each spoken answer
 (room, participant, question) -> WAV path, read by ``ResultStore.save_match``
-through :meth:`MediaBridge.recording_for`. Nothing here is needed for a match
+through :meth:`MediaBridge.recording_for`, the ``audio_chunk`` audio of each open turn (replayed to
+the next sidecar if the room's sidecar dies mid-answer), and which sidecar serves each room. Nothing here is needed for a match
 to go on: if the sidecar is down, answers are typed and ``media_offer`` /
 ``audio_chunk`` answer ``media_unavailable``.
 
@@ -48,7 +50,7 @@ from rooms.settings import MAX_TEXT_BYTES
 
 from .logs import log
 from .media.audio import ALLOWED_SAMPLE_RATES, SILENT_TURN_MESSAGE, LeadingSilence, pcm16_to_float32
-from .media.sidecar import heartbeat_pattern
+from .media_pool import Assignment, SidecarPool
 
 IN_CHANNEL = "media:in"
 OUT_PATTERN = "media:out:*"
@@ -63,6 +65,14 @@ MAX_OUTBOX = 4000
 EXPRESSION_INTERVAL_S = 10.0
 
 MEDIA_UNAVAILABLE = "media_unavailable"
+#: Sent (``error_message``) to a WebRTC speaker whose sidecar died: offer again (the new sidecar
+#: gets the room); finals already received are kept, the utterance in flight is lost.
+MEDIA_MOVED = "media_moved"
+#: How often the registry is read to notice a dead sidecar (s).
+REGISTRY_POLL_S = 0.5
+#: ``audio_chunk`` audio kept per open turn for a replay after a failover (s of 16 kHz 16-bit
+#: audio, 32 KB/s): the longest turn (``MAX_ANSWER_SECONDS``).
+MAX_REPLAY_S = 300.0
 
 
 @dataclass
@@ -76,6 +86,39 @@ class SpokenTurn:
     open: bool = True                                       # False after turn_end was sent
     typed: str | None = None                                # what the player had typed before speaking
     silence: LeadingSilence = field(default_factory=LeadingSilence)  # of the audio_chunks so far
+    language: str | None = None                             # the room's, for a turn_start on another sidecar
+    audio: list[tuple[int, int, bytes]] = field(default_factory=list)  # (seq, sample rate, pcm) since turn start
+    audio_s: float = 0.0
+    shown: str = ""                                         # the last draft given to the room
+    floor: str | None = None                                # the draft before a replay: kept until caught up
+    replay_s: float = 0.0                                   # audio replayed to the new sidecar (s)
+
+    def keep(self, seq: int, sample_rate: int, pcm: bytes) -> None:
+        """Keep an ``audio_chunk`` of the open turn for a replay (up to :data:`MAX_REPLAY_S`)."""
+        dur = len(pcm) / 2 / sample_rate if sample_rate else 0.0
+        if self.open and self.audio_s + dur <= MAX_REPLAY_S:
+            self.audio.append((seq, sample_rate, pcm))
+            self.audio_s += dur
+
+    def replay_chunks(self, max_bytes: int = 65536) -> list[tuple[int, int, bytes]]:
+        """The kept audio merged into as few chunks as the sidecar takes (<= 64 KB, one sample rate
+        each; ``seq`` = the last merged one's), so a long replay fits the outbox (300 s: ~150)."""
+        out: list[tuple[int, int, bytes]] = []
+        for seq, sr, pcm in self.audio:
+            if out and out[-1][1] == sr and len(out[-1][2]) + len(pcm) <= max_bytes:
+                out[-1] = (seq, sr, out[-1][2] + pcm)
+            else:
+                out.append((seq, sr, pcm))
+        return out
+
+    def begin_replay(self) -> None:
+        """The turn's audio goes to a new sidecar from its start: its finals replace the old ones.
+        Without kept audio (WebRTC) the finals so far stay and the new sidecar continues."""
+        if not self.audio:
+            return
+        self.floor = self.shown or self.text()
+        self.replay_s = self.audio_s
+        self.finals, self.deliveries = [], []
 
     def check_chunk(self, pcm: bytes, sample_rate: int) -> None:
         """Refuse an ``audio_chunk`` that continues a silent start of the turn.
@@ -167,16 +210,20 @@ class MediaBridge:
         self.sessions: dict[tuple[str, str], str] = {}          # (room, pid) -> current WebRTC session id
         self.pending: dict[str, asyncio.Future] = {}             # session id -> future of the answer
         self.recordings: dict[tuple, str] = {}                  # (room, pid, question, follow_up) -> turn WAV
+        self.words: dict[tuple, list] = {}                      # same key -> the turn's [{word, start, end}]
         self._expr_sent: dict[tuple[str, str], tuple[float, str]] = {}
         self._outbox: asyncio.Queue = asyncio.Queue(MAX_OUTBOX)
         self._tasks: list[asyncio.Task] = []
         self._up: tuple[float, bool] = (0.0, False)
+        self.pool = SidecarPool(self.redis, self.in_channel)
+        self._orphans: set[str] = set()                         # rooms that need a sidecar (none was alive)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Start the publisher and the ``media:out:*`` listener."""
         self._tasks = [asyncio.create_task(self._publisher(), name="media-out"),
-                       asyncio.create_task(self._listener(), name="media-in")]
+                       asyncio.create_task(self._listener(), name="media-in"),
+                       asyncio.create_task(self._monitor(), name="media-registry")]
 
     async def stop(self) -> None:
         for t in self._tasks:
@@ -190,17 +237,15 @@ class MediaBridge:
 
     # ----------------------------------------------------------------- sidecar up?
     async def sidecar_up(self) -> bool:
-        """True when a heartbeat of a sidecar on this bridge's channel exists
-        (``media:sidecar:<in channel>:*``, 15 s TTL); cached 2 s. A sidecar on another channel of
-        the same Redis does not count: it would never see this bridge's offers."""
+        """True when a sidecar of this bridge's pool is alive: its heartbeat key
+        (``media:sidecar:<in channel>:<id>``, 4 s TTL) exists; cached 2 s. A sidecar on another channel
+        of the same Redis does not count: it would never see this bridge's offers."""
         now = time.monotonic()
         if now - self._up[0] < HEARTBEAT_CACHE_S:
             return self._up[1]
         up = False
         try:
-            async for _ in self.redis.scan_iter(match=heartbeat_pattern(self.in_channel), count=1000):
-                up = True
-                break
+            up = bool(await self.pool.read())       # the snapshot is the monitor's (it moves rooms)
         except Exception:                                   # Redis down: no media
             log.warning("media_heartbeat_check_failed")
         self._up = (now, up)
@@ -211,17 +256,90 @@ class MediaBridge:
             raise RoomError(MEDIA_UNAVAILABLE, "the media sidecar is not running; answer by typing")
 
     # ----------------------------------------------------------------------- out
-    def _send(self, msg: dict) -> None:
+    def _send(self, msg: dict, room_id: str | None = None) -> None:
+        """Queue ``msg`` for the sidecar of ``room_id`` (default ``msg["room_id"]``); dropped when
+        no sidecar is alive (the room is then resumed on the next one, :meth:`_route`)."""
+        ch = self._route(room_id or msg["room_id"])
+        if ch is not None:
+            self._send_to(ch, msg)
+
+    def _send_to(self, channel: str, msg: dict) -> None:
         try:
-            self._outbox.put_nowait(msg)
+            self._outbox.put_nowait((channel, msg))
         except asyncio.QueueFull:
             raise RoomError("overloaded", "the media channel is busy; audio dropped") from None
 
+    def _route(self, room_id: str) -> str | None:
+        """The channel of the room's sidecar (assigned by load on first use). A room that was left
+        without one (its sidecar died, none alive) gets its open turns resumed there first."""
+        ch = self.pool.channel_for(room_id)
+        if ch is None:
+            self._orphans.add(room_id)
+        elif room_id in self._orphans:
+            self._orphans.discard(room_id)
+            self._resume(room_id, ch)
+        return ch
+
+    def _resume(self, room_id: str, channel: str) -> None:
+        """Start the room's open spoken turns on a new sidecar: ``turn_start``, then the turn's
+        ``audio_chunk`` audio since its start (``replay: true``), so the answer is transcribed whole."""
+        for (rid, pid), st in list(self.turns.items()):
+            if rid != room_id or not st.open:
+                continue
+            self._send_to(channel, {"type": "turn_start", "room_id": rid, "participant_id": pid,
+                                    "turn_id": st.turn_id, "language": st.language})
+            st.begin_replay()
+            if st.audio:                   # the speaker's client drops the old transcripts too
+                self._spawn(self._to_player(rid, pid, "audio_processed", {
+                    "seq": st.audio[-1][0], "transcript": "", "is_final": False, "text": st.floor,
+                    "utterance": None, "restart": True}))
+            for seq, sr, pcm in st.replay_chunks():
+                self._send_to(channel, {"type": "audio_chunk", "session_id": None, "room_id": rid,
+                                        "participant_id": pid, "seq": seq, "sample_rate": sr, "replay": True,
+                                        "pcm": base64.b64encode(pcm).decode("ascii")})
+            log.info("media_turn_resumed", room_id=rid, channel=channel, replay_s=round(st.audio_s, 2))
+
+    def _spawn(self, coro) -> None:
+        t = asyncio.get_running_loop().create_task(coro)
+        self._tasks.append(t)
+        t.add_done_callback(lambda t: t in self._tasks and self._tasks.remove(t))
+
+    async def _monitor(self) -> None:
+        """Read the registry every :data:`REGISTRY_POLL_S` s; hand the rooms of a sidecar that
+        left it (missed heartbeats for a TTL, or restarted) to another."""
+        while True:
+            try:
+                await self.pool.refresh()
+                self._up = (time.monotonic(), bool(self.pool.live))
+                for rid, old in self.pool.lost():
+                    await self._handoff(rid, old)
+                for rid in [r for r in self._orphans if any(k[0] == r and t.open for k, t in self.turns.items())]:
+                    self._route(rid)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:                          # Redis down: keep the assignments
+                log.warning("media_registry_failed", error=str(e))
+            await asyncio.sleep(REGISTRY_POLL_S)
+
+    async def _handoff(self, room_id: str, old: Assignment) -> None:
+        log.warning("media_room_moved", room_id=room_id, dead_sidecar=old.sidecar_id)
+        pids = {k[1] for k in list(self.turns) + list(self.sessions) if k[0] == room_id}
+        for pid in pids:                   # if it is alive after all (a late heartbeat), it lets go
+            self._send_to(old.channel, {"type": "leave", "room_id": room_id, "participant_id": pid})
+        moved = [pid for (r, pid) in list(self.sessions) if r == room_id]
+        for pid in moved:
+            self.sessions.pop((room_id, pid), None)
+        self._orphans.add(room_id)
+        self._route(room_id)
+        for pid in moved:                  # their peer connection was with the dead sidecar
+            await self._to_player(room_id, pid, "error_message", {
+                "code": MEDIA_MOVED, "message": "the speech service moved; reconnect the microphone"})
+
     async def _publisher(self) -> None:
         while True:
-            msg = await self._outbox.get()
+            channel, msg = await self._outbox.get()
             try:
-                await self.redis.publish(self.in_channel, json.dumps(msg, ensure_ascii=False))
+                await self.redis.publish(channel, json.dumps(msg, ensure_ascii=False))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -249,7 +367,7 @@ class MediaBridge:
         self.pending[sid] = fut
         try:
             if old:
-                self._send({"type": "close", "session_id": old})
+                self._send({"type": "close", "session_id": old}, room_id)
             if not listen:
                 base = {"room_id": room_id, "participant_id": participant_id, "turn_id": None}
                 self._send({"type": "turn_start", **base})
@@ -281,6 +399,8 @@ class MediaBridge:
         self._send({"type": "audio_chunk", "session_id": self.sessions.get((room_id, participant_id)),
                     "room_id": room_id, "participant_id": participant_id, "seq": seq,
                     "sample_rate": sample_rate, "pcm": base64.b64encode(pcm).decode("ascii")})
+        if st is not None:
+            st.keep(seq, sample_rate, pcm)
 
     # ------------------------------------------------------- room events (the hook)
     def on_room_event(self, room: Any, ev: RoomEvent) -> None:
@@ -304,7 +424,8 @@ class MediaBridge:
             pids = pl.get("participants") or [] if pl.get("participant_id") is None else [pl["participant_id"]]
             for pid in pids:
                 if self._human(room, pid):
-                    st = self.turns[(rid, pid)] = SpokenTurn(pl["question_id"], follow_up=bool(pl.get("follow_up")))
+                    st = self.turns[(rid, pid)] = SpokenTurn(pl["question_id"], follow_up=bool(pl.get("follow_up")),
+                                                             language=room.settings.language)
                     self._send({"type": "turn_start", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id,
                                 "language": room.settings.language})
         elif ev.name in ("answer_submitted", "answer_locked"):
@@ -312,6 +433,7 @@ class MediaBridge:
             st = self.turns.get((rid, pid))
             if st is not None and st.open and st.question_id == pl.get("question_id"):
                 st.open = False
+                st.audio, st.audio_s = [], 0.0
                 self._send({"type": "turn_end", "room_id": rid, "participant_id": pid, "turn_id": st.turn_id})
         elif ev.name == "presence_changed":
             pid = pl.get("participant_id")
@@ -326,6 +448,8 @@ class MediaBridge:
         elif ev.name == "phase_changed" and pl.get("phase") == "finished":
             for (r, pid) in [k for k in self.turns if k[0] == rid] + [k for k in self.sessions if k[0] == rid]:
                 self._leave(r, pid)
+            self.pool.release(rid)
+            self._orphans.discard(rid)
             self._expr_sent = {k: v for k, v in self._expr_sent.items() if k[0] != rid}
 
     def _leave(self, room_id: str, pid: str | None, keep_turn: bool = False) -> None:
@@ -386,6 +510,9 @@ class MediaBridge:
             return                                          # another process's room, or gone
         room = host.room
         key = (rid, pid)
+        a = self.pool.assigned(rid)
+        if a is not None and msg.get("sidecar_id") not in (None, a.sidecar_id):
+            return                                          # a sidecar the room has left (failover)
         if kind in ("partial", "final"):
             st = self.turns.get(key)
             if st is None or not st.open or msg.get("turn_id") not in (None, st.turn_id):
@@ -403,6 +530,13 @@ class MediaBridge:
                 text = st.text()
             else:
                 text = st.text(transcript)
+            if st.floor is not None:                        # a replay is catching up: never shrink the draft
+                if len(text) >= len(st.floor) or (kind == "final" and float(msg.get("end") or 0.0)
+                                                  >= st.replay_s - 1.5):
+                    st.floor = None
+                else:
+                    text = st.floor
+            st.shown = text
             try:
                 room.answer_draft(pid, text)
             except RoomError:
@@ -421,6 +555,8 @@ class MediaBridge:
                 room.set_delivery(pid, qid, {**msg["delivery"], "source": "turn"}, follow_up=follow_up)
             if msg.get("recording"):
                 self.recordings[(rid, pid, qid, follow_up)] = str(msg["recording"])
+                if isinstance(msg.get("words"), list):
+                    self.words[(rid, pid, qid, follow_up)] = msg["words"]
             await host.flush()
         elif kind in ("feedback", "expression"):
             if kind == "expression":
@@ -459,6 +595,12 @@ class MediaBridge:
         so the entry is removed."""
         return self.recordings.pop((room_id, participant_id, question_id, follow_up), None)
 
+    def words_for(self, room_id: str, participant_id: str, question_id: str,
+                  follow_up: bool = False) -> list | None:
+        """The word timings ``[{word, start, end}]`` (s from the start of the turn WAV) of a spoken
+        answer, or None. Read once, like :meth:`recording_for`."""
+        return self.words.pop((room_id, participant_id, question_id, follow_up), None)
+
 
 class MediaSupervisor:
     """Runs ``arena media`` as a child process and restarts it when it exits.
@@ -470,11 +612,16 @@ class MediaSupervisor:
     Args:
         redis_url: the game server's Redis URL.
         argv: the command (default ``python -m server.cli media --redis-url URL``).
+        name: names the child in the logs (``<name>_started``, ``<name>_exited``).
+        env: more environment variables for the child.
     """
 
     def __init__(self, redis_url: str, argv: list[str] | None = None, *, min_backoff_s: float = 1.0,
-                 max_backoff_s: float = 30.0, stable_s: float = 60.0) -> None:
+                 max_backoff_s: float = 30.0, stable_s: float = 60.0, name: str = "media_sidecar",
+                 env: dict[str, str] | None = None) -> None:
         self.redis_url = redis_url
+        self.name = name
+        self.env = env or {}
         self.argv = argv or [sys.executable, "-m", "server.cli", "media", "--redis-url", redis_url]
         self.min_backoff_s, self.max_backoff_s, self.stable_s = min_backoff_s, max_backoff_s, stable_s
         self.proc: asyncio.subprocess.Process | None = None
@@ -483,27 +630,27 @@ class MediaSupervisor:
         self._stopping = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="media-supervisor")
+        self._task = asyncio.create_task(self._run(), name=f"{self.name}-supervisor")
 
     async def _run(self) -> None:
         backoff = self.min_backoff_s
-        env = {**os.environ, "REDIS_URL": self.redis_url}
+        env = {**os.environ, "REDIS_URL": self.redis_url, **self.env}
         while not self._stopping:
             t0 = time.monotonic()
             try:
                 self.proc = await asyncio.create_subprocess_exec(*self.argv, env=env)
-                log.info("media_sidecar_started", pid=self.proc.pid)
+                log.info(f"{self.name}_started", pid=self.proc.pid)
                 rc = await self.proc.wait()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 rc = None
-                log.warning("media_sidecar_spawn_failed", error=str(e))
+                log.warning(f"{self.name}_spawn_failed", error=str(e))
             if self._stopping:
                 return
             if time.monotonic() - t0 >= self.stable_s:
                 backoff = self.min_backoff_s
-            log.warning("media_sidecar_exited", rc=rc, restart_in_s=backoff)
+            log.warning(f"{self.name}_exited", rc=rc, restart_in_s=backoff)
             self.restarts += 1
             await asyncio.sleep(backoff)
             backoff = min(self.max_backoff_s, backoff * 2)
@@ -525,3 +672,29 @@ class MediaSupervisor:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+
+
+class MediaSupervisors:
+    """``$ARENA_MEDIA_SIDECARS`` (default 1) supervised sidecars, ``arena media --id media-<k>``
+    (k = 1..N), each restarted on its own by a :class:`MediaSupervisor`. With N = 1 the child
+    is started exactly as before (a random id).
+
+    Raises:
+        ValueError: ``ARENA_MEDIA_SIDECARS`` is not an integer 1..16.
+    """
+
+    def __init__(self, redis_url: str, count: int | None = None) -> None:
+        raw = count if count is not None else os.environ.get("ARENA_MEDIA_SIDECARS") or 1
+        n = int(raw)
+        if not 1 <= n <= 16:
+            raise ValueError(f"ARENA_MEDIA_SIDECARS must be 1-16, got {raw!r}")
+        base = [sys.executable, "-m", "server.cli", "media", "--redis-url", redis_url]
+        self.children = [MediaSupervisor(redis_url, None if n == 1 else [*base, "--id", f"media-{k}"])
+                         for k in range(1, n + 1)]
+
+    def start(self) -> None:
+        for c in self.children:
+            c.start()
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        await asyncio.gather(*(c.stop(timeout_s) for c in self.children))

@@ -18,3 +18,8 @@ EVENTS_OUT = Counter("arena_events_out_total", "Server-to-client room events bro
 JOB_SECONDS = Histogram("arena_job_duration_seconds", "Duration of room jobs run off the loop", ["job"],
                         buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 MATCHES_FINISHED = Counter("arena_matches_finished_total", "Matches finished", ["reason"])
+JOBS_RUN = Counter("arena_jobs_total", "Room jobs run, by where they ran: a worker process or inline in this one",
+                   ["kind", "runner"])
+JOB_FALLBACKS = Counter("arena_job_fallbacks_total",
+                        "Room jobs run inline instead of in a worker: no_worker, not_taken (no worker took it "
+                        "in time), worker_lost (its worker stopped heartbeating mid-job)", ["kind", "reason"])

@@ -8,14 +8,18 @@ One :class:`RoomHost` per room owns
   (ZINCRBY) before broadcasting, reads the board back (ZREVRANGE) and
   publishes ``leaderboard_update``, and starts jobs.
 
-Jobs (AI answers, scoring) run in a thread pool so the event loop, and with
-it every room's tick, never waits on CPU work; their results go back into the
-room and trigger a flush.
+Jobs (AI answers, follow-ups, scoring, storing the match) run in worker
+processes through the job queue, or inline in a thread pool when no worker takes
+them (``server/roomjobs.py``, ``server/jobqueue.py``), so the event loop, and with
+it every room's tick, never waits on CPU work. Their results go back into the
+room through the shared job driver (``rooms/driver.py``), which also publishes
+``leaderboard_update`` and ``session_complete``, and trigger a flush.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import secrets
 import string
@@ -24,20 +28,23 @@ import uuid
 from collections import deque
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from personas.answerer import Answerer
 from rooms.clock import SystemClock
 from rooms.errors import ErrorCode, RoomError
 from scoring.factory import default_scorer
 from scoring.rubric import RubricScorer
-from rooms.jobs import AIAnswerJob, FollowUpJob, MatchFinishedJob, RoomEvent, ScoreJob
-from rooms.questions import QuestionBank, default_bank
+from rooms.driver import JobDriver
+from rooms.jobs import MatchFinishedJob, RoomEvent
+from rooms.questions import Question, QuestionBank, default_bank
 from rooms.room import Phase, Room
 from rooms.settings import RoomSettings
 
 from . import metrics
+from .jobwork import JobWork
 from .logs import log
+from .roomjobs import run_room_job
 from .store.redis_store import RedisStore
 from .store.results import ResultStore
 
@@ -51,6 +58,7 @@ class RoomHost:
     def __init__(self, manager: "RoomManager", room: Room) -> None:
         self.manager = manager
         self.room = room
+        self.driver = JobDriver(room)
         self.lock = asyncio.Lock()
         self.task: asyncio.Task | None = None
         self._jobs: set[asyncio.Task] = set()
@@ -153,7 +161,7 @@ class RoomHost:
                     await self.manager.on_kicked(room.room_id, ev.payload["participant_id"])
             if self._board_dirty:
                 board = await store.room_board(room.room_id)
-                room.publish("leaderboard_update", {"entries": room.leaderboard(board)})
+                self.driver.publish_board(board)
                 self._board_dirty = False
             if self._lobby_dirty:
                 self.manager.lobby_changed()
@@ -168,10 +176,10 @@ class RoomHost:
     async def _apply(self, ev: RoomEvent) -> None:
         """An event's Redis side effects, applied once, before it is stored and emitted."""
         room, store = self.room, self.manager.redis
-        if ev.name == "score_update":
-            await store.add_score(room.room_id, ev.payload["participant_id"], ev.payload["score"])
+        for participant_id, points in self.driver.score_deltas((ev,)):
+            await store.add_score(room.room_id, participant_id, points)
             self._board_dirty = True
-        elif ev.name == "phase_changed":
+        if ev.name == "phase_changed":
             self._lobby_dirty = True
             if ev.payload["phase"] == Phase.COUNTDOWN:
                 await store.init_board(room.room_id, {p.participant_id: p.display_name
@@ -182,29 +190,20 @@ class RoomHost:
     async def missed_events(self, last_seq: int) -> list[tuple[str, dict]] | None:
         """Events sent after ``last_seq`` (up to :attr:`sent_seq`), from the room's stream, for a
         rejoining client; ``None`` when the stream no longer holds them all (send a snapshot).
-        Call with :attr:`lock` held, right after a flush, so no event is sent meanwhile."""
+        Call inside :meth:`settled`, so no event is sent meanwhile."""
         return await self.manager.redis.events_since(self.room.room_id, last_seq, self.sent_seq)
 
     async def _run_job(self, job: Any) -> None:
-        loop = asyncio.get_running_loop()
         name = type(job).__name__
         t0 = time.perf_counter()
         try:
-            answerer = self.manager.answerer
-            if isinstance(job, AIAnswerJob):
-                text, think, wpm, story = await answerer.answer(
-                    job, time_scale=self.room.settings.timings.answer_scale, executor=self.manager.pool)
-                self.room.provide_ai_answer(job.job_id, text, think, wpm, story)
-            elif isinstance(job, FollowUpJob):
-                self.room.provide_follow_up(job.job_id, await answerer.follow_up(job))
-            elif isinstance(job, ScoreJob):
-                q = self.manager.bank.get(job.question_id)
-                scorer = self.manager.scorer_for(job.answer_seconds)
-                results = await loop.run_in_executor(self.manager.pool, scorer.score_answers, q, job.answers, job.lang)
-                results = await answerer.judge(q, job, results, self.room.settings.timings.scoring_timeout_ms)
-                self.room.provide_scores(job.job_id, results)
-            elif isinstance(job, MatchFinishedJob):
-                await self._finish(job)
+            result = await run_room_job(self.manager, self.room, job)
+            if not self.disposed:
+                self.driver.deliver(job, result)
+            if isinstance(job, MatchFinishedJob):
+                metrics.MATCHES_FINISHED.labels(self.room.end_reason or "completed").inc()
+                log.info("match_finished", room_id=self.room.room_id, reason=self.room.end_reason,
+                         answers=len(job.record["answers"]), stored=result.report_url is not None)
         except Exception:
             log.exception("room_job_failed", room_id=self.room.room_id, job=name)
         finally:
@@ -212,19 +211,16 @@ class RoomHost:
         if not self.disposed:
             await self.flush()
 
-    async def _finish(self, job: MatchFinishedJob) -> None:
-        room = self.room
-        board = await self.manager.redis.room_board(room.room_id)
-        ranking = room.leaderboard(board)
-        try:
-            await self.manager.results.save_match(job.record, ranking)
-            report_url = f"/api/v1/rooms/{room.room_id}/report"
-        except Exception:
-            log.exception("match_store_failed", room_id=room.room_id)
-            report_url = None
-        metrics.MATCHES_FINISHED.labels(room.end_reason or "completed").inc()
-        room.publish("session_complete", {"ranking": ranking, "report_url": report_url})
-        log.info("match_finished", room_id=room.room_id, reason=room.end_reason, answers=len(job.record["answers"]))
+    @contextlib.asynccontextmanager
+    async def settled(self, command: Callable[[Room], Any] | None = None):
+        """Hold the room's delivery for the block: run ``command(room)`` (if given; a ``RoomError``
+        it raises propagates), flush, and let no event out until the block exits, so a snapshot or a
+        replay taken inside sits exactly at :attr:`sent_seq` (``join_room``, ``request_state``)."""
+        async with self.lock:
+            if command is not None:
+                command(self.room)
+            await self._flush_locked()
+            yield self
 
     async def snapshot(self, viewer_id: str | None) -> dict:
         """A ``room_state`` with the leaderboard read from Redis."""
@@ -265,6 +261,10 @@ class RoomManager:
         self.known_personas = known_personas or {}
         self.max_rooms = max_rooms
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="arena-job")
+        #: Runs jobs inline (the fallback); ``scorer_for`` is looked up per job, so tests may replace it.
+        self.work = JobWork(self.answerer, self.bank, lambda secs: self.scorer_for(secs), results, self.pool)
+        #: The job queue to the workers (``server.jobqueue.JobQueue``, set by the app); None: all inline.
+        self.queue = None
         self.hosts: dict[str, RoomHost] = {}
         self.by_code: dict[str, str] = {}
         self.clock = SystemClock()
@@ -293,8 +293,10 @@ class RoomManager:
         log.info("personas_ready", seconds=round(time.perf_counter() - t0, 2))
 
     # -- rooms
-    def create_room(self, host_id: str, host_name: str, settings: RoomSettings) -> Room:
-        """Create and start a room with ``host_id`` seated as host.
+    def create_room(self, host_id: str, host_name: str, settings: RoomSettings,
+                    questions: Sequence[Question] = ()) -> Room:
+        """Create and start a room with ``host_id`` seated as host. ``questions``: extra questions
+        (a résumé's tailored set) the room's bank holds besides the shared bank.
 
         Raises:
             RoomError: ``invalid_settings`` / ``unknown_persona``, or
@@ -308,8 +310,12 @@ class RoomManager:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while code in self.by_code:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        bank = self.bank
+        if questions:
+            shared = {b.id for b in self.bank}
+            bank = QuestionBank([*self.bank, *(q for q in questions if q.id not in shared)])
         room = Room(room_id, settings, host_id, host_name, self.clock, random.Random(secrets.randbits(64)),
-                    self.bank, persona_names=self.known_personas, join_code=code,
+                    bank, persona_names=self.known_personas, join_code=code,
                     fallback_scorer=RubricScorer(settings.answer_seconds))
         host = RoomHost(self, room)
         self.hosts[room_id] = host

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from rooms.settings import (CATEGORIES, DIFFICULTIES, MAX_ANSWER_SECONDS, MAX_HUMANS, MAX_PERSONAS, MAX_QUESTIONS,
@@ -88,6 +88,23 @@ class PersonaPick(Strict):
     skill: int = Field(3, ge=1, le=5)
 
 
+QuestionId = Annotated[Line, Field(min_length=1, max_length=64)]
+
+
+class QuestionSourceIn(Strict):
+    """Where a room's questions come from, instead of drawing from the bank: exactly one of
+    ``resume_id`` (your own résumé's tailored set, in order: ``GET /api/v1/resumes/{id}/questions``)
+    or ``question_ids`` (in order: bank ids, or ids of your own résumé's questions: a learning plan's retries)."""
+    resume_id: Optional[QuestionId] = None
+    question_ids: Optional[list[QuestionId]] = Field(None, min_length=1, max_length=MAX_QUESTIONS)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "QuestionSourceIn":
+        if (self.resume_id is None) == (self.question_ids is None):
+            raise ValueError("give exactly one of resume_id or question_ids")
+        return self
+
+
 class CreateRoomIn(Strict):
     """``create_room``: the host's settings. Ack: ``{room_id, join_code}``."""
     title: Line = Field(min_length=1, max_length=80)
@@ -102,6 +119,11 @@ class CreateRoomIn(Strict):
     difficulty: Optional[Literal[DIFFICULTIES]] = None  # type: ignore[valid-type]
     follow_ups: bool = Field(False, description="round robin: the interviewer asks one candidate per question a follow-up")
     score_expression: bool = Field(False, description="host opt-in: facial expression counts (a little) in spoken answers' scores; otherwise advisory only")
+    question_source: Optional[QuestionSourceIn] = Field(None, description=(
+        "ask these questions in order (`question_count` of them at most) instead of drawing from the bank: "
+        "`{resume_id}` (only your own résumé: else `resume_not_found`; `questions_not_ready` while it is generated) "
+        "or `{question_ids}` (bank ids or your own résumé questions' ids: else `invalid_settings`)"))
+    solo: bool = Field(False, description="a practice room for one: the host may start alone; needs `max_humans` 1")
 
 
 class JoinRoomIn(Strict):
@@ -313,9 +335,13 @@ class RealTimeFeedback(BaseModel):
 
 
 class AudioProcessed(BaseModel):
+    """To the speaker only. ``restart``: the room's speech moved to another media sidecar, which
+    transcribes this answer again from its start: drop the transcripts received so far (keep what
+    was typed) and keep showing ``text`` until the new ones are as long."""
     seq: int
     transcript: str
     is_final: bool
+    restart: bool = False
 
 
 class SessionComplete(RoomEventBase):

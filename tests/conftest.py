@@ -27,7 +27,8 @@ def free_port() -> int:
 async def running_server(time_scale: float = 0.05, **config):
     """Start the full server (aiohttp + Socket.IO) on a free port against the real Redis and
     PostgreSQL, with a private Redis key prefix; yields a :class:`ServerHandle`, then cleans up.
-    ``config``: further :class:`server.config.Config` fields (e.g. ``redis_pool=2``)."""
+    ``config``: further :class:`server.config.Config` fields (e.g. ``redis_pool=2``, or another
+    ``database_url``)."""
     from server.app import build_app
     from server.config import Config
     from server.logs import setup_logging
@@ -36,8 +37,8 @@ async def running_server(time_scale: float = 0.05, **config):
     prefix = f"test:{uuid.uuid4().hex[:8]}:"
     # restore_rooms off by default: a stop ends every match (no room state left behind after the keys are
     # deleted); tests/test_failover.py runs its servers with it on.
-    cfg = Config(redis_url=REDIS_URL, database_url=DATABASE_URL, key_prefix=prefix, time_scale=time_scale,
-                 jwt_secret="test-secret", **{"restore_rooms": False, **config})
+    cfg = Config(**{"redis_url": REDIS_URL, "database_url": DATABASE_URL, "key_prefix": prefix,
+                    "time_scale": time_scale, "jwt_secret": "test-secret", "restore_rooms": False, **config})
     app = await build_app(cfg)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -121,7 +121,8 @@ async def test_full_match_three_humans_three_ai(server):
         await conn.close()
 
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{server.base}{host.of('session_complete')[0]['report_url']}") as resp:
+        async with http.get(f"{server.base}{host.of('session_complete')[0]['report_url']}",
+                            headers={"Authorization": f"Bearer {host.token}"}) as resp:
             rep = await resp.json()
     assert [e["participant_id"] for e in rep["ranking"]] == [e["participant_id"] for e in ranking]
     assert len(rep["questions"]) == 5 and all(len(q["answers"]) == 6 for q in rep["questions"])

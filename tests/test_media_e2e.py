@@ -8,6 +8,7 @@ enough for ~6 s of espeak-ng speech (sent at 2x real time) plus the sidecar's fi
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import asyncpg
@@ -101,7 +102,7 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     await host.wait_for(lambda: host.of("session_complete"), timeout=20)
     conn = await asyncpg.connect(DATABASE_URL)
     try:
-        rows = await conn.fetch("SELECT a.participant_id, a.text, a.recording, a.dimensions FROM answers a "
+        rows = await conn.fetch("SELECT a.participant_id, a.text, a.recording, a.dimensions, a.words FROM answers a "
                                 "JOIN matches m USING (match_id) WHERE m.room_id=$1", room_id)
     finally:
         await conn.close()
@@ -110,6 +111,11 @@ async def test_spoken_answer_over_audio_chunks(media_sidecar, media_server, spok
     rec, rsr = read_wav(by[host.user_id]["recording"])
     assert rsr == 16000 and rec.size / rsr > 5.0
     assert by[other.user_id]["recording"] is None
+    # the turn's word timings (s from the recording's start) are stored for the replay's timed transcript
+    words = json.loads(by[host.user_id]["words"])
+    assert words and all(0 <= w["start"] <= w["end"] <= rec.size / rsr + 0.5 for w in words)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    assert by[other.user_id]["words"] is None
     assert time.monotonic() - t0 < 60
 
 
@@ -256,22 +262,29 @@ async def test_only_a_sidecar_on_the_bridges_channel_counts_as_up():
 
     import redis.asyncio as aioredis
 
-    from server.media.sidecar import heartbeat_key
+    from server.media.sidecar import heartbeat_key, registry_key
     from server.media_bridge import MediaBridge
     from tests.conftest import REDIS_URL
 
     mine, theirs = f"media:in:t:{uuid.uuid4().hex[:8]}*", f"media:in:t:{uuid.uuid4().hex[:8]}"
     r = aioredis.from_url(REDIS_URL)
     bridge = MediaBridge(REDIS_URL, manager=None, emit=None, sids_of=lambda *_: [], in_channel=mine)
+    exp = int(time.time() * 1000) + 15000
+
+    async def beat(channel: str, sid: str) -> None:                         # as a sidecar registers
+        await r.set(heartbeat_key(channel, sid), "{}", ex=15)
+        await r.zadd(registry_key(channel), {sid: exp})
     try:
-        await r.set(heartbeat_key(theirs, "other"), "{}", ex=15)
-        await r.set(heartbeat_key(mine[:-1] + "x", "glob"), "{}", ex=15)   # matches only if '*' is a glob
+        await beat(theirs, "other")
+        await beat(mine[:-1] + "x", "glob")
+        await r.zadd(registry_key(mine), {"dead": exp})                     # listed, but its key expired
         assert not await bridge.sidecar_up()
         bridge._up = (0.0, False)                                           # skip the 2 s cache
-        await r.set(heartbeat_key(mine, "mine"), "{}", ex=15)
+        await beat(mine, "mine")
         assert await bridge.sidecar_up()
     finally:
         await r.delete(heartbeat_key(theirs, "other"), heartbeat_key(mine[:-1] + "x", "glob"),
-                       heartbeat_key(mine, "mine"))
+                       heartbeat_key(mine, "mine"), registry_key(mine), registry_key(theirs),
+                       registry_key(mine[:-1] + "x"))
         await r.aclose()
         await bridge.redis.aclose()

@@ -226,8 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--partial-interval", type=float, default=0.6, help="s of new speech between partials")
     ap.add_argument("--language", choices=["en", "ko"], default="en",
                     help="room language: en = tiny.en, ko = the Korean rooms' multilingual model")
+    ap.add_argument("--sidecars", default=None,
+                    help="e.g. 1,2: capacity of that many sidecar processes on the wall clock (bench_sidecars.py)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.sidecars:
+        from .bench_sidecars import main as sidecars_main
+
+        return sidecars_main(["--sidecars", args.sidecars, "--seconds", str(args.seconds), "--language",
+                              args.language, "--partial-interval", str(args.partial_interval)])
     res = bench(args.seconds, args.threads, args.wav, args.max_speakers, args.partial_interval, args.language)
     print(json.dumps(res, indent=2))
     return 0

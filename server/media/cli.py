@@ -85,13 +85,31 @@ def expression_command(path: str) -> dict:
     return res
 
 
-def media_command(redis_url: str | None = None) -> None:
-    """Run the ``arena media`` sidecar until interrupted."""
+def media_command(redis_url: str | None = None, sidecar_id: str | None = None, channel: str | None = None) -> None:
+    """Run the ``arena media`` sidecar until interrupted (SIGTERM too: it leaves the registry).
+
+    Args:
+        redis_url: default ``$REDIS_URL`` or ``redis://127.0.0.1:6379/0``.
+        sidecar_id: its id in the registry (default ``$ARENA_MEDIA_ID``, else random); give each
+            sidecar of a pool its own.
+        channel: the pool's shared in channel (default ``$ARENA_MEDIA_IN_CHANNEL`` or ``media:in``).
+    """
     import asyncio
+    import signal
 
-    from .sidecar import run_sidecar
+    from .sidecar import IN_CHANNEL, run_sidecar
 
-    asyncio.run(run_sidecar(redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")))
+    async def main() -> None:
+        task = asyncio.current_task()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await run_sidecar(redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                              sidecar_id=sidecar_id,
+                              in_channel=channel or os.environ.get("ARENA_MEDIA_IN_CHANNEL") or IN_CHANNEL)
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("expression").add_argument("image")
     m = sub.add_parser("media")
     m.add_argument("--redis-url", default=None)
+    m.add_argument("--id", default=None, help="sidecar id in the registry (default $ARENA_MEDIA_ID, else random)")
+    m.add_argument("--channel", default=None, help="shared in channel (default $ARENA_MEDIA_IN_CHANNEL or media:in)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "transcribe":
@@ -108,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "expression":
             out = expression_command(args.image)
         else:
-            media_command(args.redis_url)
+            media_command(args.redis_url, args.id, args.channel)
             return 0
     except MediaError as e:
         print(json.dumps({"error": e.to_dict()}), file=sys.stderr)

@@ -11,8 +11,11 @@ It talks to the game server only through Redis pub/sub (contract in
   ``silence`` (nothing above -60 dBFS for the first 3 s of a turn) and
   ``no_speech`` (a turn with audio but no recognised word, sent after its
   ``turn_summary``);
-* keeps a heartbeat key ``media:sidecar:<in channel>:<id>`` (TTL 15 s) so the
-  game server can tell whether a sidecar serves *its* channel.
+* keeps a heartbeat key ``media:sidecar:<in channel>:<id>`` (refreshed every
+  ``$ARENA_MEDIA_HEARTBEAT_S`` s, TTL ``$ARENA_MEDIA_HEARTBEAT_TTL_S`` s) with its load, so the
+  game server can tell which sidecars serve *its* channel and spread rooms over them; each
+  sidecar also listens on its own channel ``<in channel>:<id>`` (``docs/media.md``, "Several
+  sidecars").
 
 WebRTC is handled with aiortc: the sidecar answers the browser's offer, reads
 the audio track (resampled to 16 kHz mono s16 with ``av.AudioResampler``) and
@@ -53,7 +56,10 @@ SR = TARGET_SAMPLE_RATE
 IN_CHANNEL = "media:in"
 OUT_PREFIX = "media:out:"
 HEARTBEAT_PREFIX = "media:sidecar:"
-HEARTBEAT_TTL_S = 15
+#: Heartbeat period and time to live (s): a sidecar killed with SIGKILL leaves the registry
+#: within ``HEARTBEAT_TTL_S``; ``$ARENA_MEDIA_HEARTBEAT_S`` / ``$ARENA_MEDIA_HEARTBEAT_TTL_S``.
+HEARTBEAT_INTERVAL_S = 1.0
+HEARTBEAT_TTL_S = 4
 #: Frames per second sampled from a video track for expression analysis.
 VIDEO_FPS = 2.0
 #: Minimum time between two nudges of the same kind to one participant (s).
@@ -99,6 +105,31 @@ def heartbeat_key(in_channel: str, sidecar_id: str) -> str:
 def heartbeat_pattern(in_channel: str) -> str:
     """SCAN pattern for the heartbeats of sidecars serving ``in_channel`` (glob characters escaped)."""
     return HEARTBEAT_PREFIX + re.sub(r"([*?\[\]\\])", r"\\\1", in_channel) + ":*"
+
+
+def registry_key(in_channel: str) -> str:
+    """``media:sidecars:<in channel>``: sorted set of sidecar ids (score: heartbeat expiry, epoch ms), the
+    index of the heartbeat keys; the keys' TTL says who is alive."""
+    return f"media:sidecars:{in_channel}"
+
+
+def sidecar_channel(in_channel: str, sidecar_id: str) -> str:
+    """``<in channel>:<id>``: the channel only this sidecar subscribes to (rooms assigned to it)."""
+    return f"{in_channel}:{sidecar_id}"
+
+
+def heartbeat_timing_from_env() -> tuple[float, int]:
+    """(period s, TTL s) from ``$ARENA_MEDIA_HEARTBEAT_S`` (default 1.0) and
+    ``$ARENA_MEDIA_HEARTBEAT_TTL_S`` (default 4; at least 2 periods).
+
+    Raises:
+        ValueError: not a positive number, or a TTL shorter than two periods.
+    """
+    period = float(os.environ.get("ARENA_MEDIA_HEARTBEAT_S") or HEARTBEAT_INTERVAL_S)
+    ttl = int(os.environ.get("ARENA_MEDIA_HEARTBEAT_TTL_S") or HEARTBEAT_TTL_S)
+    if not period > 0 or ttl < 2 * period:
+        raise ValueError(f"heartbeat: need period > 0 and TTL >= 2 periods, got {period} s / {ttl} s")
+    return period, ttl
 
 
 def out_channel(room_id: str) -> str:
@@ -210,6 +241,7 @@ class Participant:
     tension: collections.deque = field(default_factory=lambda: collections.deque(maxlen=TENSION_WINDOW))
     last_active: float = field(default_factory=time.monotonic)
     backlog: int = 0  # samples queued but not yet fed
+    replay_backlog: int = 0  # of which replayed by the game server after a failover (``replay: true``)
 
 
 class MediaSidecar:
@@ -226,11 +258,15 @@ class MediaSidecar:
         in_channel: channel to subscribe to (default ``media:in``).
         stream_options: keyword arguments for every StreamingTranscriber
             (default :func:`stream_options_from_env`).
+        sidecar_id: its id in the registry (default ``$ARENA_MEDIA_ID``, else random); it also
+            listens on ``<in_channel>:<id>``.
+        capacity: speakers it reports it is sized for (default ``$ARENA_MEDIA_CAPACITY``, else 3 per
+            STT worker).
     """
 
     def __init__(self, redis, *, transcriber=None, analyzer=None, in_channel: str = IN_CHANNEL,
                  stream_options: dict | None = None, recordings: Path | None = None,
-                 transcribers: dict | None = None):
+                 transcribers: dict | None = None, sidecar_id: str | None = None, capacity: int | None = None):
         self.redis = redis
         self.transcriber = transcriber
         #: Per room language other than English (``"ko"``), loaded on the first turn that needs it.
@@ -240,8 +276,13 @@ class MediaSidecar:
         self.stream_options = stream_options if stream_options is not None else stream_options_from_env()
         self.recordings = Path(recordings) if recordings else recordings_dir()
         self.retention_s = retention_from_env()  # ValueError on a bad value: fail at start, not later
-        self.id = uuid.uuid4().hex[:12]
+        self.id = _safe(sidecar_id or os.environ.get("ARENA_MEDIA_ID") or uuid.uuid4().hex[:12])
+        self.boot = uuid.uuid4().hex[:12]  # tells a restarted sidecar with the same id from the old one
+        self.hb_period_s, self.hb_ttl_s = heartbeat_timing_from_env()
         workers = int(os.environ.get("ARENA_STT_WORKERS", "1"))
+        #: Simultaneous speakers this sidecar is sized for (heartbeat ``capacity``): 3 per STT worker
+        #: (``docs/media.md``, benchmark), or ``$ARENA_MEDIA_CAPACITY``.
+        self.capacity = int(capacity or os.environ.get("ARENA_MEDIA_CAPACITY") or 3 * workers)
         self.stt_pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="arena-stt")
         self.expr_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="arena-expr")
         self.participants: dict[tuple[str, str], Participant] = {}
@@ -276,7 +317,9 @@ class MediaSidecar:
         await self.load()
         restrict_ice_hosts_from_env()
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self.in_channel)
+        channels = (self.in_channel, sidecar_channel(self.in_channel, self.id))
+        await pubsub.subscribe(*channels)
+        await self._beat()  # registered before ready: the game server can assign rooms at once
         hb = asyncio.create_task(self._heartbeat())
         log.info("media sidecar %s listening on %s", self.id, self.in_channel)
         if ready is not None:
@@ -295,7 +338,7 @@ class MediaSidecar:
                         pass
                     pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                     try:
-                        await pubsub.subscribe(self.in_channel)
+                        await pubsub.subscribe(*channels)
                     except (ConnectionError, OSError, RedisConnectionError):
                         pass
                     continue
@@ -305,8 +348,10 @@ class MediaSidecar:
         finally:
             hb.cancel()
             await self.close()
-            try:
-                await pubsub.unsubscribe(self.in_channel)
+            try:  # leave the registry at once (a killed sidecar leaves when its heartbeat expires)
+                await self.redis.delete(heartbeat_key(self.in_channel, self.id))
+                await self.redis.zrem(registry_key(self.in_channel), self.id)
+                await pubsub.unsubscribe(*channels)
                 await pubsub.aclose()
             except Exception:  # noqa: BLE001 - connection may already be gone
                 pass
@@ -338,9 +383,7 @@ class MediaSidecar:
                 except OSError as e:
                     log.warning("recordings sweep failed: %s", e)
             try:
-                info = {"id": self.id, "participants": len(self.participants), "peers": len(self.peers),
-                        "ts_ms": int(time.time() * 1000)}
-                await self.redis.set(key, json.dumps(info), ex=HEARTBEAT_TTL_S)
+                await self._beat()
                 now = time.monotonic()
                 for key_, p in list(self.participants.items()):
                     if now - p.last_active > IDLE_TIMEOUT_S and not any(
@@ -351,7 +394,37 @@ class MediaSidecar:
                 raise
             except Exception:  # noqa: BLE001
                 log.exception("heartbeat failed")
-            await asyncio.sleep(HEARTBEAT_TTL_S / 3)
+            await asyncio.sleep(self.hb_period_s)
+
+    def load_report(self) -> dict:
+        """This sidecar's heartbeat: identity and load.
+
+        Returns:
+            ``{"id", "boot", "pid", "pool" (the shared in channel), "channel" (its own),
+            "rooms" (distinct rooms with state here), "participants", "streams" (participants in
+            an open turn or with a peer connection), "peers", "backlog_s" (audio waiting for
+            STT, s), "cpu" (process CPU time / wall time since the last beat, 0..cores),
+            "capacity" (speakers it is sized for), "ts_ms"}``.
+        """
+        now, cpu = time.monotonic(), time.process_time()
+        last = getattr(self, "_cpu_mark", None)
+        self._cpu_mark = (now, cpu)
+        busy = round((cpu - last[1]) / (now - last[0]), 3) if last and now > last[0] else 0.0
+        peered = {(v["room_id"], v["participant_id"]) for v in self.peers.values()}
+        return {"id": self.id, "boot": self.boot, "pid": os.getpid(), "pool": self.in_channel,
+                "channel": sidecar_channel(self.in_channel, self.id),
+                "rooms": len({k[0] for k in self.participants}), "participants": len(self.participants),
+                "streams": sum(1 for k, p in self.participants.items()
+                               if k in peered or (p.listening and p.turn_id)),
+                "peers": len(self.peers), "backlog_s": round(sum(p.backlog for p in self.participants.values()) / SR, 2),
+                "cpu": busy, "capacity": self.capacity, "ts_ms": int(time.time() * 1000)}
+
+    async def _beat(self) -> None:
+        info = self.load_report()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(heartbeat_key(self.in_channel, self.id), json.dumps(info), ex=self.hb_ttl_s)
+            pipe.zadd(registry_key(self.in_channel), {self.id: info["ts_ms"] + self.hb_ttl_s * 1000})
+            await pipe.execute()
 
     def _spawn(self, coro) -> asyncio.Task:
         t = asyncio.create_task(coro)
@@ -361,6 +434,7 @@ class MediaSidecar:
 
     # -- output ------------------------------------------------------------------------
     async def publish(self, room_id: str, msg: dict) -> None:
+        msg.setdefault("sidecar_id", self.id)  # the game server ignores a sidecar its room left
         self.stats["out_" + msg.get("type", "?")] += 1
         await self.redis.publish(out_channel(room_id), json.dumps(msg, ensure_ascii=False))
 
@@ -417,7 +491,7 @@ class MediaSidecar:
                 return  # duplicate
             if seq is not None:
                 p.last_chunk_seq = seq
-            if not self.enqueue(p, audio):
+            if not self.enqueue(p, audio, replay=msg.get("replay") is True):
                 raise MediaError("overloaded", f"more than {MAX_BACKLOG_S:.0f} s of audio waiting; chunk dropped")
         elif kind == "offer":
             self._require(msg, "session_id", "room_id", "participant_id")
@@ -466,21 +540,32 @@ class MediaSidecar:
         p.last_active = time.monotonic()
         return p
 
-    def enqueue(self, p: Participant, audio: np.ndarray) -> bool:
+    def enqueue(self, p: Participant, audio: np.ndarray, replay: bool = False) -> bool:
         """Queue 16 kHz float32 samples for ``p`` (called on the event loop).
 
         Returns False (and drops the audio) when more than :data:`MAX_BACKLOG_S` s
         are already waiting: the sidecar is overloaded and must not grow without bound.
+        ``replay``: a turn's audio resent after a failover; it is bounded by the turn
+        (:data:`MAX_TURN_RECORDING_S`) instead, and does not count against live audio.
         """
         if not audio.size:
             return True
-        if p.backlog + audio.size > MAX_BACKLOG_S * SR:
+        live = p.backlog - p.replay_backlog
+        if (p.replay_backlog + audio.size > MAX_TURN_RECORDING_S * SR) if replay else \
+                (live + audio.size > MAX_BACKLOG_S * SR):
             self.stats["dropped_samples"] += audio.size
             return False
         p.backlog += audio.size
+        if replay:
+            p.replay_backlog += audio.size
         p.queue.put_nowait(("audio", audio))
         p.last_active = time.monotonic()
         return True
+
+    @staticmethod
+    def _dequeued(p: Participant, n: int) -> None:
+        p.backlog -= n
+        p.replay_backlog = max(0, p.replay_backlog - n)  # FIFO: a replay is queued before live audio
 
     async def _drop(self, key) -> None:
         p = self.participants.pop(key, None)
@@ -494,7 +579,7 @@ class MediaSidecar:
             item = await p.queue.get()
             try:
                 if item[0] == "audio":
-                    p.backlog -= item[1].size
+                    self._dequeued(p, item[1].size)
                     parts = [item[1]]
                     # Coalesce what is already queued: under load a speaker gets fewer,
                     # larger feeds (fewer partials) instead of an ever-growing backlog.
@@ -502,7 +587,7 @@ class MediaSidecar:
                     while not p.queue.empty():
                         nxt = p.queue.get_nowait()
                         if nxt[0] == "audio":
-                            p.backlog -= nxt[1].size
+                            self._dequeued(p, nxt[1].size)
                             parts.append(nxt[1])
                         else:
                             control = nxt
@@ -817,7 +902,7 @@ async def run_sidecar(redis_url: str, *, ready: asyncio.Event | None = None, **o
         redis_url: e.g. ``redis://127.0.0.1:6379/0``.
         ready: set once models are loaded and ``media:in`` is subscribed.
         options: passed to :class:`MediaSidecar` (``transcriber``, ``analyzer``,
-            ``in_channel``, ``stream_options``, ``recordings``).
+            ``in_channel``, ``stream_options``, ``recordings``, ``sidecar_id``, ``capacity``).
     """
     import redis.asyncio as aioredis
 

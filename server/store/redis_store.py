@@ -3,8 +3,7 @@
 Keys (``P`` = ``ARENA_KEY_PREFIX``, default ``arena:``):
 
 - ``P board:room:<room_id>``: ZSET participant_id -> cumulative score (the room's leaderboard);
-- ``P board:global``: ZSET participant_id -> all-time score (humans and ``ai:<persona>``);
-- ``P names``: HASH participant_id -> display name (for the global board);
+- ``P names``: HASH participant_id -> display name (the names a room board was started with);
 - ``P room:<room_id>:state``: STRING, the last ``room_state`` snapshot as JSON (1 h TTL);
 - ``P room:<room_id>:events``: STREAM, the room's broadcasts for missed-event replay: entry id
   ``<seq>-0``, fields ``n`` (event name) and ``p`` (the wire payload as JSON); at least the last
@@ -63,10 +62,6 @@ class RedisStore:
     def room_key(self, room_id: str) -> str:
         return f"{self.prefix}board:room:{room_id}"
 
-    @property
-    def global_key(self) -> str:
-        return f"{self.prefix}board:global"
-
     async def ping(self) -> bool:
         return bool(await self.r.ping())
 
@@ -84,21 +79,13 @@ class RedisStore:
             await p.execute()
 
     async def add_score(self, room_id: str, participant_id: str, score: float) -> None:
-        """ZINCRBY the room board and the global board by ``score`` (0-100)."""
-        async with self.r.pipeline(transaction=True) as p:
-            p.zincrby(self.room_key(room_id), score, participant_id)
-            p.zincrby(self.global_key, score, participant_id)
-            await p.execute()
+        """ZINCRBY the room board by ``score`` (0-100). The boards across matches are kept in
+        PostgreSQL (``server/api/boards.py``): one entry per account, AI candidates apart."""
+        await self.r.zincrby(self.room_key(room_id), score, participant_id)
 
     async def room_board(self, room_id: str) -> list[tuple[str, float]]:
         """The room's board, best first: ``[(participant_id, score)]`` (ZREVRANGE WITHSCORES)."""
         return [(m, s) for m, s in await self.r.zrevrange(self.room_key(room_id), 0, -1, withscores=True)]
-
-    async def global_board(self, limit: int = 50) -> list[dict]:
-        """Top of the global board: ``[{participant_id, display_name, score}]``."""
-        rows = await self.r.zrevrange(self.global_key, 0, limit - 1, withscores=True)
-        names = await self.r.hmget(f"{self.prefix}names", [m for m, _ in rows]) if rows else []
-        return [{"participant_id": m, "display_name": n or m, "score": s} for (m, s), n in zip(rows, names)]
 
     async def save_snapshot(self, room_id: str, snapshot: dict) -> None:
         await self.r.set(f"{self.prefix}room:{room_id}:state", json.dumps(snapshot, ensure_ascii=False),

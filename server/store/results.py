@@ -58,6 +58,8 @@ class ResultStore:
         #: ``(room_id, participant_id, question_id, is_follow_up) -> WAV path | None`` for spoken answers
         #: (set by the media bridge); an answer dict's own ``recording`` wins.
         self.recording_for = None
+        #: same key -> the turn's word timings ``[{word, start, end}]`` (s from the recording's start) | None.
+        self.words_for = None
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, apply_migrations, self.url)
@@ -116,6 +118,12 @@ class ResultStore:
             recs = [r for r in recs if r[0]]
             if recs:                          # spoken answers link to the turn's recording
                 await c.executemany("UPDATE answers SET recording=$1 WHERE answer_id=$2", recs)
+            words = [(json.dumps(storable_tree(w)), a["answer_id"]) for a in record["answers"]
+                     if (w := a.get("words") or (self.words_for(record["room_id"], a["participant_id"], a["question_id"],
+                                                                  bool(a.get("follow_up_of")))
+                                                 if self.words_for else None))]
+            if words:                         # ... and to its word timings (the replay highlights them)
+                await c.executemany("UPDATE answers SET words=$1::jsonb WHERE answer_id=$2", words)
         return mid
 
     async def report(self, room_id: str) -> dict | None:
@@ -143,6 +151,7 @@ class ResultStore:
                                            "follow_up_of": a["follow_up_of"],
                                            "follow_up_question": a["follow_up_question"],
                                            "recording": a["recording"],
+                                           "words": json.loads(a["words"]) if a["words"] else None,
                                            "expression": json.loads(a["expression"]) if a["expression"] else None}
                                           for a in ans if a["question_idx"] == q["idx"]]})
         return {"room_id": room_id, "title": m["title"], "language": m["language"],

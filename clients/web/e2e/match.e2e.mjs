@@ -227,7 +227,10 @@ async function main() {
 
     // ---- results -----------------------------------------------------------------------------
     const report = await t.step('report is served by GET /api/v1/rooms/{id}/report', async () => {
-      const r = await fetch(`${server.baseUrl}/api/v1/rooms/${roomId}/report`);
+      const token = await host.evaluate(() => localStorage.getItem('arena.token'));
+      const anon = await fetch(`${server.baseUrl}/api/v1/rooms/${roomId}/report`);
+      if (anon.status !== 404) throw new Error(`without a token: HTTP ${anon.status} (the report is private)`);
+      const r = await fetch(`${server.baseUrl}/api/v1/rooms/${roomId}/report`, { headers: { Authorization: `Bearer ${token}` } });
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const body = await r.json();
       if (!Array.isArray(body.ranking) || body.ranking.length !== 4) throw new Error(`ranking: ${JSON.stringify(body.ranking)}`);
@@ -252,11 +255,47 @@ async function main() {
       await shot(host, 'results-compare');
     }
     // ---- second, short scenario: errors in plain words, kick, simultaneous mode ------------
-    await t.step('both return to the lobby from the results', async () => {
-      await host.getByTestId('back-to-lobby').click();
+    // ---- history, replay, share links (issue 12) ----------------------------------------------
+    await t.step('the host replays the match: key points, a model answer, exports', async () => {
+      await host.getByTestId('open-replay').click();
+      await host.getByTestId('replay').waitFor({ timeout: 20_000 });
+      const qs = await host.locator('.replay .compare-q').count();
+      if (qs !== QUESTIONS) throw new Error(`replay questions: ${qs}`);
+      await host.getByTestId('key-points').first().waitFor();
+      await host.getByTestId('model-answer').first().waitFor();
+      const [download] = await Promise.all([host.waitForEvent('download'), host.getByTestId('export-csv').click()]);
+      if (!download.suggestedFilename().endsWith('.csv')) throw new Error(download.suggestedFilename());
+      if (SHOTS) await shot(host, 'replay');
+    });
+    await t.step('a share link opens the replay without signing in, until it is revoked', async () => {
+      await host.getByTestId('share-create').click();
+      const url = await host.getByTestId('share-url').inputValue();
+      const anonCtx = await browser.newContext({ ...desktop, locale: 'en-US' });
+      const anon = await anonCtx.newPage();
+      await anon.goto(url);
+      await anon.getByTestId('replay').waitFor({ timeout: 20_000 });
+      await host.getByTestId('share-revoke').click();
+      await sleep(500);
+      await anon.reload();
+      await anon.getByTestId('replay-error').waitFor({ timeout: 20_000 });
+      await anonCtx.close();
+    });
+    await t.step('the history page charts scores by dimension and by category', async () => {
+      await host.evaluate(() => { location.hash = '#/history'; });
+      await host.getByTestId('history').waitFor({ timeout: 20_000 });
+      await host.locator('[data-testid=chart-dimensions] .recharts-surface').first().waitFor({ timeout: 20_000 });
+      await host.locator('[data-testid=chart-categories] .recharts-surface').first().waitFor();
+      const rows = await host.locator(`[data-testid=history-matches] tr[data-room-id="${roomId}"]`).count();
+      if (rows !== 1) throw new Error(`history rows for the room: ${rows}`);
+      if (SHOTS) await shot(host, 'history');
+    });
+    await t.step('both return to the lobby, which shows the boards', async () => {
+      await host.evaluate(() => { location.hash = ''; });
       await player.getByTestId('back-to-lobby').click();
       await host.getByRole('heading', { name: 'Lobby' }).waitFor();
       await player.getByRole('heading', { name: '로비' }).waitFor();
+      await host.getByTestId('boards').waitFor({ timeout: 20_000 });
+      await host.locator('[data-testid=boards] .board-row').first().waitFor({ timeout: 20_000 });
     });
     await t.step('a wrong join code is explained in plain words (Korean UI)', async () => {
       await player.locator('#join-code').fill('ZZZZZZ');

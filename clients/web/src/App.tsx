@@ -1,4 +1,4 @@
-import { Component, useEffect, type ReactNode } from 'react';
+import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { useArena, useArenaState, useT } from './useArena';
 import { Header } from './components/Header';
 import { SignIn } from './components/SignIn';
@@ -7,6 +7,13 @@ import { WaitingRoom } from './components/WaitingRoom';
 import { Match } from './components/Match';
 import { Results } from './components/Results';
 import { Spinner, Toasts } from './components/common';
+import { AccountPage } from './components/AccountPage';
+import { CoachPage } from './components/CoachPage';
+import { useHashRoute } from './route';
+// The history pages (and Recharts) load on first visit, not with the lobby.
+const History = lazy(() => import('./components/History').then((m) => ({ default: m.History })));
+const Replay = lazy(() => import('./components/Replay').then((m) => ({ default: m.Replay })));
+import { PracticeScreen } from './practice/PracticeScreen';
 
 function Screen() {
   const arena = useArena();
@@ -15,7 +22,13 @@ function Screen() {
   const room = useArenaState((s) => s.sync.room);
   const joining = useArenaState((s) => s.joining);
   const results = useArenaState((s) => s.results);
+  const route = useHashRoute();
+  const page = (el: ReactNode) => <Suspense fallback={<Spinner label="…" />}>{el}</Suspense>;
+  if (route.page === 'replay' && (route.share || (auth && !room))) return page(<Replay {...route} />);
   if (!auth) return <SignIn />;
+  if (route.page === 'history' && !room) return page(<History />);
+  if (!room && !joining && route.page === 'coach') return <CoachPage />;
+  if (!room && !joining && route.page === 'account') return <AccountPage />;
   if (room && room.phase === 'finished') return <Results roomId={room.room_id} waiting={!room.complete} />;
   if (results) return <Results roomId={results.room_id} />;
   if (room) return room.phase === 'lobby' ? <WaitingRoom room={room} /> : <Match room={room} />;
@@ -28,7 +41,7 @@ function Screen() {
         </button>
       </section>
     );
-  return <Lobby />;
+  return <PracticeScreen lobby={<Lobby />} />;
 }
 
 /** Last line of defence: a render error shows a way out instead of a blank page. */

@@ -19,6 +19,9 @@ export interface HttpApi {
   personas(lang?: string): Promise<Persona[]>;
   report(roomId: string): Promise<Report>;
   config(): Promise<{ protocol_version: number; serializer: string; tick_hz: number }>;
+  /** Any JSON route (accounts, cohorts, data rights: src/account.ts). */
+  request<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  logout?(refreshToken: string): Promise<unknown>;
 }
 
 export function createHttpApi(base: string, fetchFn: FetchLike, token: () => string | null): HttpApi {
@@ -57,5 +60,7 @@ export function createHttpApi(base: string, fetchFn: FetchLike, token: () => str
     },
     report: (roomId) => call(`/api/v1/rooms/${encodeURIComponent(roomId)}/report`),
     config: () => call('/api/v1/config'),
+    request: (method, path, body) => call(path, { method, body: body === undefined ? undefined : JSON.stringify(body) }),
+    logout: (refresh_token) => call('/api/v1/auth/logout', { method: 'POST', body: JSON.stringify({ refresh_token }) }),
   };
 }

@@ -36,6 +36,12 @@ export interface Auth {
   token: string;
   user_id: string;
   display_name: string;
+  /** Accounts (src/account.ts): a refresh token, the access token's expiry (epoch ms), the role. */
+  kind?: 'guest' | 'account';
+  role?: 'candidate' | 'coach';
+  email?: string | null;
+  refresh_token?: string;
+  expires_at?: number;
 }
 
 export interface SavedRoom {
@@ -130,7 +136,7 @@ export class Arena {
     try {
       const token = st.getItem(K.token);
       const user = JSON.parse(st.getItem(K.user) ?? 'null');
-      if (token && user?.user_id) auth = { token, user_id: user.user_id, display_name: user.display_name ?? '' };
+      if (token && user?.user_id) auth = { ...user, token, user_id: user.user_id, display_name: user.display_name ?? '' };
     } catch {
       auth = null;
     }
@@ -267,7 +273,19 @@ export class Arena {
     }
   }
 
+  /** Take a new identity or refreshed token (src/account.ts): stored, and the socket uses it from its next (re)connect. */
+  adoptAuth(auth: Auth, reconnect = true) {
+    const { token, ...user } = auth;
+    this.deps.storage.setItem(K.token, token);
+    this.deps.storage.setItem(K.user, JSON.stringify(user));
+    this.set({ auth });
+    if (this.socket) (this.socket as any).auth = { token };
+    if (reconnect) this.connect();
+  }
+
   signOut() {
+    const refresh = this.state.auth?.refresh_token;
+    if (refresh) this.http.logout?.(refresh).catch(() => undefined);
     this.socket?.disconnect();
     this.socket = null;
     this.deps.storage.removeItem(K.token);
@@ -330,6 +348,7 @@ export class Arena {
     s.on('error_message', (p: any) => {
       if (this.socket !== s) return;
       if (p?.code === 'kicked') return this.removedFromRoom(errorText(this.state.lang, 'kicked'));
+      if (p?.code === 'media_moved') for (const fn of this.mediaListeners) fn('media_moved', p);
       if (p?.code) this.toast(errorText(this.state.lang, p.code, p.message));
     });
     if (typeof s.onAny === 'function') {

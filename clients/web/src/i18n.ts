@@ -1,4 +1,5 @@
 import type { Lang, LocText } from './types';
+import { accountErrEn, accountErrKo, accountsEn, accountsKo } from './i18n.accounts';
 
 const en = {
   'app.name': 'Interview Arena',
@@ -220,6 +221,7 @@ const en = {
   'common.ai': 'AI',
   'common.close': 'Close',
   'common.loading': 'Loading…',
+  ...accountsEn,
 } as const;
 
 export type MsgKey = keyof typeof en;
@@ -444,6 +446,7 @@ const ko: Record<MsgKey, string> = {
   'common.ai': 'AI',
   'common.close': '닫기',
   'common.loading': '불러오는 중…',
+  ...accountsKo,
 };
 
 /** Plain-words messages for every error code the server can send. */
@@ -472,6 +475,7 @@ const errEn: Record<string, string> = {
   kicked: 'The host removed you from the room.',
   bad_audio: 'The audio could not be read (empty or damaged). Typing still works.',
   media_unavailable: 'Voice answers are not available right now; please type your answer.',
+  media_moved: 'The voice service moved to another server; reconnecting your microphone. What you said so far is kept, except maybe the last sentence.',
   bad_sdp: 'Your browser and the server could not agree on a voice connection; trying the simpler way.',
   bad_sample_rate: 'The server cannot use this microphone’s audio format. Typing still works.',
   chunk_too_large: 'A piece of audio was too large for the server. Typing still works.',
@@ -483,6 +487,7 @@ const errEn: Record<string, string> = {
   network: 'Could not reach the server. Check your connection and try again.',
   timeout: 'The server took too long to answer. Please try again.',
   http: 'The server returned an error.',
+  ...accountErrEn,
 };
 
 const errKo: Record<string, string> = {
@@ -510,6 +515,7 @@ const errKo: Record<string, string> = {
   kicked: '방장이 나를 방에서 내보냈습니다.',
   bad_audio: '오디오를 읽을 수 없습니다(비어 있거나 손상됨). 글로는 계속 답변할 수 있습니다.',
   media_unavailable: '지금은 음성 답변을 쓸 수 없습니다. 글로 답변해 주세요.',
+  media_moved: '음성 인식 서버가 바뀌어 마이크를 다시 연결합니다. 지금까지 말한 내용은 남아 있습니다(마지막 문장은 빠질 수 있습니다).',
   bad_sdp: '브라우저와 서버가 음성 연결 방식을 맞추지 못했습니다. 더 단순한 방식으로 시도합니다.',
   bad_sample_rate: '서버가 이 마이크의 오디오 형식을 쓸 수 없습니다. 글로는 계속 답변할 수 있습니다.',
   chunk_too_large: '오디오 조각이 서버가 받기에 너무 큽니다. 글로는 계속 답변할 수 있습니다.',
@@ -521,6 +527,7 @@ const errKo: Record<string, string> = {
   network: '서버에 연결할 수 없습니다. 네트워크를 확인하고 다시 시도해 주세요.',
   timeout: '서버 응답이 너무 늦습니다. 다시 시도해 주세요.',
   http: '서버가 오류를 반환했습니다.',
+  ...accountErrKo,
 };
 
 export const ERROR_CODES = Object.keys(errEn);

@@ -4,6 +4,7 @@ import { io } from 'socket.io-client';
 import { Arena } from './arena';
 import { App } from './App';
 import { ArenaContext } from './useArena';
+import { ensureFresh, keepFresh } from './account';
 import './styles.css';
 
 const baseUrl = (import.meta.env.VITE_ARENA_URL as string | undefined) ?? '';
@@ -19,7 +20,9 @@ const arena = new Arena({
 // Keep the room as last applied, so a reload rejoins with last_seq and gets only what it missed.
 window.addEventListener('pagehide', () => arena.persistRoom());
 
-if (arena.getState().auth) arena.connect();
+// An account's access token lives 15 minutes: rotate it before connecting, and keep it fresh.
+if (arena.getState().auth) void ensureFresh(arena).then(() => arena.getState().auth && arena.connect());
+keepFresh(arena);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

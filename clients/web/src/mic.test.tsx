@@ -196,6 +196,18 @@ describe('Mic button', () => {
     expect(FakeAudioContext.instances[0].closed).toBe(true);
   });
 
+  it('offers again when the room media sidecar died and another took the room (media_moved)', async () => {
+    const { h } = await myTurn();
+    await userEvent.click(micButton());
+    await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('Listening — speak now'));
+    expect(h.socket().sentOf('media_offer')).toHaveLength(1);
+    act(() => h.socket().push('error_message', { code: 'media_moved', message: 'moved' }));
+    await waitFor(() => expect(h.socket().sentOf('media_offer')).toHaveLength(2));
+    await waitFor(() => expect(screen.getByTestId('mic-status')).toHaveTextContent('Listening — speak now'));
+    expect(FakePC.instances[0].closed).toBe(true);
+    expect(FakePC.instances[1].remote).toEqual({ type: 'answer', sdp: 'v=0 fake-answer' });
+  });
+
   it('works from the keyboard', async () => {
     await myTurn();
     micButton().focus();
@@ -302,6 +314,21 @@ describe('Live transcript', () => {
     l = applyEdit(l, 'A B C');
     l = applyAudio(l, { transcript: 'd', is_final: false });
     expect(shownText(l)).toBe('A B C d');
+  });
+
+  it('after a restart (speech moved to another sidecar) the new finals replace the old, and the box never shrinks meanwhile', () => {
+    let l = liveInit('Typed.');
+    l = applyAudio(l, { transcript: 'I led the review', is_final: true });
+    l = applyAudio(l, { transcript: 'and added', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added');
+    l = applyAudio(l, { transcript: '', is_final: false, restart: true });
+    expect(shownText(l)).toBe('Typed. I led the review and added'); // held while the new sidecar catches up
+    l = applyAudio(l, { transcript: 'I led', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added');
+    l = applyAudio(l, { transcript: 'I led the review and added circuit breakers.', is_final: true });
+    expect(shownText(l)).toBe('Typed. I led the review and added circuit breakers.'); // no doubled words
+    l = applyAudio(l, { transcript: 'Then', is_final: false });
+    expect(shownText(l)).toBe('Typed. I led the review and added circuit breakers. Then');
   });
 });
 

@@ -56,6 +56,10 @@ export interface RoomSettings {
   follow_ups?: boolean;
   /** Host opt-in: facial expression counts a little in spoken answers' scores (advisory otherwise). */
   score_expression?: boolean;
+  /** Ask these questions in order: your résumé's set, or bank ids (a learning plan's retries). */
+  question_source?: { resume_id: string } | { question_ids: string[] };
+  /** A practice room for one: the host may start alone (max_humans 1). */
+  solo?: boolean;
 }
 
 export interface Participant {

@@ -1,5 +1,7 @@
 import { useArena, useArenaState, useT } from '../useArena';
 import type { Lang } from '../types';
+import { go } from '../route';
+import { useHT } from '../historyI18n';
 
 export function LangSwitch() {
   const arena = useArena();
@@ -29,6 +31,7 @@ export function Header() {
   const conn = useArenaState((s) => s.conn);
   const resyncing = useArenaState((s) => s.sync.resyncing);
   const t = useT();
+  const ht = useHT();
   const connLabel = resyncing ? t('conn.resync') : conn === 'online' ? t('conn.online') : conn === 'offline' ? t('conn.offline') : t('conn.connecting');
   return (
     <header className="topbar">
@@ -55,10 +58,19 @@ export function Header() {
         <LangSwitch />
         {auth && (
           <>
-            <span className="me-name" title={t('nav.signedInAs', { name: auth.display_name })}>
+            <a className="btn btn-ghost btn-sm" href="#/history" data-testid="nav-history">{ht('nav.history')}</a>
+            <a className="me-name" href="#/account" title={t('nav.signedInAs', { name: auth.display_name })}>
               {auth.display_name}
-            </span>
-            <button type="button" className="btn btn-ghost btn-sm" onClick={() => arena.signOut()}>
+            </a>
+            {auth.role === 'coach' && (
+              <a className="btn btn-ghost btn-sm" href="#/coach">
+                {t('nav.coach')}
+              </a>
+            )}
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => {
+                arena.signOut();
+                if (window.location.hash) go('');
+              }}>
               {t('nav.signout')}
             </button>
           </>

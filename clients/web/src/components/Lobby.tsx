@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useArena, useArenaState, useT } from '../useArena';
 import type { RoomSummary } from '../types';
 import { CreateRoomDialog } from './CreateRoomDialog';
+import { Boards } from './Boards';
 import { Avatar, COMPANY_COLORS, COMPANY_NAMES } from './common';
 
 function personaIds(r: RoomSummary): string[] {
@@ -143,6 +144,7 @@ export function Lobby() {
               </button>
             </div>
           </form>
+          <Boards />
         </aside>
 
         <div className="lobby-rooms">

@@ -69,11 +69,28 @@ export function MicPanel({ active, onLive, control }: { active: boolean; onLive?
     if (camStream) v.play?.()?.catch?.(() => undefined);
   }, [camStream]);
 
+  // The room's media sidecar died and another took the room (error_message media_moved): the
+  // peer connection was with the dead one, so connect again (a new media_offer reaches the new one).
+  useEffect(
+    () =>
+      arena.onMedia((name) => {
+        if (name !== 'media_moved' || !session.current) return;
+        stop();
+        void start();
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [],
+  );
+
   async function toggle() {
     if (live) {
       stop();
       return;
     }
+    await start();
+  }
+
+  async function start() {
     const my = ++gen.current;
     setStatus({ phase: 'starting', camera });
     let mod: typeof import('../mic/session');

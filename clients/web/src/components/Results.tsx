@@ -4,6 +4,8 @@ import type { LeaderboardEntry, Participant, Report, ReportAnswer } from '../typ
 import { ArenaError } from '../api';
 import { DimensionBars, FeedbackView } from './AnswerCard';
 import { Avatar, colorFor, KindBadge, Spinner } from './common';
+import { useArenaState } from '../useArena';
+import { htranslate } from '../historyI18n';
 
 export function Podium({ ranking, participants }: { ranking: LeaderboardEntry[]; participants: Participant[] }) {
   const t = useT();
@@ -94,6 +96,7 @@ function best(answers: ReportAnswer[]): ReportAnswer | undefined {
 export function ResultsView({ report, myId }: { report: Report; myId: string | null }) {
   const arena = useArena();
   const t = useT();
+  const lang = useArenaState((s) => s.lang);
   const qs = [...report.questions].sort((a, b) => a.index - b.index);
   const ranking = [...report.ranking].sort((a, b) => a.rank - b.rank);
   const nameOf = new Map<string, string>([
@@ -110,9 +113,14 @@ export function ResultsView({ report, myId }: { report: Report; myId: string | n
             <p className="muted">{report.end_reason === 'ended_by_host' ? t('results.endedByHost') : t('results.endedEarly')}</p>
           )}
         </div>
-        <button type="button" className="btn btn-primary" onClick={() => arena.closeResults()} data-testid="back-to-lobby">
-          {t('results.backLobby')}
-        </button>
+        <div className="inline">
+          <a className="btn btn-secondary" href={`#/replay/${report.room_id}`} onClick={() => arena.closeResults()} data-testid="open-replay">
+            ⟲ {htranslate(lang, 'history.replay')}
+          </a>
+          <button type="button" className="btn btn-primary" onClick={() => arena.closeResults()} data-testid="back-to-lobby">
+            {t('results.backLobby')}
+          </button>
+        </div>
       </div>
 
       <Podium ranking={ranking} participants={report.participants} />
@@ -224,6 +232,11 @@ export function Results({ roomId, waiting = false }: { roomId: string; waiting?:
         if (err.code === 'unauthorized') {
           arena.showError(err);
           break;
+        }
+        if (err.status === 404 && arena.myId() === null) {
+          // A spectator: the report is private to the participants (docs/reports.md).
+          setFailed(htranslate(arena.getState().lang, 'results.private'));
+          return;
         }
         if (attempt === 5) {
           setFailed(`${t('results.failed')} (${err.status ?? err.code})`);

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useArena, useT } from '../useArena';
+import { AccountForm } from './AccountForms';
 
 export function SignIn() {
   const arena = useArena();
@@ -7,6 +8,7 @@ export function SignIn() {
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
+  const [tab, setTab] = useState<'guest' | 'login' | 'register'>('guest');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -32,8 +34,18 @@ export function SignIn() {
           <li><span aria-hidden="true">🏆</span>{t('signin.feature3')}</li>
         </ul>
       </div>
-      <form className="card signin-card" onSubmit={submit} noValidate>
-        <h2>{t('signin.title')}</h2>
+      <div className="card signin-card">
+      <h2>{t('signin.title')}</h2>
+      <div className="seg signin-tabs" role="tablist">
+        {(['guest', 'login', 'register'] as const).map((k) => (
+          <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'on' : ''} onClick={() => setTab(k)}>
+            {t(k === 'guest' ? 'acct.tabGuest' : k === 'login' ? 'acct.tabLogin' : 'acct.tabRegister')}
+          </button>
+        ))}
+      </div>
+      {tab !== 'guest' && <AccountForm key={tab} mode={tab} />}
+      {tab === 'guest' && (
+      <form className="signin-card signin-guest" onSubmit={submit} noValidate>
         <label htmlFor="display-name">{t('signin.name')}</label>
         <input
           id="display-name"
@@ -56,6 +68,8 @@ export function SignIn() {
           {busy ? t('signin.busy') : t('signin.go')}
         </button>
       </form>
+      )}
+      </div>
     </section>
   );
 }

@@ -8,9 +8,13 @@ export interface LiveText {
   /** The speaker's own answer_stream (server draft + partial), used until audio_processed arrives. */
   stream: string | null;
   gotAudio: boolean;
+  /** What the player owned before this answer's finals (typed, or their last edit). */
+  owned?: string;
+  /** After a `restart` (the speech moved to another sidecar): the text shown then, kept until the new transcript is as long. */
+  hold?: string | null;
 }
 
-export const liveInit = (base: string): LiveText => ({ base, partial: '', stream: null, gotAudio: false });
+export const liveInit = (base: string): LiveText => ({ base, partial: '', stream: null, gotAudio: false, owned: base, hold: null });
 
 export function joinText(a: string, b: string): string {
   const t = b.trim();
@@ -21,13 +25,19 @@ export function joinText(a: string, b: string): string {
 
 export function shownText(l: LiveText): string {
   if (!l.gotAudio && l.stream != null) return l.stream;
-  return joinText(l.base, l.partial);
+  const t = joinText(l.base, l.partial);
+  return l.hold && t.length < l.hold.length ? l.hold : t;
 }
 
-export function applyAudio(l: LiveText, p: { transcript?: unknown; is_final?: unknown }): LiveText {
+export function applyAudio(l: LiveText, p: { transcript?: unknown; is_final?: unknown; restart?: unknown }): LiveText {
+  // The answer is transcribed again from its start by another sidecar: its finals replace ours.
+  if (p.restart) return { base: l.owned ?? '', partial: '', stream: null, gotAudio: true, owned: l.owned, hold: shownText(l) };
   const text = typeof p.transcript === 'string' ? p.transcript : '';
   // The first audio_processed takes over from answer_stream: back to what the player owns.
-  if (p.is_final) return { base: joinText(l.base, text), partial: '', stream: null, gotAudio: true };
+  if (p.is_final) {
+    const base = joinText(l.base, text);
+    return { ...l, base, partial: '', stream: null, gotAudio: true, hold: l.hold && base.length < l.hold.length ? l.hold : null };
+  }
   return { ...l, partial: text, stream: null, gotAudio: true };
 }
 
@@ -40,5 +50,5 @@ export function applyStream(l: LiveText, text: string): LiveText {
 }
 
 export function applyEdit(_l: LiveText, text: string): LiveText {
-  return { base: text, partial: '', stream: null, gotAudio: _l.gotAudio };
+  return { base: text, partial: '', stream: null, gotAudio: _l.gotAudio, owned: text, hold: null };
 }
