@@ -49,8 +49,8 @@ async def _refusals(server, event: str) -> float:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.base}/metrics") as r:
             text = await r.text()
-    prefix = f'arena_rate_limited_total{{event="{event}",scope="connection",'     # then process="..."
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+    prefix = f'arena_rate_limited_total{{event="{event}",scope="connection"}} '
+    return sum(float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix))
 
 
 async def test_limiter_budgets_per_connection_per_user_and_forgets_at_disconnect():

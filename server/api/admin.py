@@ -1,8 +1,8 @@
-"""Operator endpoints: ``/metrics`` with a process label, and the rooms of every game process.
+"""Operator endpoints: ``/metrics`` (a process label in cluster mode), the rooms of every game process, the Admin UI.
 
-- ``GET /metrics``: Prometheus text; every sample carries ``process="<node id>"`` (the cluster node
-  id, ``ARENA_NODE_ID``, else ``<hostname>-<pid>``), so the series of several game processes
-  scraped into one Prometheus stay apart.
+- ``GET /metrics``: Prometheus text; in cluster mode every sample carries ``process="<node id>"``
+  (``ARENA_NODE_ID``, default ``<hostname>-<pid>``), so the series of several game processes scraped
+  into one Prometheus stay apart (one process: the plain series, as before).
 - ``GET /api/v1/admin/rooms`` (``Authorization: Bearer $ARENA_ADMIN_TOKEN``): every stored room in
   Redis (``rooms:live``), whichever process runs it: ``{"rooms": [{room_id, owner, lease_token,
   title, phase, private, seq, players: [{participant_id, display_name, kind, presence, is_host}],
@@ -80,8 +80,10 @@ def setup(app: web.Application) -> None:
     """Register ``/metrics`` and ``/api/v1/admin/rooms`` on ``app``."""
 
     async def metrics(request: web.Request) -> web.Response:
-        text = with_label(generate_latest().decode(), "process", process_id(app))
-        return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        body = generate_latest()
+        if app["cfg"].node_id:                    # cluster mode only: one process keeps the plain series
+            body = with_label(body.decode(), "process", app["cfg"].node_id).encode()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def rooms(request: web.Request) -> web.Response:
         if (err := _admin_error(request)) is not None:
