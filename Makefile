@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve worker bench-jobs test test-py test-web test-llm loadtest bench bench-load soak eval docs demo web system-deps clean
+.PHONY: cluster install run serve worker bench-jobs test test-py test-web test-llm loadtest bench bench-load soak eval docs demo web system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,7 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
 	[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing="$$missing fonts-nanum"; \
+	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
@@ -57,6 +58,14 @@ serve: run
 # ARENA_KEY_PREFIX as the server's (docs/workers.md).
 worker: install
 	$(BIN)/arena worker
+
+# Two game processes (ARENA_CLUSTER=1, :8081 and :8082) behind HAProxy on http://127.0.0.1:$(CLUSTER_PORT) (8080), one media
+# sidecar; Ctrl-C stops everything (CLUSTER_SECONDS=N stops after N s). docs/cluster.md.
+CLUSTER_NODES   ?= 2
+CLUSTER_SECONDS ?= 0
+CLUSTER_PORT    ?= 8080
+cluster: install web system-deps
+	$(BIN)/python -m server.cluster_run --nodes $(CLUSTER_NODES) --port $(CLUSTER_PORT) --seconds $(CLUSTER_SECONDS)
 
 demo: install
 	$(BIN)/arena demo

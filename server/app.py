@@ -56,10 +56,16 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
         from .auth import load_or_create_secret
         cfg.jwt_secret = load_or_create_secret(cfg.data_dir)
 
+    sio_manager = None
+    if cfg.node_id:                               # several game processes: docs/cluster.md
+        from .cluster_rpc import ClusterSocketManager
+        sio_manager = ClusterSocketManager(cfg.redis_url, f"{cfg.key_prefix}socketio", cfg.node_id)
     sio = ArenaSocketServer(async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=MAX_PACKET_BYTES,
-                            ping_interval=10, ping_timeout=10, ws_compression=cfg.ws_compression)
+                            ping_interval=10, ping_timeout=10, ws_compression=cfg.ws_compression,
+                            **({"client_manager": sio_manager} if sio_manager else {}))
     sio.attach(app, socketio_path="socket.io")
-    redis = RedisStore(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
+    from .lease import FencedRedisStore
+    redis = (FencedRedisStore if cfg.node_id else RedisStore)(cfg.redis_url, cfg.key_prefix, pool_size=cfg.redis_pool)
     results = ResultStore(cfg.database_url)
     await results.open()
     names = _persona_names()
@@ -75,6 +81,12 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
                                RateLimiter(cfg.rate_budgets, enabled=cfg.rate_limits))
     app.update(sio=sio, redis=redis, results=results, manager=manager, gateway=gateway_ref["g"], cfg=cfg,
                persona_names=names)
+    app["cluster"] = None
+    if cfg.node_id:
+        from .cluster import ClusterNode
+        from .cluster_rpc import Router
+        app["cluster"] = ClusterNode(manager, sio, cfg.node_id)
+        Router(gateway_ref["g"], app["cluster"], sio_manager)
     from .media_bridge import MediaBridge, MediaSupervisors
 
     media = MediaBridge(redis.url, manager, sio.emit, gateway_ref["g"].sids_of)
@@ -90,7 +102,11 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_startup(app: web.Application) -> None:
         await manager.warm_up()
         manager.start()
-        if cfg.restore_rooms:                     # failover: rooms stored by an earlier process come back
+        if app["cluster"] is not None:            # leases, takeover, fan-out listener (docs/cluster.md)
+            sio.manager_initialized = True
+            sio.manager.initialize()
+            await app["cluster"].start()
+        elif cfg.restore_rooms:                   # failover: rooms stored by an earlier process come back
             await restore_rooms(manager)
         await media.start()                       # media bridge: rooms <-> sidecar over Redis
         manager.on_room_event = media.on_room_event
@@ -107,8 +123,10 @@ async def build_app(cfg: Config, *, supervise_media: bool = False) -> web.Applic
     async def on_cleanup(app: web.Application) -> None:
         if app["media_supervisor"] is not None:
             await app["media_supervisor"].stop()
-        if cfg.restore_rooms:                     # keep the rooms restorable instead of ending them
+        if cfg.restore_rooms or app["cluster"] is not None:   # keep the rooms restorable, not ended
             await suspend_rooms(manager)
+        if app["cluster"] is not None:            # release the leases: another node takes the rooms now
+            await app["cluster"].stop()
         await manager.stop()
         await media.stop()
         await redis.close()

@@ -17,6 +17,9 @@
 | ``ARENA_JOB_PICKUP_MS`` | 1000 | how long a job waits for a worker to take it before it runs inline |
 | ``ARENA_WS_COMPRESSION`` | ``off`` | ``on``: websocket permessage-deflate when the client offers it (costs ~125 KB of RSS per connection, measured; ``docs/performance.md`` "Compression") |
 | ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
+| ``ARENA_CLUSTER`` | ``0`` | ``1``: one node of several game processes on one Redis (room leases, takeover, fan-out; ``docs/cluster.md``) |
+| ``ARENA_NODE_ID`` | ``<hostname>-<pid>`` | this process's node id in the cluster (setting it turns cluster mode on) |
+| ``ARENA_ADMIN_TOKEN`` | unset (admin API off) | bearer token of ``/api/v1/admin/*`` (``server/api/admin.py``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """
@@ -54,6 +57,7 @@ class Config:
     job_pickup_ms: int = 1000
     ws_compression: bool = False      # websocket permessage-deflate (docs/performance.md, "Compression")
     restore_rooms: bool = True                         # failover: restore stored rooms at start, keep them at stop
+    node_id: str | None = None                         # cluster mode (docs/cluster.md) when set
     rate_budgets: dict = field(default_factory=dict)   # class -> server.ratelimit.Budget; unset = defaults
     # Tests pass a module that replaces the persona answer source; None = offline engine / LLM chain.
     ai_answer_source: object | None = None
@@ -78,6 +82,9 @@ class Config:
         c.job_pickup_ms = int(env.get("ARENA_JOB_PICKUP_MS", 1000))
         c.ws_compression = env.get("ARENA_WS_COMPRESSION", "off").strip().lower() in ("on", "1", "true", "yes")
         c.restore_rooms = env.get("ARENA_RESTORE_ROOMS", "1") != "0"
+        if env.get("ARENA_NODE_ID") or env.get("ARENA_CLUSTER", "0") not in ("", "0"):
+            from .cluster import default_node_id
+            c.node_id = env.get("ARENA_NODE_ID") or default_node_id()
         from .ratelimit import Budget, DEFAULT_BUDGETS
         c.rate_budgets = {k: Budget.parse(env[f"ARENA_RATE_{k.upper()}"]) for k in DEFAULT_BUDGETS
                           if env.get(f"ARENA_RATE_{k.upper()}")}

@@ -7,7 +7,6 @@ are at most ``wire.MAX_HTTP_BODY_BYTES`` and JSON at most ``wire.MAX_JSON_DEPTH`
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from . import schemas, wire
@@ -82,8 +81,6 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
         ok = checks["redis"] is True and checks["postgres"] is True
         return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
 
-    async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def rooms(request: web.Request) -> web.Response:
         return web.json_response({"rooms": app["manager"].public_rooms()})
@@ -94,7 +91,8 @@ def setup_routes(app: web.Application, cfg: Config) -> None:
     r.add_get("/api/v1/rooms", rooms)
     r.add_get("/healthz", healthz)
     r.add_get("/readyz", readyz)
-    r.add_get("/metrics", metrics)
+    from .api import admin
+    admin.setup(app)          # /metrics (with a process label), /api/v1/admin/*, the Socket.IO Admin UI
     from .api import setup_api
     setup_api(app)            # accounts, cohorts, /api/openapi.json, /api/docs
     from .api import boards, history, reports          # private reports, history, boards (issue 12)

@@ -36,37 +36,42 @@ async def restore_rooms(manager) -> list[str]:
     A room whose tree cannot be read (another state version, a question the bank no longer holds)
     is logged and forgotten, never half-restored.
     """
+    restored = []
+    for room_id, text in (await manager.redis.room_states()).items():
+        if room_id not in manager.hosts and await restore_room(manager, room_id, text):
+            restored.append(room_id)
+    return restored
+
+
+async def restore_room(manager, room_id: str, text: str) -> bool:
+    """Restore one room from its stored tree ``text`` (JSON) and start its tick; False when the tree
+    cannot be read (it is then logged and forgotten). The cluster's takeover calls this too, once it
+    holds the room's lease (``server/cluster.py``)."""
     from .runtime import RoomHost
 
     store = manager.redis
-    restored = []
-    for room_id, text in (await store.room_states()).items():
-        if room_id in manager.hosts:
-            continue
-        try:
-            tree = json.loads(text)
-            room = Room.from_json(tree, clock=manager.clock, bank=manager.bank,
-                                  fallback_scorer=RubricScorer(tree["settings"]["answer_seconds"]))
-        except (ValueError, KeyError, TypeError):
-            log.exception("room_restore_failed", room_id=room_id)
-            await store.forget_room(room_id)
-            continue
-        # Drafts (answer_stream) are not saved: their events may be newer than the tree.
-        room.seq = max(room.seq, await store.last_event_seq(room_id))
-        if room.started_ms is not None:
-            await store.set_room_board(room_id, room.totals())
-        host = RoomHost(manager, room)
-        host._applied_seq = host._stored_seq = host.sent_seq = room.seq    # all in the stream already
-        room.resume(min_grace_ms=RESTORE_GRACE_MS)        # its events (presence) go out with the first flush
-        manager.hosts[room_id] = host
-        manager.by_code[room.join_code] = room_id
-        host.start()
-        restored.append(room_id)
-        log.info("room_restored", room_id=room_id, phase=room.phase, seq=room.seq)
-    if restored:
-        metrics.ACTIVE_ROOMS.set(len(manager.hosts))
-        manager.lobby_changed()
-    return restored
+    try:
+        tree = json.loads(text)
+        room = Room.from_json(tree, clock=manager.clock, bank=manager.bank,
+                              fallback_scorer=RubricScorer(tree["settings"]["answer_seconds"]))
+    except (ValueError, KeyError, TypeError):
+        log.exception("room_restore_failed", room_id=room_id)
+        await store.forget_room(room_id)
+        return False
+    # Drafts (answer_stream) are not saved: their events may be newer than the tree.
+    room.seq = max(room.seq, await store.last_event_seq(room_id))
+    if room.started_ms is not None:
+        await store.set_room_board(room_id, room.totals())
+    host = RoomHost(manager, room)
+    host._applied_seq = host._stored_seq = host.sent_seq = room.seq    # all in the stream already
+    room.resume(min_grace_ms=RESTORE_GRACE_MS)        # its events (presence) go out with the first flush
+    manager.hosts[room_id] = host
+    manager.by_code[room.join_code] = room_id
+    host.start()
+    log.info("room_restored", room_id=room_id, phase=room.phase, seq=room.seq)
+    metrics.ACTIVE_ROOMS.set(len(manager.hosts))
+    manager.lobby_changed()
+    return True
 
 
 async def suspend_rooms(manager) -> None:
