@@ -59,6 +59,36 @@ def _fill(obj, values: dict):
     return {k: _fill(v, values) for k, v in obj.items()}
 
 
+_JOSA = re.compile(r"([^\s\"'“”‘’])([\"'“”‘’]?)(을\(를\)|은\(는\)|이\(가\)|\(으\)로|\(이\)라고)")
+_PAIRS = {"을(를)": ("을", "를"), "은(는)": ("은", "는"), "이(가)": ("이", "가"), "(이)라고": ("이라고", "라고")}
+
+
+def _final(c: str) -> int | None:
+    """The final consonant of how ``c`` ends a word when read in Korean: None (none), 8 (ㄹ) or 1 (another).
+    Hangul by its jongseong; digits as read in Sino-Korean (영 일 이 삼 사 오 육 칠 팔 구); Latin by the usual
+    loanword reading (…l → ㄹ, …m/n/ng → a nasal, other consonants take a vowel: 스, 트, 크)."""
+    if "가" <= c <= "힣":
+        j = (ord(c) - 0xAC00) % 28
+        return None if j == 0 else (8 if j == 8 else 1)
+    if c.isdigit():
+        return {"1": 8, "7": 8, "8": 8, "0": 1, "3": 1, "6": 1}.get(c)
+    c = c.lower()
+    return 8 if c == "l" else (1 if c in "mng" else None)
+
+
+def korean_particles(text: str) -> str:
+    """Resolve the templates' alternations (``을(를)``, ``은(는)``, ``이(가)``, ``(으)로``, ``(이)라고``) by the word
+    before them, e.g. ``"…단축"(이)라고`` → ``"…단축"이라고``, ``Redis(으)로`` → ``Redis로``."""
+    def pick(m: re.Match) -> str:
+        fin, alt = _final(m.group(1)), m.group(3)
+        if alt == "(으)로":
+            word = "으로" if fin == 1 else "로"
+        else:
+            word = _PAIRS[alt][0 if fin is not None else 1]
+        return m.group(1) + m.group(2) + word
+    return _JOSA.sub(pick, text)
+
+
 def _make(kind: str, qid: str, ref: str, evidence: list[str], values_by_lang: dict[str, dict]) -> dict:
     t = templates()[kind]
     out = {"id": qid, "category": t["category"], "topic": f"resume_{kind}", "company": None, "difficulty": 2,
@@ -66,9 +96,10 @@ def _make(kind: str, qid: str, ref: str, evidence: list[str], values_by_lang: di
            "source": {"kind": kind, "ref": ref, "evidence": evidence[:3]}}
     for lang in ("ko", "en"):
         v = values_by_lang[lang]
-        out["text"][lang] = _fill(t["text"][lang], v)
-        out["key_points"][lang] = _fill(t["key_points"][lang], v)
-        out["red_flags"][lang] = _fill(t["red_flags"][lang], v)
+        fix = korean_particles if lang == "ko" else (lambda x: x)
+        out["text"][lang] = fix(_fill(t["text"][lang], v))
+        out["key_points"][lang] = [fix(x) for x in _fill(t["key_points"][lang], v)]
+        out["red_flags"][lang] = [fix(x) for x in _fill(t["red_flags"][lang], v)]
     return out
 
 

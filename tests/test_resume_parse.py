@@ -56,3 +56,18 @@ def test_content_decides_the_type_not_the_name():
         with pytest.raises(UploadError) as e:
             extract(data, name)
         assert e.value.code == code and e.value.status == 415
+
+
+def test_korean_questions_use_the_particle_the_word_takes():
+    from resumes.generate import generate, korean_particles
+    from resumes.parse import parse
+    from tests.resume_helpers import resume_text
+
+    assert korean_particles('"1분으로 단축"(이)라고') == '"1분으로 단축"이라고'
+    assert korean_particles('"처리"(이)라고') == '"처리"라고'
+    assert korean_particles("Redis을(를) … Redis(으)로") == "Redis를 … Redis로"
+    assert korean_particles("PostgreSQL을(를) … 정산(으)로 … 파일(으)로") == "PostgreSQL을 … 정산으로 … 파일로"
+    for lang in ("ko", "en"):
+        for q in generate(parse(resume_text(lang)), "rq-t"):
+            for text in [q["text"]["ko"], *q["key_points"]["ko"], *q["red_flags"]["ko"]]:
+                assert not any(alt in text for alt in ("을(를)", "은(는)", "이(가)", "(으)로", "(이)라고")), text
