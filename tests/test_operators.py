@@ -51,6 +51,23 @@ def test_the_credential_rules():
     assert not t.check_socket_auth(None) and not t.check_socket_auth({"username": "ops", "password": 1})
 
 
+def test_every_sample_gets_the_process_label_escaped_by_prometheus_client():
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from server.api.admin import exposition
+
+    reg = CollectorRegistry()
+    Counter("t_events_total", "d", ["event"], registry=reg).labels('odd"} 1 name').inc(3)
+    Histogram("t_seconds", "d", registry=reg, buckets=(0.1, 1)).observe(0.5)
+    text = exposition('node "a"\\1', reg).decode()
+    samples = [s for f in text_string_to_metric_families(text) for s in f.samples]
+    assert samples and all(s.labels["process"] == 'node "a"\\1' for s in samples)
+    assert {s.labels.get("event") for s in samples if s.name == "t_events_total"} == {'odd"} 1 name'}
+    assert exposition("x", reg).count(b'process="x"') == len(samples)     # the registry itself is unchanged
+    assert b"process=" not in __import__("prometheus_client").generate_latest(reg)
+
+
 async def test_without_a_credential_the_admin_tools_are_off_and_nothing_is_instrumented(monkeypatch):
     for k in ("ARENA_ADMIN_USER", "ARENA_ADMIN_PASSWORD", "ARENA_ADMIN_TOKEN"):
         monkeypatch.delenv(k, raising=False)

@@ -22,21 +22,18 @@ server is not instrumented (nothing of python-socketio is patched, so it costs n
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import re
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import BaseModel
 
 from .. import schemas
 from ..admin_auth import AdminCredential, admin_credential, unauthorized
 from ..lease import node_of
 from .registry import registry_of
-
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*?\})?( .*)$")
-
 
 class AdminPlayerOut(BaseModel):
     participant_id: str | None = None
@@ -80,19 +77,23 @@ def room_owner(lease_token: str | None, room_id: str, app: web.Application) -> s
     return process_id(app) if room_id in app["manager"].hosts else None
 
 
-def with_label(text: str, name: str, value: str) -> str:
-    """Prometheus text exposition ``text`` with the label ``name="value"`` added (last) to every sample."""
-    value = value.replace("\\", r"\\").replace('"', r"\"")
-    out = []
-    for line in text.splitlines():
-        m = None if line.startswith("#") else _SAMPLE.match(line)
-        if m is None:
-            out.append(line)
-            continue
-        labels = m.group(2)
-        inner = (labels[1:-1] + "," if labels and labels != "{}" else "") + f'{name}="{value}"'
-        out.append(f"{m.group(1)}{{{inner}}}{m.group(3)}")
-    return "\n".join(out) + "\n"
+class _Labelled:
+    """A collector that yields ``registry``'s metrics with ``name="value"`` added to every sample, so
+    prometheus-client itself writes (and escapes) the exposition."""
+
+    def __init__(self, registry, name: str, value: str) -> None:
+        self.registry, self.name, self.value = registry, name, value
+
+    def collect(self):
+        for family in self.registry.collect():
+            out = copy.copy(family)              # the registry's own objects stay as they are
+            out.samples = [s._replace(labels={**s.labels, self.name: self.value}) for s in family.samples]
+            yield out
+
+
+def exposition(process: str, registry=REGISTRY) -> bytes:
+    """Prometheus text exposition of ``registry`` with ``process="<process>"`` on every sample."""
+    return generate_latest(_Labelled(registry, "process", process))
 
 
 def _admin_error(request: web.Request, cred: AdminCredential | None) -> web.Response | None:
@@ -132,8 +133,7 @@ def setup(app: web.Application) -> None:
     cred = admin_credential()
 
     async def metrics(request: web.Request) -> web.Response:
-        text = with_label(generate_latest().decode(), "process", process_id(app))
-        return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=exposition(process_id(app)), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def rooms(request: web.Request) -> web.Response:
         if (err := _admin_error(request, cred)) is not None:
