@@ -51,6 +51,14 @@ def test_the_credential_rules():
     assert not t.check_socket_auth(None) and not t.check_socket_auth({"username": "ops", "password": 1})
 
 
+def test_an_unknown_instrumentation_mode_is_refused_at_start(monkeypatch):
+    from server.api.admin_ui import setup_admin_ui
+
+    monkeypatch.setenv("ARENA_ADMIN_UI_MODE", "verbose")
+    with pytest.raises(ValueError, match="ARENA_ADMIN_UI_MODE"):
+        setup_admin_ui({}, AdminCredential(password="pw"), "p-1")
+
+
 def test_every_sample_gets_the_process_label_escaped_by_prometheus_client():
     from prometheus_client import CollectorRegistry, Counter, Histogram
     from prometheus_client.parser import text_string_to_metric_families
