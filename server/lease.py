@@ -8,19 +8,18 @@ Keys (``P`` = ``ARENA_KEY_PREFIX``):
   value (the *lease token*) is unique and newer owners have larger epochs.
 
 A process that loses a lease (its heartbeat came too late, another process took the room) cannot
-write the room any more: :class:`FencedRedisStore` stores a room's events and state tree only in a
-transaction that WATCHes the owner key and checks it still holds this process's token (Redis
-aborts EXEC when the key changed or expired meanwhile), so a stale owner's write fails with
+write the room any more: :class:`FencedRedisStore` stores a room's events and state tree only with
+a Lua script that first checks the owner key still holds this process's token (a script runs
+atomically, so no other owner can come in between), so a stale owner's write fails with
 :class:`LeaseLost` and never reaches the stream.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
-from redis.exceptions import WatchError
-
-from .store.redis_store import RedisStore
+from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S, ROOM_STATE_TTL_S, RedisStore
 
 #: A lease lives this long (ms) without renewal: a dead process's rooms are free after at most this.
 LEASE_TTL_MS = 3000
@@ -35,9 +34,14 @@ local token = ARGV[1] .. ':' .. epoch
 redis.call('set', KEYS[1], token, 'PX', ARGV[2])
 return token
 """
+# Every lease of a node in one call: KEYS = owner keys, ARGV = their tokens, then the TTL (ms).
 _RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
+local ttl = ARGV[#ARGV]
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('get', key) == ARGV[i] then out[i] = redis.call('pexpire', key, ttl) else out[i] = 0 end
+end
+return out
 """
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -102,15 +106,14 @@ class Leases:
         return token
 
     async def renew_all(self) -> list[str]:
-        """Renew every held lease (one pipeline); returns the room ids whose lease was lost."""
+        """Renew every held lease (one script call: compare the token, then PEXPIRE); returns the room
+        ids whose lease was lost."""
         if not self.held:
             return []
         t0 = self._now_ms()
         items = list(self.held.items())
-        async with self.r.pipeline(transaction=False) as p:
-            for room_id, (token, _) in items:
-                await self._renew(keys=[self.owner_key(room_id)], args=[token, self.ttl_ms], client=p)
-            results = await p.execute()
+        results = await self._renew(keys=[self.owner_key(room_id) for room_id, _ in items],
+                                    args=[token for _, (token, _) in items] + [self.ttl_ms])
         lost = []
         for (room_id, (token, _)), ok in zip(items, results):
             if ok:
@@ -145,15 +148,46 @@ class Leases:
         return dict(zip(room_ids, vals))
 
 
+# The fenced append in one round trip (a script runs atomically): KEYS = owner, stream, state, live
+# set; ARGV = token, maxlen, stream TTL (s), state ('' for none), state TTL (s), room id, then
+# (id, name, payload) per event. -1: not the owner (nothing written). An XADD refused because the
+# id is not above the stream's top was stored by an earlier attempt: skipped, as in one process.
+_APPEND = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return -1 end
+local n = 0
+for i = 7, #ARGV, 3 do
+  local r = redis.pcall('xadd', KEYS[2], 'MAXLEN', '~', ARGV[2], ARGV[i], 'n', ARGV[i + 1], 'p', ARGV[i + 2])
+  if type(r) == 'table' and r.err then
+    if not string.find(r.err, 'smaller') then return r end
+  else
+    n = n + 1
+  end
+end
+if #ARGV >= 7 then redis.call('expire', KEYS[2], ARGV[3]) end
+if ARGV[4] ~= '' then
+  redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[5])
+  redis.call('sadd', KEYS[4], ARGV[6])
+  redis.call('expire', KEYS[4], ARGV[5])
+end
+return n
+"""
+
+
 class FencedRedisStore(RedisStore):
     """A :class:`RedisStore` whose room writes are fenced by the room's lease.
 
     A room's first write takes its lease (a room created here); after that every event batch and
-    state tree goes in only while this node's token is the owner key's value. Raises
-    :class:`LeaseLost` instead of writing otherwise.
+    state tree goes in only while this node's token is the owner key's value: one Lua script checks
+    the owner key and does what ``RedisStore.append_events``' MULTI does (XADD each event with id
+    ``<seq>-0`` and ``MAXLEN ~``, the stream's TTL, the tree and ``rooms:live``), atomically and in one
+    round trip. Raises :class:`LeaseLost` instead of writing otherwise.
     """
 
     leases: Leases
+
+    def __init__(self, *a, **kw) -> None:
+        super().__init__(*a, **kw)
+        self._append = self.r.register_script(_APPEND)
 
     async def _fence(self, room_id: str) -> tuple[str, str]:
         token = self.leases.token(room_id)
@@ -168,10 +202,15 @@ class FencedRedisStore(RedisStore):
     async def append_events(self, room_id, events, *, state=None) -> None:
         if not events and state is None:
             return
-        try:
-            await super().append_events(room_id, events, state=state, fence=await self._fence(room_id))
-        except WatchError:
-            raise LeaseLost(room_id) from None
+        owner_key, token = await self._fence(room_id)
+        args: list = [token, EVENTS_MAXLEN, EVENTS_TTL_S, state if state is not None else "", ROOM_STATE_TTL_S,
+                      room_id]
+        for seq, name, wire in events:
+            args += [f"{seq}-0", name, json.dumps(wire, ensure_ascii=False)]
+        res = await self._append(keys=[owner_key, self.events_key(room_id), self.state_key(room_id), self.live_key],
+                                 args=args)
+        if res == -1:
+            raise LeaseLost(room_id)
 
     async def forget_room(self, room_id: str) -> None:
         """Delete the stored state only while owning the room, then release its lease."""

@@ -129,8 +129,8 @@ async def test_kill_9_of_a_game_process_mid_match_the_other_takes_the_room_over(
 
 
 async def check_operator_views(a_url: str, b_url: str, room_id: str) -> None:
-    """b's admin API lists the room a runs, with its owner, phase and players; /metrics of each
-    process carries its process label; the admin API wants the token."""
+    """b's admin API lists the room a runs, with its owner, phase and players, and so does b's REST
+    room list; /metrics of each process carries its process label; the admin API wants the token."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{b_url}/api/v1/admin/rooms") as r:
             assert r.status == 401 and (await r.json())["error"]["code"] == "unauthorized"
@@ -145,6 +145,8 @@ async def check_operator_views(a_url: str, b_url: str, room_id: str) -> None:
         assert room["owner"] == "a" and sorted(body["nodes"]) == ["a", "b"], body
         assert room["phase"] not in (None, "lobby"), room
         assert sorted(p["kind"] for p in room["players"]) == ["ai", "human", "human"], room
+        async with http.get(f"{b_url}/api/v1/rooms") as r:           # the REST room list is the cluster's too
+            assert room_id in [x["room_id"] for x in (await r.json())["rooms"]]
         for url, node in ((a_url, "a"), (b_url, "b")):
             async with http.get(f"{url}/metrics") as r:
                 text = await r.text()

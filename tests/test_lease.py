@@ -53,6 +53,11 @@ async def test_a_stale_owner_cannot_write_after_losing_the_lease(stores):
     assert await a.leases.renew_all() == [] and "r2" not in a.leases.held
     await b.append_events("r2", [(2, "turn_started", {"seq": 2})], state='{"seq": 2}')
     assert await b.last_event_seq("r2") == 2
+    # a retried batch (a flush that failed after the write) is skipped event by event, as in one process
+    await b.append_events("r2", [(2, "turn_started", {"seq": 2}), (3, "x", {"seq": 3})], state='{"seq": 3}')
+    assert await b.events_since("r2", 0, 3) == [("phase_changed", {"seq": 1}), ("turn_started", {"seq": 2}),
+                                                ("x", {"seq": 3})]
+    assert await b.room_states() == {"r2": '{"seq": 3}'}
 
 
 async def test_a_lease_taken_over_while_the_owner_still_believes_it_holds_it(stores):

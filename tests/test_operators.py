@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -27,6 +28,7 @@ from tests.conftest import DATABASE_URL, REDIS_URL, free_port, running_server
 from tests.test_failover import ROOM, SECRET, login
 
 USER, PASSWORD = "ops", "correct horse battery staple"
+NODE = "ops-node-1"          # the credentialed server is a one-node cluster: leases name the owner
 UI = ROOT / "clients" / "web" / "dist" / "admin-ui"
 
 
@@ -95,6 +97,9 @@ async def test_without_a_credential_the_admin_tools_are_off_and_nothing_is_instr
                     assert r.status == 404, path
             async with http.get(f"{srv.base}/api/openapi.json") as r:
                 assert "/api/v1/admin/rooms" in (await r.json())["paths"]
+            async with http.get(f"{srv.base}/metrics") as r:               # one process: the plain series
+                text = await r.text()
+            assert re.search(r"^arena_active_rooms \S+$", text, re.M) and 'process="' not in text
         admin = socketio.AsyncClient(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await admin.connect(srv.base, namespaces=["/admin"], auth={"username": "admin", "password": ""},
@@ -104,13 +109,14 @@ async def test_without_a_credential_the_admin_tools_are_off_and_nothing_is_instr
 
 @pytest.fixture(scope="module")
 def password_server():
-    """``arena serve`` in a subprocess with ``ARENA_ADMIN_USER``/``ARENA_ADMIN_PASSWORD`` (no token)."""
+    """``arena serve`` in a subprocess with ``ARENA_ADMIN_USER``/``ARENA_ADMIN_PASSWORD`` (no token), in
+    cluster mode as the only node ``NODE`` (room leases, the process label on ``/metrics``)."""
     prefix, port = f"test:{uuid.uuid4().hex[:8]}:", free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_ADMIN_")}
     env.update(REDIS_URL=REDIS_URL, DATABASE_URL=DATABASE_URL, ARENA_KEY_PREFIX=prefix, ARENA_JWT_SECRET=SECRET,
                ARENA_MEDIA="0", ARENA_WORKERS="0", ARENA_LOG_LEVEL="warning", ARENA_ADMIN_USER=USER,
-               ARENA_ADMIN_PASSWORD=PASSWORD)
+               ARENA_ADMIN_PASSWORD=PASSWORD, ARENA_NODE_ID=NODE)
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -146,9 +152,10 @@ async def test_the_admin_api_lists_a_live_room_with_phase_players_and_owner(pass
                 assert r.status == 200
                 body = await r.json()
             me = body["nodes"]
-            assert len(me) == 1
+            assert me == [NODE]
             room = {x["room_id"]: x for x in body["rooms"]}[room_id]
-            assert room["owner"] == me[0] and room["phase"] == "lobby" and room["title"] == ROOM["title"]
+            assert room["lease_token"].startswith(f"{NODE}:"), room      # the owner comes from the lease
+            assert room["owner"] == NODE and room["phase"] == "lobby" and room["title"] == ROOM["title"]
             humans = {p["display_name"]: p for p in room["players"] if p["kind"] == "human"}
             assert set(humans) == {"Ari", "Bo"} and humans["Ari"]["is_host"] and not humans["Bo"]["is_host"]
             assert [p for p in room["players"] if p["kind"] == "ai"], room["players"]
@@ -216,6 +223,6 @@ async def test_the_admin_namespace_takes_the_same_login(password_server):
             if stats:
                 break
             await asyncio.sleep(0.1)
-        assert stats and stats[0]["serverId"] == me and stats[0]["clientsCount"] >= 1, stats[:1]
+        assert stats and stats[0]["serverId"] == me == NODE and stats[0]["clientsCount"] >= 1, stats[:1]
     finally:
         await admin.disconnect()

@@ -49,11 +49,8 @@ async def _refusals(server, event: str) -> float:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.base}/metrics") as r:
             text = await r.text()
-    from prometheus_client.parser import text_string_to_metric_families
-
-    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
-               if s.name == "arena_rate_limited_total" and s.labels.get("event") == event
-               and s.labels.get("scope") == "connection")
+    prefix = f'arena_rate_limited_total{{event="{event}",scope="connection"}} '
+    return sum(float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix))
 
 
 async def test_limiter_budgets_per_connection_per_user_and_forgets_at_disconnect():

@@ -1,9 +1,9 @@
-"""Operator endpoints: ``/metrics`` with a process label, the rooms of every game process, and the
-Socket.IO Admin UI (``docs/operators.md``).
+"""Operator endpoints: ``/metrics`` (a process label in cluster mode), the rooms of every game process,
+and the Socket.IO Admin UI (``docs/operators.md``).
 
-- ``GET /metrics``: Prometheus text; every sample carries ``process="<process id>"`` (the cluster node
-  id, ``ARENA_NODE_ID``, else ``<hostname>-<pid>``), so the series of several game processes
-  scraped into one Prometheus stay apart. Not behind the credential (like ``/healthz``).
+- ``GET /metrics``: Prometheus text; in cluster mode every sample carries ``process="<node id>"``
+  (``ARENA_NODE_ID``, default ``<hostname>-<pid>``), so the series of several game processes scraped
+  into one Prometheus stay apart (one process: the plain series). Not behind the credential.
 - ``GET /api/v1/admin/rooms``: every stored room in Redis (``rooms:live``), whichever process runs
   it: :class:`AdminRoomsOut`. Phase and players come from the room's stored state tree
   (``room:<id>:engine``, written at every transition), the owner from :func:`room_owner`.
@@ -133,7 +133,9 @@ def setup(app: web.Application) -> None:
     cred = admin_credential()
 
     async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=exposition(process_id(app)), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        # cluster mode only: one process keeps the plain series (loadtest/run.py and existing scrapers read them)
+        body = exposition(app["cfg"].node_id) if app["cfg"].node_id else generate_latest()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def rooms(request: web.Request) -> web.Response:
         if (err := _admin_error(request, cred)) is not None:
@@ -146,7 +148,7 @@ def setup(app: web.Application) -> None:
             tags=["admin"], response=AdminRoomsOut, auth=True, errors={404: "admin_disabled"},
             description="Admin credential: `Authorization: Bearer $ARENA_ADMIN_TOKEN`, or HTTP Basic "
                         "`$ARENA_ADMIN_USER:$ARENA_ADMIN_PASSWORD` (docs/operators.md).")
-    api.describe("GET", "/metrics", "Prometheus metrics of this process (every sample labelled process=...)",
+    api.describe("GET", "/metrics", "Prometheus metrics of this process (cluster mode: every sample labelled process=...)",
                  tags=["admin"], media_type=CONTENT_TYPE_LATEST)
     if cred is not None and os.environ.get("ARENA_ADMIN_UI", "1") != "0":
         from .admin_ui import setup_admin_ui

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import ResponseError
 
 ROOM_BOARD_TTL_S = 24 * 3600
 SNAPSHOT_TTL_S = 3600
@@ -100,7 +100,7 @@ class RedisStore:
         return f"{self.prefix}room:{room_id}:events"
 
     async def append_events(self, room_id: str, events: list[tuple[int, str, dict]], *,
-                            state: str | None = None, fence: tuple[str, str] | None = None) -> None:
+                            state: str | None = None) -> None:
         """XADD ``[(seq, name, wire payload)]`` (in seq order) to the room's stream in one MULTI/EXEC,
         with ids ``<seq>-0``, trimming to about :data:`EVENTS_MAXLEN` and refreshing the TTL; with
         ``state`` (the engine state tree as JSON, taken when those events were drained) the same
@@ -109,22 +109,13 @@ class RedisStore:
 
         Idempotent: an event already in the stream (a retry after a failed flush) is skipped.
 
-        With ``fence = (key, token)`` (a room lease, ``server/lease.py``) the transaction WATCHes
-        ``key`` and runs only while its value is ``token``.
-
         Raises:
             redis.RedisError: the connection or the pool failed (nothing is assumed stored).
-            redis.WatchError: with ``fence``, the key no longer holds the token (nothing stored).
         """
         if not events and state is None:
             return
         key = self.events_key(room_id)
         async with self.r.pipeline(transaction=True) as p:
-            if fence is not None:
-                await p.watch(fence[0])
-                if await p.get(fence[0]) != fence[1]:
-                    raise WatchError(f"{fence[0]} is not {fence[1]}")
-                p.multi()
             for seq, name, wire in events:
                 p.xadd(key, {"n": name, "p": json.dumps(wire, ensure_ascii=False)}, id=f"{seq}-0",
                        maxlen=EVENTS_MAXLEN, approximate=True)
