@@ -77,12 +77,13 @@ test-py: install system-deps
 
 # Vitest component tests; two browser contexts play a real match in headless Chromium; a player answers
 # out loud through a fake microphone (WebRTC -> media sidecar -> transcript -> scored); accounts, the coach
-# dashboard and offline Swagger UI (e2e/accounts.e2e.mjs, ~30 s).
+# dashboard and offline Swagger UI (e2e/accounts.e2e.mjs, ~30 s); the Socket.IO Admin UI (e2e/admin-ui.e2e.mjs, ~10 s).
 test-web: install web system-deps
 	cd $(WEB) && npm test --silent
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/match.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/accounts.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/resume.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/admin-ui.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
 
 # Optional: the LLM chain against a real local OpenAI-compatible server (OPENAI_BASE_URL; see docs/llm.md).

@@ -19,7 +19,7 @@
 | ``ARENA_RESTORE_ROOMS`` | ``1`` | ``0``: a stop ends every match and a start restores nothing (``docs/failover.md``) |
 | ``ARENA_CLUSTER`` | ``0`` | ``1``: one node of several game processes on one Redis (room leases, takeover, fan-out; ``docs/cluster.md``) |
 | ``ARENA_NODE_ID`` | ``<hostname>-<pid>`` | this process's node id in the cluster (setting it turns cluster mode on) |
-| ``ARENA_ADMIN_TOKEN`` | unset (admin API off) | bearer token of ``/api/v1/admin/*`` (``server/api/admin.py``) |
+| ``ARENA_ADMIN_USER`` / ``_PASSWORD`` / ``_TOKEN`` | ``admin`` / unset / unset | the admin credential; with no password and no token the Admin UI and admin API are off (``server/admin_auth.py``, ``docs/operators.md``) |
 | ``ARENA_RATE_LIMITS`` | ``1`` | ``0`` turns the per-connection/per-user event budgets off (``server/ratelimit.py``) |
 | ``ARENA_RATE_DRAFT`` / ``_AUDIO`` / ``_STATE`` / ``_COMMAND`` | ``15,15`` / ``30,30`` / ``5,2`` / ``30,10`` | a class's budget per connection: ``burst,per_second`` (a user gets 2x) |
 """

@@ -17,12 +17,14 @@ import pytest
 import redis
 import socketio
 
-from server.api.admin import ADMIN_UI_DIST
+from server.config import ROOT
 from tests.conftest import DATABASE_URL, REDIS_URL, free_port
 from server.cluster_run import wait_healthy
 from tests.test_failover import ROOM, SECRET, login
 
 TOKEN = "admin-test-token-0123456789"
+#: the Admin UI as `make web` copies it (clients/web/scripts/copy-admin-ui.mjs)
+ADMIN_UI_DIST = ROOT / "clients" / "web" / "dist" / "admin-ui"
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ async def test_admin_rooms_and_metrics(admin_server):
         await host.sio.disconnect()
 
 
-@pytest.mark.skipif(not ADMIN_UI_DIST.exists(), reason="npm @socket.io/admin-ui not installed (make web)")
+@pytest.mark.skipif(not ADMIN_UI_DIST.exists(), reason="the Admin UI is not copied yet (make web)")
 async def test_the_socketio_admin_ui_behind_the_admin_credential(admin_server):
     base, _ = admin_server
     basic = {"Authorization": "Basic " + base64.b64encode(f"admin:{TOKEN}".encode()).decode()}
