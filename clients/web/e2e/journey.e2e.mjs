@@ -63,7 +63,8 @@ async function playToResults(page, timeoutMs = 3 * 60_000) {
   const answered = new Set();
   while (Date.now() < deadline) {
     if (await page.getByTestId('final-ranking').isVisible().catch(() => false)) return answered.size;
-    const phase = await page.locator('.match').getAttribute('data-phase').catch(() => null);
+    // A short timeout: without one, a missing .match (results loading) would block for playwright's 30 s.
+    const phase = await page.locator('.match').getAttribute('data-phase', { timeout: 300 }).catch(() => null);
     const q = await page.locator('.q-index').first().textContent({ timeout: 200 }).catch(() => '');
     const submit = page.getByTestId('submit-answer');
     if (phase === 'answering' && !answered.has(q) && (await submit.isEnabled().catch(() => false))) {
@@ -247,7 +248,7 @@ async function main() {
     });
 
     // 4 ---------------------------------------------------------------------------------------------
-    // Last: its one-click solo room starts a match the run does not play out.
+    // Last: its one-click solo room starts a match the run does not play out (it leaves it).
     await t.step('4. #/plan shows items that cite scores, and "practise alone" starts a solo room in one click', async () => {
       await cand.evaluate(() => window.__arena?.closeResults?.());
       await cand.evaluate(() => { location.hash = '#/plan'; });
@@ -259,12 +260,18 @@ async function main() {
       await cand.locator('.match').waitFor({ timeout: 20_000 });
       const seats = await cand.locator('[data-testid=leaderboard] li').count();
       if (seats !== 1) throw new Error(`solo room has ${seats} seats`);
+      // Leave it (confirming the dialog), so no half-played room is left for the next server to restore.
+      cand.once('dialog', (d) => d.accept());
+      await cand.locator('.match button', { hasText: 'Leave' }).click();
+      await cand.locator('.match').waitFor({ state: 'detached', timeout: 15_000 });
+      await cand.getByTestId('plan-page').waitFor({ timeout: 15_000 }); // back on #/plan
     });
     t.check('no uncaught errors in the pages', errors.length === 0, errors.join('\n'));
   } catch (e) {
     t.check('journey run', false, e?.stack ?? e);
     if (server?.log) console.log(server.log().slice(-2000));
   } finally {
+    if (process.env.E2E_SERVER_LOG && server?.log) console.log(server.log());
     await browser?.close().catch(() => undefined);
     await server?.stop();
   }
