@@ -84,6 +84,7 @@ test-web: install web system-deps
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/accounts.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/resume.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/admin-ui.e2e.mjs
+	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) node e2e/journey.e2e.mjs
 	cd $(WEB) && REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_DATABASE_URL) MIC_E2E_REQUIRE=1 node e2e/mic.e2e.mjs
 
 # Optional: the LLM chain against a real local OpenAI-compatible server (OPENAI_BASE_URL; see docs/llm.md).

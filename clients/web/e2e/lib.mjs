@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -64,6 +65,8 @@ export async function startServer() {
   const env = {
     REDIS_URL: 'redis://127.0.0.1:6379/0',
     DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
+    // Keep the MiniLM ONNX export (~17 s to make) out of a per-run ARENA_DATA_DIR, which would redo it each run.
+    ARENA_MODEL_CACHE: path.join(os.homedir(), '.cache', 'interview-arena'),
     ...process.env,
   };
   const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', String(port)], {

@@ -55,7 +55,7 @@ async function playUntilResults(page, label, opts = {}) {
   let shotReveal = false;
   while (Date.now() < deadline) {
     if (await page.getByTestId('final-ranking').isVisible().catch(() => false)) return { answered: answered.size, reloaded };
-    const phase = await page.locator('.match').getAttribute('data-phase').catch(() => null);
+    const phase = await page.locator('.match').getAttribute('data-phase', { timeout: 300 }).catch(() => null); // no .match (results loading): don't block 30 s
     const qIndex = await page
       .locator('.q-index')
       .first()

@@ -44,7 +44,7 @@ async function playToResults(page, timeoutMs = 6 * 60_000) {
   const answered = new Set();
   while (Date.now() < deadline) {
     if (await page.getByTestId('final-ranking').isVisible().catch(() => false)) return answered.size;
-    const phase = await page.locator('.match').getAttribute('data-phase').catch(() => null);
+    const phase = await page.locator('.match').getAttribute('data-phase', { timeout: 300 }).catch(() => null); // no .match (results loading): don't block 30 s
     const q = await page.locator('.q-index').first().textContent({ timeout: 200 }).catch(() => '');
     const submit = page.getByTestId('submit-answer');
     if (phase === 'answering' && !answered.has(q) && (await submit.isEnabled().catch(() => false))) {
