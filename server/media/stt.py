@@ -195,13 +195,12 @@ class Transcriber:
         #: partials over a whole long utterance were 0.4 s of CPU per s of talk.
         self.partial_window_s: float | None = 4.0 if korean else None
         #: Extra faster-whisper options for bounded (live) finals. Korean: no 3-token sequence
-        #: twice (CTranslate2's ``no_repeat_ngram_size``) and a repetition penalty of 1.1, which
-        #: stop the repetition loops Whisper base falls into on unclear Korean before they run to
-        #: the token budget: finals' CPU roughly halves (docs/performance.md). The penalty also
-        #: costs a syllable on a clean clip ("안녕하세요" -> "안용하세용": whole-clip CER 0.048 ->
-        #: 0.190) but keeps the room path's prompted finals from copying the prompt (0.524 ->
-        #: 0.143); the 3-gram rule alone left the room path at 0.524.
-        self.final_options: dict = {"repetition_penalty": 1.1, "no_repeat_ngram_size": 3} if korean else {}
+        #: twice (CTranslate2's ``no_repeat_ngram_size``), which stops the repetition loops Whisper
+        #: base falls into on unclear Korean before they run to the token budget: finals' CPU
+        #: roughly halves (docs/performance.md). ``repetition_penalty`` 1.1 was measured and left
+        #: out: it also penalises syllables the prompt has ("안녕하세요" -> "안용하세용", whole-clip
+        #: CER 0.190 -> 0.333 on two threads).
+        self.final_options: dict = {"no_repeat_ngram_size": 3} if korean else {}
         #: token budget per second of audio for bounded decodes (see token_budget)
         self.tokens_per_s = 15.0
 
