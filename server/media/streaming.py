@@ -133,13 +133,16 @@ class StreamingTranscriber:
                  max_utterance_s: float = 28.0, long_pause_s: float = 2.0, threshold: float = 0.5,
                  neg_threshold: float = 0.35, pre_roll_ms: int = 300, post_roll_ms: int = 250,
                  final_beam_size: int = 5, language: str | None = None, partials: bool = True,
-                 early_final_ms: int | None = 350, context: bool = True):
+                 early_final_ms: int | None = 350, context: bool = True, partial_window_s: float | None = None):
         self.t = transcriber
         if partial_interval_s is None:
             partial_interval_s = float(getattr(transcriber, "partial_interval_s", 0.6))
         self.early_silence = max(int((early_final_ms or 0) * SR / 1000), int(post_roll_ms * SR / 1000)) \
             if early_final_ms else 0
         self.context = context
+        if partial_window_s is None:
+            partial_window_s = getattr(transcriber, "partial_window_s", None)
+        self.partial_window = int(partial_window_s * SR) if partial_window_s else 0
         self.question = ""
         self._turn_text: list[str] = []
         self._early = None  # (keep, Transcript, ms) decoded ahead of the end of the utterance
@@ -294,7 +297,12 @@ class StreamingTranscriber:
             self._utt_language = self.language or self.t.language or self.t.detect_language(audio)
         # Korean partials go without a prompt: Hangul prompts are long in tokens (prompt.LIMITS).
         prompt = self.prompt() if self._utt_language != "ko" else None
+        tail = bool(self.partial_window) and audio.size > self.partial_window
+        if tail:
+            audio = audio[-self.partial_window:]
         text = self.t.quick_transcribe(audio, language=self._utt_language, prompt=prompt)
+        if text and tail:
+            text = "… " + text  # the end of the utterance so far
         ms = (time.perf_counter() - t0) * 1000
         if not text or text == self._last_partial_text:
             return None

@@ -91,14 +91,14 @@ def default_cpu_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def token_budget(duration_s: float) -> int:
+def token_budget(duration_s: float, per_s: float = 15.0) -> int:
     """Most Whisper tokens an utterance of ``duration_s`` s can need: 16 + 15 per second, at most 440.
 
     15 tokens/s covers fast Korean (about 6-7 syllables/s in conversation, at most two Whisper
     BPE tokens per Hangul syllable); English needs 3-4 (about 2.5 words/s x 1.3 tokens/word).
     440 stays under Whisper's 448-token decoder context with the prompt.
     """
-    return int(min(440, 16 + 15 * max(0.0, duration_s)))
+    return int(min(440, 16 + per_s * max(0.0, duration_s)))
 
 
 _REPEAT = re.compile(r"(\S.{0,24}?)(?:[\s,.]*\1){3,}", re.IGNORECASE)
@@ -190,6 +190,19 @@ class Transcriber:
         self.final_word_timestamps = not korean
         #: s of new speech between two partials (StreamingTranscriber's default).
         self.partial_interval_s = 1.0 if korean else 0.6
+        #: s of audio a partial decodes at most (its last seconds; None: the whole utterance).
+        #: Korean: 4 s, since a Whisper base partial costs ~60 ms per s of audio on one core and
+        #: partials over a whole long utterance were 0.4 s of CPU per s of talk.
+        self.partial_window_s: float | None = 4.0 if korean else None
+        #: Extra faster-whisper options for bounded (live) finals. Korean: no 3-token sequence
+        #: twice (CTranslate2's ``no_repeat_ngram_size``), which stops the repetition loops Whisper
+        #: base falls into on unclear Korean before they run to the token budget: finals' CPU
+        #: roughly halves (docs/performance.md). ``repetition_penalty`` 1.1 was measured and left
+        #: out: it also penalises syllables the prompt has ("안녕하세요" -> "안용하세용", whole-clip
+        #: CER 0.190 -> 0.333 on two threads).
+        self.final_options: dict = {"no_repeat_ngram_size": 3} if korean else {}
+        #: token budget per second of audio for bounded decodes (see token_budget)
+        self.tokens_per_s = 15.0
 
     # -- full pipeline (finals, files) ------------------------------------------------
     def transcribe(self, audio: np.ndarray, *, beam_size: int = 5, word_timestamps: bool = True,
@@ -238,7 +251,8 @@ class Transcriber:
         words: list[WordTiming] = []
         _ctx.short = self.short_context
         try:  # segments is a lazy generator: the encoder runs while we iterate
-            limits = {"max_new_tokens": token_budget(duration), "temperature": 0.0} if bounded else {}
+            limits = {"max_new_tokens": token_budget(duration, self.tokens_per_s), "temperature": 0.0,
+                      **self.final_options} if bounded else {}
             segments, info = self.model.transcribe(
                 audio, beam_size=beam_size, word_timestamps=word_timestamps, language=lang,
                 condition_on_previous_text=False, vad_filter=False, without_timestamps=False,
@@ -310,7 +324,7 @@ class Transcriber:
         if prompt_text:
             prompt = [tok.sot_prev] + tok.encode(" " + prompt_text.strip())[-200:] + prompt
         # English: ~3 words/s * ~1.4 tokens/word, with headroom; Korean needs more (see token_budget).
-        max_new = int(10 + 8 * audio.size / SR) if lang == "en" else token_budget(audio.size / SR)
+        max_new = int(10 + 8 * audio.size / SR) if lang == "en" else token_budget(audio.size / SR, self.tokens_per_s)
         res = self.model.model.generate(
             get_ctranslate2_storage(feats), [prompt], beam_size=1, max_length=len(prompt) + max_new,
             suppress_blank=True, suppress_tokens=[-1], return_scores=True, return_no_speech_prob=True,
