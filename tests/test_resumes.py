@@ -35,7 +35,9 @@ async def test_english_pdf_gives_questions_about_its_own_projects(server):
     body, events, qs = await generated(server.base, p.token, make_pdf(resume_text("en")), "jane.pdf")
     assert body["language"] == "en" and body["kind"] == "resume"
     progress = [e["progress"] for e in events]
-    assert progress == sorted(progress) and progress[-1] == 100 and len(events) >= 3, events
+    # how many progress steps the stream shows depends on how fast the machine generates (2 on a quiet one);
+    # tests/test_resume_jobs.py holds a job to check the steps in between
+    assert progress == sorted(progress) and progress[-1] == 100, events
     assert [e["state"] for e in events][-1] == "done" and "running" in [e["state"] for e in events]
     questions = qs["questions"]
     own = [q for q in questions if q["origin"] == "offline"]
