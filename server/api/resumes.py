@@ -152,26 +152,33 @@ def setup(app: web.Application) -> None:
             return err(401, "unauthorized", "a bearer token is required")
         return web.json_response({"resumes": await store.list(user["user_id"])})
 
-    async def get_resume(request: web.Request) -> web.Response:
+    async def owned_resume(request: web.Request) -> tuple[tuple | None, web.Response | None]:
+        """``((user_id, resume_id, résumé row), None)`` for the caller's own résumé, else ``(None, error)``:
+        401 without a token, 404 ``resume_not_found`` for a bad id or someone else's."""
         who, bad = await owned(request)
         if bad:
-            return bad
+            return None, bad
         res = await store.get(who[1], who[0]["user_id"]) if ID.fullmatch(who[1]) else None
         if res is None:
-            return err(404, "resume_not_found", "no such résumé")
+            return None, err(404, "resume_not_found", "no such résumé")
+        return (who[0]["user_id"], who[1], res), None
+
+    async def get_resume(request: web.Request) -> web.Response:
+        found, bad = await owned_resume(request)
+        if bad:
+            return bad
+        res = found[2]
         res.pop("text", None)
         return web.json_response(res)
 
     async def questions(request: web.Request) -> web.Response:
-        who, bad = await owned(request)
+        found, bad = await owned_resume(request)
         if bad:
             return bad
-        res = await store.get(who[1], who[0]["user_id"]) if ID.fullmatch(who[1]) else None
-        if res is None:
-            return err(404, "resume_not_found", "no such résumé")
-        qs = await store.questions(who[1], who[0]["user_id"]) or []
+        uid, rid, res = found
+        qs = await store.questions(rid, uid) or []
         lang = _lang(request, res["language"])
-        return web.json_response({"resume_id": who[1], "language": lang, "kind": res["doc_kind"],
+        return web.json_response({"resume_id": rid, "language": lang, "kind": res["doc_kind"],
                                   "ready": res["profile"] is not None, "questions": [public(q, lang) for q in qs]})
 
     async def delete(request: web.Request) -> web.Response:
