@@ -110,11 +110,12 @@ class RateLimiter:
         c = conn.get(cls) or conn.setdefault(cls, self.budgets[cls].limiter())
         user = self._user.setdefault(user_id, {})
         u = user.get(cls) or user.setdefault(cls, self.budgets[cls].limiter(USER_FACTOR))
-        if c.has_capacity() and u.has_capacity():
+        conn_ok = c.has_capacity()     # read once: a second read may see the bucket refilled since
+        if conn_ok and u.has_capacity():
             await c.acquire()          # has capacity: returns without suspending
             await u.acquire()
             return None
-        scope = "connection" if not c.has_capacity() else "user"
+        scope = "user" if conn_ok else "connection"
         self._refused[(event, scope)].inc()
         metrics.EVENTS_IN.labels(event, ErrorCode.RATE_LIMITED).inc()
         b = self.budgets[cls]

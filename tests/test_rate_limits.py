@@ -12,6 +12,9 @@ import aiohttp
 import pytest
 
 from tests.conftest import Player, running_server
+from aiolimiter import AsyncLimiter
+
+from server import metrics, ratelimit
 from server.ratelimit import DEFAULT_BUDGETS, USER_FACTOR, Budget, RateLimiter
 
 DRAFT = DEFAULT_BUDGETS["draft"]
@@ -72,6 +75,29 @@ async def test_limiter_budgets_per_connection_per_user_and_forgets_at_disconnect
     assert lim.tracked() == (0, 2), "connections are dropped at once, users after draining"
     await asyncio.sleep(0.1)
     assert lim.tracked() == (0, 0)
+
+
+class _RefillsBetweenReads(AsyncLimiter):
+    """A bucket that leaks half a unit on every read, as a real one does when time passes between two
+    ``has_capacity()`` calls of one check (the race behind a refusal counted under the wrong scope)."""
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        if self._level:
+            self._level = max(self._level - 0.5, 0)
+        return super().has_capacity(amount)
+
+
+async def test_a_refusal_is_counted_under_the_bucket_that_refused_it(monkeypatch):
+    """Bug: the scope of a refusal was read from the connection bucket a second time, after the refusal;
+    a bucket that had refilled in between was counted as a ``user`` refusal, so
+    ``arena_rate_limited_total{scope="connection"}`` came out one below the ``rate_limited`` acks."""
+    monkeypatch.setattr(ratelimit, "AsyncLimiter", _RefillsBetweenReads)
+    lim = RateLimiter({"draft": Budget(1, 1.0)})
+    counter = metrics.RATE_LIMITED.labels("answer_draft", "connection")
+    before = counter._value.get()
+    assert await lim.check("answer_draft", "s1", "u") is None
+    assert (await lim.check("answer_draft", "s1", "u"))["error"]["code"] == "rate_limited"
+    assert counter._value.get() - before == 1
 
 
 def test_budgets_come_from_the_environment(monkeypatch):
