@@ -82,6 +82,22 @@ _NEGATIVE_MEANING = re.compile(r"\b(skip|avoid|without|not|no|never|prevent|brea
                                r"versus|vs|limit|cost|risk|harder|slower|fewer|less)\w*|"
                                r"(않|없|못|대신|방지|막|비용|한계|위험|손실|느려|줄)", re.I)
 
+#: Dismissal of a practice: "X isn't needed", "X is overkill", "굳이 X 할 필요 없습니다". Read with a key
+#: point's terms in one major clause, it contradicts that key point (the commonest wrong-answer move:
+#: waving away what a good answer relies on).
+DISMISS_EN = re.compile(
+    r"\b(?:(?:do|does|did|would|will)(?:n't| not) (?:really )?(?:need|matter|bother|help)|no (?:real )?need|"
+    r"not (?:really )?(?:needed|necessary|required|worth|useful)|(?:is|are)n't (?:needed|necessary|required|worth)|"
+    r"unnecessary|needless|overkill|outdated|obsolete|legacy|a waste of|pointless|useless|"
+    r"mostly a thing for|only (?:matters|needed) for|nobody needs|never needed|skip (?:it|them|that)|"
+    r"wouldn't (?:build|use|add|bother)|don't have to (?:worry|bother)|not something (?:a|an|we|you))\b", re.I)
+DISMISS_KO = re.compile(r"(필요\s?[가는도]?\s?없|[할볼둘쓸넣만]\s?필요(?:[가는도]|까지)?\s?(?:없|않)|굳이|낭비|"
+                        r"쓰지 않겠|안 써도|안 해도|안 둬도|하지 않아도|없어도 (?:됩|돼|괜찮)|지워도|쓰면 안|"
+                        r"소용(?:이)? 없|의미(?:가)? 없|상관(?:이)? 없)")
+#: A Korean dismissal that is a reason or a condition, not the clause's conclusion: "바꿀 필요가 없어서
+#: 가볍습니다", "안 해도 돼서 좋습니다", "필요 없으면 301" (the eojeol that ends the dismissal).
+_KO_NOT_CONCLUSION = re.compile(r"^\S*?(?:서|니까|으면|면|므로|는데|지만)(?=[\s,.]|$)")
+_DISMISS_KP_MIN = 2          # key-point terms the dismissing clause must carry (one if it is a long term)
 
 @dataclass(frozen=True)
 class WrongClaim:
@@ -90,7 +106,8 @@ class WrongClaim:
     Attributes:
         sentence: the answer's sentence that makes it (as written).
         reference: the red flag it asserts, or the key point it contradicts.
-        kind: "red_flag" | "contradicts_key_point" | "evasion" (a premise denial, concepts.EVASIONS).
+        kind: "red_flag" | "contradicts_key_point" | "dismisses_key_point" (waves it away as unneeded) |
+            "evasion" (a premise denial, concepts.EVASIONS).
         strength: match strength 0-1 (for ordering).
     """
 
@@ -253,6 +270,40 @@ def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: 
     return lex if lex >= 0.8 and len(kp_terms) >= 5 else 0.0
 
 
+def dismisses(sentence: str, kp: str, kp_terms: set, lang: str) -> float:
+    """How strongly (0-1; 0 = no) ``sentence`` waves away key point ``kp`` as unneeded.
+
+    One major clause must carry a dismissal (:data:`DISMISS_EN` / :data:`DISMISS_KO`) and at least
+    :data:`_DISMISS_KP_MIN` of the key point's distinctive terms (one suffices when it is a long,
+    specific term: "reconciliation", "멱등성"). Key points phrased negatively, mentions ("many think
+    … isn't needed") and conditional dismissals ("if …", "만약") are not dismissals.
+    """
+    if len(kp_terms) < 2 or _NEGATIVE_MEANING.search(kp) or is_mention(sentence, lang):
+        return 0.0
+    rx = DISMISS_KO if lang == "ko" else DISMISS_EN
+    best = 0.0
+    for c in clauses(sentence, lang):
+        if _CONDITIONAL.search(c) or not any(lang != "ko" or not _ko_reason(c[m.end():]) for m in rx.finditer(c)):
+            continue
+        hit = _terms(c, lang) & kp_terms
+        long_hit = any(len(t) >= (2 if lang == "ko" else 8) for t in hit) and (lang != "ko" or len(hit) >= 2)
+        if len(hit) >= _DISMISS_KP_MIN and (long_hit or len(hit) >= 3) or (lang == "en" and long_hit):
+            best = max(best, min(1.0, 0.5 + len(hit) / (2 * len(kp_terms))))
+    return best
+
+
+def _ko_reason(rest: str) -> bool:
+    """True when the Korean dismissal ending at ``rest`` is a reason or condition (:data:`_KO_NOT_CONCLUSION`):
+    read on the rest of its eojeol, or on the next one when the match ended at a space ("안 해도 돼서")."""
+    if rest[:1].isspace():
+        nxt = rest.split(None, 1)
+        return bool(nxt) and bool(re.match(r"^(?:돼|되|됐|괜찮)", nxt[0])) and bool(_KO_NOT_CONCLUSION.match(nxt[0]))
+    return bool(_KO_NOT_CONCLUSION.match(rest))
+
+
+_CONDITIONAL = re.compile(r"^\s*(?:if|unless|when|only if)\b|\b(?:if|unless) you\b|(?:만약|경우에만|라면\s)", re.I)
+
+
 def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], red_flags: Sequence[str],
            coverage: Sequence[float], relevance: float, lang: str,
            sent_vecs: np.ndarray | None = None, flag_vecs: np.ndarray | None = None,
@@ -293,6 +344,11 @@ def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], r
             st = contradicts(s, kp, terms, sem, lang)
             if st > 0 and (hit is None or st > hit.strength):
                 hit = WrongClaim(s, kp, "contradicts_key_point", st)
+        if hit is None:
+            for s in sentences:
+                st = dismisses(s, kp, terms, lang)
+                if st > 0 and (hit is None or st > hit.strength):
+                    hit = WrongClaim(s, kp, "dismisses_key_point", st)
         c = float(coverage[j]) if j < len(coverage) else 0.0
         if hit is not None:
             found[kp] = hit

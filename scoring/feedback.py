@@ -82,6 +82,10 @@ WRONG_TEXT = {
     "en": 'Wrong claim: "{claim}" is a common misconception, so the score is capped at {cap}.',
     "ko": '틀린 주장: "{claim}" — 흔한 오해입니다. 점수 상한 {cap}점이 적용되었습니다.',
 }
+DISMISS_TEXT = {
+    "en": 'Wrong claim: "{claim}" waves away what a good answer relies on ({point}), so the score is capped at {cap}.',
+    "ko": '틀린 주장: "{claim}" — 좋은 답변이 기대는 부분({point})을 불필요하다고 했습니다. 점수 상한 {cap}점이 적용되었습니다.',
+}
 EVASION_TEXT = {
     "en": 'The question asks for a real example; "{claim}" sidesteps it, so the score is capped at {cap}.',
     "ko": '질문은 실제 경험을 묻고 있는데 "{claim}"는 질문을 피해 갑니다. 점수 상한 {cap}점이 적용되었습니다.',
@@ -157,9 +161,11 @@ class FeedbackGenerator:
         corr = getattr(a, "correctness", None)
         wrong = list(getattr(corr, "wrong", None) or [])
         if wrong:
-            tmpl = (EVASION_TEXT if wrong[0].kind == "evasion"
+            kind = wrong[0].kind
+            tmpl = (EVASION_TEXT if kind == "evasion" else DISMISS_TEXT if kind == "dismisses_key_point"
                     else PRACTICE_TEXT if self.category in ("behavioural", "culture_fit") else WRONG_TEXT)
-            parts.append(tmpl[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap))
+            parts.append(tmpl[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap,
+                                        point=quote(wrong[0].reference, 60)))
         if a.penalty:
             parts.append(PENALTY_TEXT[L][a.penalty])
         elif not wrong:

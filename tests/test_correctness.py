@@ -130,6 +130,39 @@ def test_negation_and_mentions_do_not_assert_a_red_flag():
     assert C.negated("더티 리드는 생기지 않습니다", "ko")
 
 
+def test_dismissing_a_key_practice_contradicts_it():
+    """Waving away what a good answer relies on ("X isn't needed") contradicts that key point; the same
+    words as a reason, a condition or a mention do not."""
+    kp = "Reconciliation with the payment gateway"
+    q = "How would you design a payment system so that network retries never cause a payment to be processed twice?"
+    t = C.distinctive_terms(kp, q, "en")
+    assert C.dismisses("Honestly, gateway reconciliation is overkill for a startup.", kp, t, "en") > 0
+    assert C.dismisses("We never needed reconciliation reports with the gateway.", kp, t, "en") > 0
+    assert C.dismisses("Reconciliation with the gateway catches what retries miss.", kp, t, "en") == 0
+    assert C.dismisses("If the gateway is idempotent you might think reconciliation is unnecessary.", kp, t, "en") == 0
+    kp_ko = "PG사와의 대사(reconciliation)"
+    q_ko = "결제 시스템에서 네트워크 재시도로 인해 결제가 중복 처리되지 않도록 하려면 어떻게 설계하시겠습니까?"
+    t_ko = C.distinctive_terms(kp_ko, q_ko, "ko")
+    assert C.dismisses("PG사와 대사는 굳이 매일 할 필요가 없습니다.", kp_ko, t_ko, "ko") > 0
+    assert C.dismisses("PG사 대사 작업은 따로 안 해도 됩니다.", kp_ko, t_ko, "ko") > 0
+    # a reason or a condition, not the conclusion: the dismissal is a benefit of something else
+    assert C.dismisses("PG사와 대사를 자동화해서 수작업을 할 필요가 없어서 편합니다.", kp_ko, t_ko, "ko") == 0
+    assert C.dismisses("PG사 대사가 필요 없으면 배치를 끄면 됩니다.", kp_ko, t_ko, "ko") == 0
+
+
+def test_an_answer_that_dismisses_key_practices_is_capped(ev, bank):
+    wrong = ("To stop double charges I just disable the pay button after the first click. Idempotency keys "
+             "are overkill for most payment flows, and reconciliation with the gateway is legacy batch work "
+             "that modern APIs don't need. If a request times out we simply send a new charge.")
+    [r] = _score(ev, bank.get("tech-020"), [wrong], "en")
+    assert r.score <= CAP and "Wrong claim" in r.feedback, r
+    kp = "PG사와의 대사(reconciliation)"
+    wrong_ko = ("중복 결제는 버튼을 한 번 누르면 비활성화하는 것으로 막습니다. PG사와의 대사 작업은 요즘 API에서는 "
+                "굳이 할 필요가 없습니다. 타임아웃이 나면 새 결제 요청을 다시 보내면 됩니다.")
+    [k] = _score(ev, bank.get("tech-020"), [wrong_ko], "ko")
+    assert k.score <= CAP and "틀린 주장" in k.feedback, k
+
+
 def test_correctness_labels(ev, bank):
     q = bank.get("tech-006")
     a = ev.analyse(q, [AnswerToScore("w", "p", WRONG_DEADLOCK_EN), AnswerToScore("r", "q", RIGHT_DEADLOCK_EN),
