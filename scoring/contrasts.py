@@ -96,7 +96,8 @@ def mentions(text: str, aliases: dict, lang: str) -> list[tuple[int, int, str]]:
 
 
 def active(question: str, lang: str) -> list[Group]:
-    """The groups with at least two members named in the question."""
+    """The groups with at least two members named in ``question`` (the question's text, and its key
+    points when the caller adds them)."""
     return [g for g in groups(lang) if len({e for _, _, e in mentions(question, g.aliases, lang)}) >= 2]
 
 
@@ -109,6 +110,15 @@ def _first_term_at(clause: str, wanted: frozenset, lang: str) -> int:
         if i >= 0:
             pos.append(i)
     return min(pos) if pos else -1
+
+
+def _has_terms(wanted: frozenset, have: frozenset, lang: str) -> bool:
+    """Every wanted term is in ``have``; an English stem also matches a longer or shorter form of five
+    letters or more ("guarante" and "guarantee")."""
+    if lang == "ko":
+        return wanted <= have
+    return all(t in have or any(len(t) >= 5 and len(u) >= 5 and (u.startswith(t) or t.startswith(u))
+                                for u in have) for t in wanted)
 
 
 def _in_order(clause: str, fact: Fact, lang: str) -> bool:
@@ -132,7 +142,9 @@ def _polarity(clause: str, own: frozenset, lang: str) -> bool:
 
 
 def swaps(sentence: str, question: str, lang: str, groups_: list[Group] | None = None) -> list[tuple[Fact, str]]:
-    """The facts ``sentence`` says of the wrong member: ``[(fact, member id it was said of)]``.
+    """The facts ``sentence`` gets wrong: said of a member they are false for ("UDP guarantees
+    ordering"), or denied of their own member ("TCP does not guarantee ordering").
+    ``[(fact, member id it was said of)]``.
 
     Args:
         groups_: the active groups (:func:`active` of the question), computed by the caller once.
@@ -150,7 +162,7 @@ def swaps(sentence: str, question: str, lang: str, groups_: list[Group] | None =
             m0 = sentence.find(major, cursor)
             m0 = cursor if m0 < 0 else m0
             cursor = m0 + len(major)
-            subject = next((e for st, _, e in named if m0 <= st < cursor), None)
+            subject = next(((st, e) for st, _, e in named if m0 <= st < cursor), None)
             mc = 0
             for c in clauses(major, lang, major=False):
                 start = major.find(c, mc)
@@ -158,42 +170,51 @@ def swaps(sentence: str, question: str, lang: str, groups_: list[Group] | None =
                 mc = start + len(c)
                 ct = terms(c, lang)
                 for fact in g.facts:
-                    if not fact.terms <= ct or not _in_order(c, fact, lang):
+                    if not _has_terms(fact.terms, ct, lang) or not _in_order(c, fact, lang):
                         continue
-                    at = m0 + start + max(_first_term_at(c, fact.terms, lang), 0)
-                    said_of = _said_of(sentence, named, m0 + start, at, subject, lang)
-                    if said_of is None or said_of not in fact.false_for:
+                    c0 = m0 + start
+                    at = c0 + max(_first_term_at(c, fact.terms, lang), 0)
+                    said_of, pos = _said_of(sentence, named, c0, at, subject, lang)
+                    if said_of is None:
                         continue
-                    if _polarity(c, fact.terms, lang) != _polarity(fact.text, fact.terms, lang):
-                        continue
-                    out.append((fact, said_of))
+                    span = c
+                    if lang != "ko":       # English polarity is read from the member to the next member
+                        s0 = pos if pos is not None and pos >= c0 else c0
+                        s1 = next((st for st, _, _ in named if at < st < c0 + len(c)), c0 + len(c))
+                        span = sentence[s0:s1]
+                    same = _polarity(span, fact.terms, lang) == _polarity(fact.text, fact.terms, lang)
+                    denied = (said_of == fact.about and negated(span, lang) != negated(fact.text, lang)
+                              and not (FLIP_KO if lang == "ko" else FLIP_EN).search(span))
+                    if (said_of in fact.false_for and same) or denied:
+                        out.append((fact, said_of))
     return out
 
 
-def _said_of(sentence: str, named: list, clause_start: int, at: int, subject: str | None, lang: str) -> str | None:
-    """Who a property at offset ``at`` is said of.
+def _said_of(sentence: str, named: list, clause_start: int, at: int, subject: tuple | None,
+             lang: str) -> tuple[str | None, int | None]:
+    """Who a property at offset ``at`` is said of: ``(member id, offset of the mention)``.
 
     Korean: the member named last before it with a subject or topic particle ("스레드는", not "한
     프로세스 안에서"). English: the member named last before it in its minor clause, skipping those
     after a preposition ("Threads live inside one process and share its heap"). Else the subject of
     its major clause (its first member: "Threads share the heap, so *they* need locks"), else the
-    member named last before it in the sentence.
+    sentence's first member ("A semaphore… looks like a mutex but has no owner").
     """
     if lang == "ko":
         roles = {s: _ko_role(sentence, end) for s, end, _ in named}
-        marked = [e for s, _, e in named if s < at and roles[s] == "subject"]
+        marked = [(s, e) for s, _, e in named if s < at and roles[s] == "subject"]
         if marked:
-            return marked[-1]
+            return marked[-1][1], marked[-1][0]
         named = [n for n in named if roles[n[0]] != "other"]
     own = [(s, e) for s, _, e in named if clause_start <= s < at]
     if lang != "ko":
         own = [(s, e) for s, e in own if not _PREP_BEFORE.search(sentence[max(clause_start, s - 20):s])]
     if own:
-        return own[-1][1]
+        return own[-1][1], own[-1][0]
     if subject is not None:
-        return subject
-    before = [e for s, _, e in named if s < at]
-    return before[-1] if before else None
+        return subject[1], subject[0]
+    first = [(s, e) for s, _, e in named if lang == "ko" or not _PREP_BEFORE.search(sentence[max(0, s - 20):s])]
+    return (first[0][1], first[0][0]) if first else (None, None)
 
 
 #: A member right after a preposition is not what the clause is about ("inside one process").

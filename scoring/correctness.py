@@ -82,7 +82,7 @@ class WrongClaim:
         reference: the red flag it asserts, or the key point it contradicts.
         kind: "red_flag" | "contradicts_key_point" | "dismisses_key_point" (waves it away as unneeded) |
             "swapped" (a fact said of the wrong member of a contrast, :mod:`scoring.contrasts`;
-            ``reference`` is the true fact) |
+            ``reference`` is the true fact) | "denies_fact" (a contrast's fact denied of its own member) |
             "evasion" (a premise denial, concepts.EVASIONS).
         strength: match strength 0-1 (for ordering).
     """
@@ -268,10 +268,11 @@ def assess(sentences: Sequence[str], question: str, key_points: Sequence[str], r
             st = asserts(s, rf, terms, sem, lang)
             if st > 0 and (rf not in found or st > found[rf].strength):
                 found[rf] = WrongClaim(s, rf, "red_flag" if j < len(red_flags) else "evasion", st)
-    groups = contrasts.active(question, lang)
+    groups = contrasts.active(" ".join([question, *key_points]), lang)
     for s in sentences if groups else ():
-        for fact, _said_of in contrasts.swaps(s, question, lang, groups):
-            found.setdefault("swap:" + fact.text, WrongClaim(s, fact.text, "swapped", 0.8))
+        for fact, said_of in contrasts.swaps(s, question, lang, groups):
+            kind = "denies_fact" if said_of == fact.about else "swapped"
+            found.setdefault("fact:" + fact.text, WrongClaim(s, fact.text, kind, 0.8))
     status = []
     for j, kp in enumerate(key_points):
         terms = distinctive_terms(kp, question, lang)

@@ -90,6 +90,10 @@ SWAP_TEXT = {
     "en": 'Wrong claim: "{claim}" swaps the two: it is the other way round ({point}), so the score is capped at {cap}.',
     "ko": '틀린 주장: "{claim}" — 둘을 바꿔 말했습니다. 실제로는 반대입니다({point}). 점수 상한 {cap}점이 적용되었습니다.',
 }
+DENY_TEXT = {
+    "en": 'Wrong claim: "{claim}" contradicts a basic fact ({point}), so the score is capped at {cap}.',
+    "ko": '틀린 주장: "{claim}" — 기본 사실과 어긋납니다({point}). 점수 상한 {cap}점이 적용되었습니다.',
+}
 EVASION_TEXT = {
     "en": 'The question asks for a real example; "{claim}" sidesteps it, so the score is capped at {cap}.',
     "ko": '질문은 실제 경험을 묻고 있는데 "{claim}"는 질문을 피해 갑니다. 점수 상한 {cap}점이 적용되었습니다.',
@@ -167,7 +171,7 @@ class FeedbackGenerator:
         if wrong:
             kind = wrong[0].kind
             tmpl = (EVASION_TEXT if kind == "evasion" else DISMISS_TEXT if kind == "dismisses_key_point"
-                    else SWAP_TEXT if kind == "swapped"
+                    else SWAP_TEXT if kind == "swapped" else DENY_TEXT if kind == "denies_fact"
                     else PRACTICE_TEXT if self.category in ("behavioural", "culture_fit") else WRONG_TEXT)
             parts.append(tmpl[L].format(claim=quote(wrong[0].sentence, 90), cap=corr.cap,
                                         point=quote(wrong[0].reference, 60)))

@@ -72,3 +72,15 @@ def test_every_fact_names_its_member_and_has_terms():
                 assert about in g["entities"], item
                 assert any(a.lower() in text.lower() for a in g["entities"][about][lang]), item
                 assert X.fact_terms(text, {e: a[lang] for e, a in g["entities"].items()}, lang), item
+
+
+@pytest.mark.parametrize("sentence,question,lang,wrong", [
+    ("TCP does not guarantee ordering, so apps must reorder packets.", TCP_Q, "en", True),
+    ("TCP is reliable and UDP is not reliable.", TCP_Q, "en", False),
+    ("QUIC builds reliability on top of UDP to avoid TCP's handshake.", TCP_Q, "en", False),
+    ("A semaphore with a count of one looks like a mutex but has no owner.", "How do a mutex and a semaphore differ?",
+     "en", False),
+    ("TCP는 순서를 보장하지 않습니다.", TCP_Q_KO, "ko", True),
+])
+def test_a_fact_denied_of_its_own_member_is_wrong(sentence, question, lang, wrong):
+    assert bool(X.swaps(sentence, question, lang)) == wrong, [(f.text, e) for f, e in X.swaps(sentence, question, lang)]
