@@ -135,6 +135,13 @@ def _in_order(clause: str, fact: Fact, lang: str) -> bool:
     return True
 
 
+def _terms_end(clause: str, fact: Fact) -> int:
+    """Offset in ``clause`` just past the word holding the last of the fact's (English) terms."""
+    low = clause.lower()
+    ends = [m.end() for t in fact.terms for m in [re.search(r"\b" + re.escape(t[:5]) + r"\w*", low)] if m]
+    return max(ends) if ends else len(clause)
+
+
 def _polarity(clause: str, own: frozenset, lang: str) -> bool:
     flip = (FLIP_KO if lang == "ko" else FLIP_EN).search(clause)
     flipped = bool(flip) and not any(t in flip.group(0).lower() for t in own)
@@ -181,6 +188,7 @@ def swaps(sentence: str, question: str, lang: str, groups_: list[Group] | None =
                     if lang != "ko":       # English polarity is read from the member to the next member
                         s0 = pos if pos is not None and pos >= c0 else c0
                         s1 = next((st for st, _, _ in named if at < st < c0 + len(c)), c0 + len(c))
+                        s1 = min(s1, c0 + _terms_end(c, fact))    # "UDP is connectionless: no handshake"
                         span = sentence[s0:s1]
                     same = _polarity(span, fact.terms, lang) == _polarity(fact.text, fact.terms, lang)
                     denied = (said_of == fact.about and negated(span, lang) != negated(fact.text, lang)

@@ -84,3 +84,8 @@ def test_every_fact_names_its_member_and_has_terms():
 ])
 def test_a_fact_denied_of_its_own_member_is_wrong(sentence, question, lang, wrong):
     assert bool(X.swaps(sentence, question, lang)) == wrong, [(f.text, e) for f, e in X.swaps(sentence, question, lang)]
+
+
+def test_negation_after_the_fact_is_not_its_denial():
+    assert not X.swaps("UDP is connectionless: no handshake, no retransmission.", TCP_Q, "en")
+    assert X.swaps("UDP is not connectionless.", TCP_Q, "en")
