@@ -203,7 +203,8 @@ def _said_of(sentence: str, named: list, clause_start: int, at: int, subject: tu
     """Who a property at offset ``at`` is said of: ``(member id, offset of the mention)``.
 
     Korean: the member named last before it with a subject or topic particle ("스레드는", not "한
-    프로세스 안에서"). English: the member named last before it in its minor clause, skipping those
+    프로세스 안에서", "UDP 위에", "TCP처럼"), else one that is its clause's predicate ("기본값도
+    SERIALIZABLE입니다"), else no one (a Korean clause about something else says nothing of a member). English: the member named last before it in its minor clause, skipping those
     after a preposition ("Threads live inside one process and share its heap"). Else the subject of
     its major clause (its first member: "Threads share the heap, so *they* need locks"), else the
     sentence's first member ("A semaphore… looks like a mutex but has no owner").
@@ -213,29 +214,32 @@ def _said_of(sentence: str, named: list, clause_start: int, at: int, subject: tu
         marked = [(s, e) for s, _, e in named if s < at and roles[s] == "subject"]
         if marked:
             return marked[-1][1], marked[-1][0]
-        named = [n for n in named if roles[n[0]] != "other"]
+        copula = [(s, e) for s, _, e in named if s >= clause_start and roles[s] == "copula"]
+        return (copula[0][1], copula[0][0]) if copula else (None, None)
     own = [(s, e) for s, _, e in named if clause_start <= s < at]
     if lang != "ko":
-        own = [(s, e) for s, e in own if not _PREP_BEFORE.search(sentence[max(clause_start, s - 20):s])]
+        own = [(s, e) for s, e in own if not _PREP_BEFORE.search(sentence[max(clause_start, s - 30):s])]
     if own:
         return own[-1][1], own[-1][0]
     if subject is not None:
         return subject[1], subject[0]
-    first = [(s, e) for s, _, e in named if lang == "ko" or not _PREP_BEFORE.search(sentence[max(0, s - 20):s])]
+    first = [(s, e) for s, _, e in named if not _PREP_BEFORE.search(sentence[max(0, s - 30):s])]
     return (first[0][1], first[0][0]) if first else (None, None)
 
 
 #: A member right after a preposition is not what the clause is about ("inside one process").
-_PREP_BEFORE = re.compile(r"\b(?:in|inside|within|of|from|to|than|with|by|on|per|across|between|into|like|unlike)"
-                          r"(?:\s+(?:a|an|the|one|each|its|their|every))?\s+$", re.I)
+_PREP_BEFORE = re.compile(r"\b(?:in|inside|within|of|from|to|than|with|by|on|over|per|across|between|into|like|unlike|"
+                          r"under|atop|via)(?:\s+(?:a|an|the|one|each|its|their|every|same|this|that|single|"
+                          r"separate|different|other|plain|raw))*\s+$", re.I)
 #: Korean particles that mark a member as what the clause is about, and endings that make it something
 #: else (a comparison, a place, an object: "프로세스 전환보다", "한 프로세스 안에서", "스레드와").
 _KO_SUBJECT = re.compile(r"(?:은|는|이|가|도)$")
+_KO_COPULA = re.compile(r"^(?:이다|입니다|이고|이며|이에요|예요|이죠|죠|다|였|이었)")
 _KO_OTHER = re.compile(r"(?:보다|보다는|보다도|처럼|만큼|와|과|와는|과는|의|에서|에|을|를|로|으로|안에서|안에|끼리)$")
 
 
 def _ko_role(sentence: str, end: int) -> str:
-    """``"subject"`` | ``"other"`` | ``"unknown"``: the role of a member named up to ``end``, read on the
+    """``"subject"`` | ``"copula"`` | ``"other"`` | ``"unknown"``: the role of a member named up to ``end``, read on the
     rest of its eojeol, or on the next eojeol when it stands bare in a compound ("프로세스 전환보다")."""
     tail = re.match(r"\S*", sentence[end:]).group(0)
     if not tail:
@@ -244,4 +248,6 @@ def _ko_role(sentence: str, end: int) -> str:
     tail = tail.rstrip(".,!?")
     if _KO_OTHER.search(tail):
         return "other"
+    if _KO_COPULA.match(tail):
+        return "copula"
     return "subject" if _KO_SUBJECT.search(tail) else "unknown"
