@@ -70,7 +70,9 @@ DISMISS_KO = re.compile(r"(필요\s?[가는도]?\s?없|[할볼둘쓸넣만]\s?�
                         r"소용(?:이)? 없|의미(?:가)? 없|상관(?:이)? 없)")
 #: A Korean dismissal that is a reason or a condition, not the clause's conclusion: "바꿀 필요가 없어서
 #: 가볍습니다", "안 해도 돼서 좋습니다", "필요 없으면 301" (the eojeol that ends the dismissal).
-_KO_NOT_CONCLUSION = re.compile(r"^\S*?(?:서|니까|으면|면|므로|는데|지만)(?=[\s,.]|$)")
+_KO_NOT_CONCLUSION = re.compile(r"^\S*?(?:서|니까|으니|니|으면|면|므로|는데|지만|는)(?=[\s,.]|$)")
+#: An English dismissal of "one"/"it" is about the clause before ("…create false alarms, so I wouldn't build one").
+_PRONOUN_OBJECT = re.compile(r"\b(?:one|it|them|that|those|this)\b", re.I)
 _DISMISS_KP_MIN = 2          # key-point terms the dismissing clause must carry (one if it is a long term)
 
 @dataclass(frozen=True)
@@ -206,8 +208,10 @@ def contradicts(sentence: str, kp: str, kp_terms: set, sem: float | None, lang: 
 def dismisses(sentence: str, kp: str, kp_terms: set, lang: str) -> float:
     """How strongly (0-1; 0 = no) ``sentence`` waves away key point ``kp`` as unneeded.
 
-    One major clause must carry a dismissal (:data:`DISMISS_EN` / :data:`DISMISS_KO`) and at least
-    :data:`_DISMISS_KP_MIN` of the key point's distinctive terms (one suffices when it is a long,
+    One clause (Korean: major; English: minor, with the clause before when it dismisses "one"/"it")
+    must carry a dismissal (:data:`DISMISS_EN` / :data:`DISMISS_KO`, not a Korean reason, condition or
+    adnominal: "필요 없으니", "필요 없는 이벤트") and at least :data:`_DISMISS_KP_MIN` of the key point's
+    distinctive terms (one suffices when it is a long,
     specific term: "reconciliation", "멱등성"). Key points phrased negatively, mentions ("many think
     … isn't needed") and conditional dismissals ("if …", "만약") are not dismissals.
     """
@@ -215,14 +219,26 @@ def dismisses(sentence: str, kp: str, kp_terms: set, lang: str) -> float:
         return 0.0
     rx = DISMISS_KO if lang == "ko" else DISMISS_EN
     best = 0.0
-    for c in clauses(sentence, lang):
-        if _CONDITIONAL.search(c) or not any(lang != "ko" or not _ko_reason(c[m.end():]) for m in rx.finditer(c)):
-            continue
-        hit = _terms(c, lang) & kp_terms
-        long_hit = any(len(t) >= (2 if lang == "ko" else 8) for t in hit) and (lang != "ko" or len(hit) >= 2)
-        if len(hit) >= _DISMISS_KP_MIN and (long_hit or len(hit) >= 3) or (lang == "en" and long_hit):
-            best = max(best, min(1.0, 0.5 + len(hit) / (2 * len(kp_terms))))
+    for major in clauses(sentence, lang):
+        # Korean: the major clause (its topic comes first); English: the minor clause of the dismissal
+        # ("…in memory, because history is not needed" dismisses history, not memory)
+        parts = [major] if lang == "ko" else clauses(major, lang, major=False)
+        for k, c in enumerate(parts):
+            if _CONDITIONAL.search(c) or not any(lang != "ko" or not _ko_reason(c[m.end():]) for m in rx.finditer(c)):
+                continue
+            have = _terms(c, lang)
+            if lang != "ko" and k > 0 and _PRONOUN_OBJECT.search(c):
+                have = have | _terms(parts[k - 1], lang)
+            best = max(best, _dismissal_strength(have & kp_terms, kp_terms, lang))
     return best
+
+
+def _dismissal_strength(hit: set, kp_terms: set, lang: str) -> float:
+    """0-1 from the key-point terms a dismissing clause carries (see :func:`dismisses`)."""
+    long_hit = any(len(t) >= (2 if lang == "ko" else 8) for t in hit) and (lang != "ko" or len(hit) >= 2)
+    if len(hit) >= _DISMISS_KP_MIN and (long_hit or len(hit) >= 3) or (lang == "en" and long_hit):
+        return min(1.0, 0.5 + len(hit) / (2 * len(kp_terms)))
+    return 0.0
 
 
 def _ko_reason(rest: str) -> bool:

@@ -271,3 +271,21 @@ def test_wrong_capped_and_refuting_answer_not(ev, bank, qid, lang):
     wrong, right = _score(ev, bank.get(qid), [wrong_text, right_text], lang)
     assert wrong.score <= CAP, wrong
     assert right.score >= 80, right               # it names a misconception only to refute it
+
+
+def test_a_dismissal_of_something_else_is_not_a_dismissal_of_the_key_point():
+    """Persona answers (strong text written apart from the rubric) that were falsely capped: the dismissal
+    is in a clause about something else, or a Korean reason/adnominal."""
+    kp = "Keeping only the latest position in memory (Redis)"
+    t = C.distinctive_terms(kp, "How would you show a rider's live location on a map?", "en")
+    assert C.dismisses("The server keeps only the latest position per rider in memory, such as a Redis hash with a "
+                       "TTL, because history is not needed for display.", kp, t, "en") == 0
+    kp_ko = "최신 위치만 유지하는 인메모리 저장 (Redis)"
+    t_ko = C.distinctive_terms(kp_ko, "라이더의 실시간 위치를 지도에 어떻게 보여 주시겠습니까?", "ko")
+    assert C.dismisses("화면 표시에 이력은 필요 없으니 서버는 라이더별 최신 위치만 TTL을 둔 Redis 해시 같은 메모리 "
+                       "저장소에 둡니다", kp_ko, t_ko, "ko") == 0
+    assert C.dismisses("최신 위치를 Redis 메모리에 따로 둘 필요는 없습니다", kp_ko, t_ko, "ko") > 0
+    # English: "…, so I wouldn't build one" dismisses what the clause before names
+    kp2 = "Fraud detection and anomaly monitoring"
+    t2 = C.distinctive_terms(kp2, "How do you balance convenience and security in easy money transfers?", "en")
+    assert C.dismisses("Fraud detection mostly creates false alarms, so I wouldn't build one.", kp2, t2, "en") > 0
