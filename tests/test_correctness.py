@@ -289,3 +289,24 @@ def test_a_dismissal_of_something_else_is_not_a_dismissal_of_the_key_point():
     kp2 = "Fraud detection and anomaly monitoring"
     t2 = C.distinctive_terms(kp2, "How do you balance convenience and security in easy money transfers?", "en")
     assert C.dismisses("Fraud detection mostly creates false alarms, so I wouldn't build one.", kp2, t2, "en") > 0
+
+
+def test_strong_persona_answers_are_never_capped(ev, bank):
+    """Skill-5 persona answers come from the personas' own knowledge notes, written apart from the rubric:
+    correct text we did not write against the red flags. None may be found to make a wrong claim (two
+    Korean red flags, a 4th English one and five dismissals were, before they were reworded or fixed).
+    Two personas per question and language, rotating, to keep the test short."""
+    from personas.catalog import persona_ids
+    from personas.engine import AnswerRequest, compose_answer
+
+    pids = persona_ids()
+    wrong = []
+    for i, q in enumerate(bank):
+        for lang in ("en", "ko"):
+            chosen = [pids[(2 * i + k + (lang == "ko")) % len(pids)] for k in range(2)]
+            answers = [AnswerToScore(pid, pid, compose_answer(AnswerRequest(
+                persona_id=pid, question_text=q.text(lang), lang=lang, skill=5, seed=1, category=q.category,
+                question_id=q.id)).text) for pid in chosen]
+            for a in ev.analyse(q, answers, lang):
+                wrong += [(q.id, lang, a.answer_id, w.kind, w.sentence) for w in a.correctness.wrong]
+    assert not wrong, wrong
