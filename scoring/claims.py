@@ -29,10 +29,12 @@ MENTION_KO = re.compile(r"(오해|착각|흔히|잘못 알려|틀린 생각|통�
 #: Major clauses: a claim must be made inside one of them (";", contrastive connectives).
 _MAJOR_EN = re.compile(r"\s*;\s+|,?\s+(?:but|however|whereas|although|though|while|yet)\s+|"
                        r"\s+(?=(?:rather than|instead of)\b)", re.I)
-_MAJOR_KO = re.compile(r"\s*;\s*|(?<=지만)[,\s]+|(?<=는데)[,\s]+|(?<=으나)[,\s]+|(?<=반면)[,\s]+|\s+(?=대신)")
+_MAJOR_KO = re.compile(r"\s*;\s*|(?<=지만)[,\s]+|(?<=는데)[,\s]+|(?<=으나)[,\s]+|(?<=반면)[,\s]+|\s+(?=대신)|"
+                       r"(?<=아니라)[,\s]+")        # "double이 아니라 | 정수로 저장합니다": the first is negated
 #: Minor clauses, where negation is read (commas, relative and causal clauses, Korean connective endings).
 _MINOR_EN = re.compile(r",\s+|\s+(?:that|which|who|so|because|since|if|when|unless)\s+", re.I)
-_MINOR_KO = re.compile(r",\s*|(?<=[고서면며])\s+")
+_MINOR_KO = re.compile(r",\s*|(?<!에서)(?<!재고)(?<!광고)(?<!최고)(?<!참고)(?<!사고)(?<=[고서면며])\s+")
+# (not after the particle 에서 or nouns that end in 고: "여러 스레드에서 병렬로 실행되는 것은 아닙니다" is one clause)
 _RATHER = re.compile(r"^\s*(rather than|instead of)\b", re.I)
 #: Korean sentence-ending bigrams that carry no claim ("…니다", "…습니").
 _KO_END_BIGRAMS = frozenset({"니다", "습니", "입니", "합니", "됩니", "있습", "없습", "해요", "어요", "아요", "이에", "에요"})

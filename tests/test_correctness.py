@@ -310,3 +310,13 @@ def test_strong_persona_answers_are_never_capped(ev, bank):
             for a in ev.analyse(q, answers, lang):
                 wrong += [(q.id, lang, a.answer_id, w.kind, w.sentence) for w in a.correctness.wrong]
     assert not wrong, wrong
+
+
+def test_korean_clauses_split_after_anira_and_not_after_eseo():
+    flag = "잔액은 double로 저장해도 정확합니다."
+    q = "송금이나 포인트처럼 돈을 다루는 시스템에서 잔액 데이터를 어떻게 설계하시겠습니까?"
+    t = C.distinctive_terms(flag, q, "ko")
+    assert C.asserts("잔액은 double로 저장해도 항상 정확합니다.", flag, t, None, "ko") > 0
+    assert C.asserts("잔액은 double로 저장해도 정확한 게 아니라 정수로 저장합니다.", flag, t, None, "ko") == 0
+    assert C.clauses("여러 스레드에서 병렬로 실행되는 것은 아닙니다", "ko", major=False) == [
+        "여러 스레드에서 병렬로 실행되는 것은 아닙니다"]
