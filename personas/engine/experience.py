@@ -8,7 +8,7 @@ from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SITUATION, VALUE_POI
 from .context import MOTIVATION_CUES, Ctx
 from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_line
 from .stories import rank_stories
-from .text import first_clause, sentences
+from .text import drop_lead, first_clause, sentences
 
 
 def behavioural(ctx: Ctx) -> Story | None:
@@ -103,7 +103,8 @@ def culture(ctx: Ctx) -> Story | None:
     ctx.add(ctx.best_value(), 95)
     if note is not None:
         for i, pt in enumerate(ctx.pick(note, amount(VALUE_POINTS, lang, sk))):
-            ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=pt), 92 - 2 * i)
+            ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=drop_lead(pt, ctx.common["dangling_leads"])),
+                    92 - 2 * i)
     if note is None and ctx.has_cue(MOTIVATION_CUES):
         ctx.add(p.profile["motivation"][lang], 90)      # "why did you choose ...": the persona's own why
     story = pick_story(ctx)          # a values answer always brings its evidence
@@ -115,9 +116,7 @@ def culture(ctx: Ctx) -> Story | None:
             ctx.add(ctx.v("lesson", l=story.part("lesson", lang)), 72, story=True)
     elif sk >= 4 and ctx.facts:
         ctx.add(ctx.v("own", x=ctx.facts[0].part("example", lang)), 80)
-    if sk == 3:
-        ctx.add(ctx.v("hedge"), 55)
-    closing(ctx)
+    closing(ctx)          # (no hedge: "I'd check it with metrics" closes a design, not a values answer)
     return story
 
 
@@ -142,14 +141,14 @@ def motivation(ctx: Ctx) -> Story | None:
     ctx.add(why, 96)
     ctx.add(ctx.best_value(), 85)
     story = pick_story(ctx, min_score=0.5)
-    if story is not None:
-        short_story(ctx, story, prio=80 if sk >= 4 else 70)
+    if story is not None and sk == 3:
+        ctx.add(story.part("gist", lang), 70, story=True)       # an average answer: the story's plain gist
+    elif story is not None:
+        short_story(ctx, story, prio=80)
     if sk >= 4:
         if ctx.note is not None:
             for pt in ctx.pick(ctx.note, amount(MOTIVATION_POINTS, lang, sk)):
                 ctx.add(pt, 78)
         company_tie(ctx)
-    else:
-        ctx.add(ctx.v("hedge"), 55)
     closing(ctx)
     return story
