@@ -22,7 +22,7 @@ NOTE_SENTENCES = {"en": {3: 2, 4: 3, 5: 4}, "ko": {3: 1, 4: 2, 5: 4}}
 NOTE_SENTENCES_PER_MINUTE = {"en": {3: None, 4: None, 5: None}, "ko": {3: None, 4: 2.5, 5: 2.5}}
 
 #: Whether an average (skill 3) technical answer adds a second sentence (the persona's own practice
-#: or one more fact) to the first clause of the note; without it, the persona's yardstick follows.
+#: or one more fact) to the first clause of the note (then ``ADMITS_LIMITS``, else the persona's yardstick).
 SECOND_FACT = {"en": True, "ko": False}
 
 #: Whether an average (skill 3) technical answer, instead of the persona's yardstick and hedge, says
