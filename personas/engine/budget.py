@@ -32,6 +32,11 @@ SECOND_FACT = {"en": True, "ko": False}
 #: and fluency); the clause and one of these two score 57-58 (``tests/test_persona_quality.py`` sample).
 ADMITS_LIMITS = {"en": True, "ko": True}
 
+#: Vague asides (the persona's weak line, its trailing-off close) a skill-1 answer says: an English
+#: weak answer with both (five sentences) scored 34 on the test sample, at the top of its <= 35 band;
+#: with one of the two, 31 (Korean, with both: 26).
+WEAK_ASIDES = {"en": 1, "ko": 2}
+
 #: Actions of a STAR story told in full (behavioural answers); None: all of them.
 STORY_ACTIONS = {"en": {3: 2, 4: 2, 5: None}, "ko": {3: 1, 4: 1, 5: 1}}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..catalog import Story
 from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SITUATION, VALUE_POINTS, amount
 from .context import MOTIVATION_CUES, Ctx
-from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_line
+from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_asides
 from .stories import rank_stories
 from .text import drop_lead, first_clause, sentences
 
@@ -19,15 +19,16 @@ def behavioural(ctx: Ctx) -> Story | None:
         if ranked:
             # a weak candidate grabs whatever comes to mind, not always the best fit
             story = ranked[0][1] if sk == 2 else ranked[min(len(ranked) - 1, ctx.rng.randrange(2))][1]
+        line, close = weak_asides(ctx)
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if story is not None:
             ctx.add(story.part("gist", lang), 90, story=True)
-        ctx.add(weak_line(ctx), 70)
+        ctx.add(line, 70)
         if sk == 1 and ctx.note is not None and ctx.pitfall(ctx.note):
             ctx.add(ctx.pitfall(ctx.note), 65)
         elif sk == 2 and ctx.note is not None:
             ctx.add(first_clause(ctx.note.gist, lang), 60)
-        ctx.add(ctx.v("weak_close"), 30)
+        ctx.add(close, 30)
         return story
     opening(ctx)
     if "weakness" in ctx.themes:
@@ -91,10 +92,11 @@ def culture(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if sk == 2:
             ctx.add(ctx.first_sentence(ctx.best_value()), 90)
-        ctx.add(weak_line(ctx), 70)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 70)
         if note is not None:
             ctx.add(ctx.pitfall(note) if sk == 1 else first_clause(note.gist, lang), 65)
-        ctx.add(ctx.v("weak_close"), 30)
+        ctx.add(close, 30)
         return None
     opening(ctx)
     if "weakness" in ctx.themes:
@@ -134,8 +136,9 @@ def motivation(ctx: Ctx) -> Story | None:
     if sk <= 2:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         ctx.add(ctx.first_sentence(why) if sk == 2 else ctx.c("weak_motivation", company=company), 90)
-        ctx.add(weak_line(ctx), 60)
-        ctx.add(ctx.v("weak_close"), 30)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 60)
+        ctx.add(close, 30)
         return None
     opening(ctx)
     ctx.add(why, 96)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..catalog import Story
 from .budget import ADMITS_LIMITS, SECOND_FACT, note_sentences
 from .context import Ctx
-from .parts import closing, connect, opening, vague_fact, weak_line
+from .parts import closing, connect, opening, vague_fact, weak_asides, weak_line
 from ..lexicon import features, strip_particle
 from .text import first_clause
 
@@ -23,8 +23,9 @@ def technical(ctx: Ctx) -> Story | None:
             ctx.add(ctx.v("weak_guess", x=pit), 85)
         else:
             ctx.add(vague_fact(ctx, note), 75)
-        ctx.add(weak_line(ctx), 50)
-        ctx.add(ctx.v("weak_close"), 30)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 50)
+        ctx.add(close, 30)
         return None
     if sk == 2:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40)
