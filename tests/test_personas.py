@@ -518,6 +518,31 @@ def test_a_values_answer_does_not_open_on_a_dangling_connective():
     assert n >= 24
 
 
+def test_weak_answers_in_a_room_do_not_repeat_an_earlier_misconception():
+    """Six weak candidates in turn: a note's misconception (``pitfalls``) is said at most once; later
+    candidates half-remember something else (three of six said the same wrong sentence before)."""
+    from personas.knowledge import get_note
+    from rooms.questions import default_bank
+
+    tech = [q for q in default_bank() if q.category == "technical"][:6]
+    checked = 0
+    for q in tech:
+        for lang in ("ko", "en"):
+            texts: list[str] = []
+            notes: set[str] = set()
+            for pid in sorted(IDS):
+                a = compose_answer(AnswerRequest(pid, q.text(lang), lang, 1, seed=4, category=q.category,
+                                                 question_id=q.id, context=tuple(texts)))
+                texts.append(a.text)
+                notes.update(a.note_ids)
+            for nid in notes:
+                for pit in get_note(nid, lang).pitfalls:
+                    said = sum(pit in t for t in texts)
+                    assert said <= 1, (q.id, lang, pit, texts)
+                    checked += said
+    assert checked >= 6          # misconceptions are still said (the check is not vacuous)
+
+
 def test_no_banned_phrase_or_rubric_label_over_the_bank():
     from rooms.questions import default_bank
 

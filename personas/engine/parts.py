@@ -62,6 +62,7 @@ def vague_fact(ctx: Ctx, note: NoteView) -> str | None:
     """A half-remembered fact: the first clause of one of the note's points, short and without numbers."""
     limit = 9 if ctx.lang == "ko" else 14
     halves = [first_clause(p, ctx.lang) for p in ctx.points(note, len(note.points), family="vague")]
+    halves = [h for h in halves if not ctx.said_before(h)] or halves      # not the previous candidate's words
     plain = [h for h in halves if numberless(h)]
     short = [h for h in plain if len(h.split()) <= limit]
     if short:
