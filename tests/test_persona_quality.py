@@ -182,12 +182,6 @@ def test_sample_covers_enough_questions():
     assert len(PIDS) == 6
 
 
-#: Known gap (issue 9, left open): with the recalibrated scorer, which gives a short correct answer
-#: full length marks, an average Korean answer (first clause of a note + the persona's yardstick)
-#: scores 68 on this sample, above the band. Strict: this test fails as soon as the gap closes.
-KNOWN_GAPS = {("ko", 3): "Korean skill-3 median 68 > 65 with the recalibrated scorer (issue 9 open)"}
-
-
 @pytest.fixture(scope="module")
 def skill_medians(scorer, answers):
     """(lang, skill) -> median score of the sample's answers."""
@@ -203,10 +197,7 @@ def skill_medians(scorer, answers):
     return out
 
 
-@pytest.mark.parametrize("lang,skill", [
-    pytest.param(lang, skill, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(lang, skill)])]
-                 if (lang, skill) in KNOWN_GAPS else [])
-    for lang in LANGS for skill in BANDS])
+@pytest.mark.parametrize("lang,skill", [(lang, skill) for lang in LANGS for skill in BANDS])
 def test_scores_by_skill(skill_medians, lang, skill):
     lo, hi = BANDS[skill]
     assert lo <= skill_medians[(lang, skill)] <= hi, (lang, skill, skill_medians)

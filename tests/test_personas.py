@@ -470,12 +470,77 @@ def test_no_opening_or_closing_is_shared_across_personas():
     from personas.engine.voice import persona_voice
 
     for lang in ("ko", "en"):
-        for key in ("openings", "closings", "core", "weak_open", "weak_close"):
+        for key in ("openings", "closings", "core", "weak_open", "weak_close", "mid_core", "mid_own", "mid_gap"):
             seen: dict[str, str] = {}
             for pid in sorted(IDS):
                 for frame in persona_voice(pid)[lang][key]:
                     assert frame not in seen, (lang, key, frame, pid, seen.get(frame))
                     seen[frame] = pid
+
+
+def test_weak_openings_do_not_stack_fillers():
+    """A weak opening is ``{f} …`` with one of the persona's fillers: the frame itself has none
+    ("음, 음, 제가 직접…", "그, 뭐랄까, 그게, …" were glued that way)."""
+    from personas.engine.voice import persona_voice
+
+    cat = load_catalog()
+    for pid in sorted(IDS):
+        for lang in ("ko", "en"):
+            fillers = {f.rstrip(",").lower() for f in cat[pid].style["fillers"][lang]} | ({"음", "어", "그게", "그"}
+                                                                                          if lang == "ko" else set())
+            for frame in persona_voice(pid)[lang]["weak_open"]:
+                rest = frame.replace("{f}", "").replace("{F}", "").strip().lower()
+                first = rest.split(",")[0] if "," in rest.split(" ")[0] else None
+                assert first not in fillers, (pid, lang, frame)
+
+
+def test_a_values_answer_does_not_open_on_a_dangling_connective():
+    """A note point that follows another in the note ("그래서 요즘은…") opens a values answer without
+    its connective: "차근차근 보면, 우선 그래서 요즘은…" was glued that way."""
+    from personas.engine.voice import common_frames, persona_voice
+    from rooms.questions import default_bank
+
+    culture = [q for q in default_bank() if q.category == "culture_fit"]
+    assert culture
+    n = 0
+    for q in culture:
+        for lang in ("ko", "en"):
+            leads = common_frames()[lang]["dangling_leads"]
+            for pid in sorted(IDS):
+                prefixes = [f.split("{")[0] for f in persona_voice(pid)[lang]["core"]]
+                for skill in (3, 5):
+                    text = compose_answer(AnswerRequest(pid, q.text(lang), lang, skill, seed=2, category=q.category,
+                                                        question_id=q.id)).text
+                    for pre in prefixes:
+                        for lead in leads:
+                            assert f"{pre}{lead}" not in text and f"{pre}{lead.lower()}" not in text, (pid, text)
+                    n += 1
+    assert n >= 24
+
+
+def test_weak_answers_in_a_room_do_not_repeat_an_earlier_misconception():
+    """Six weak candidates in turn: a note's misconception (``pitfalls``) is said at most once; later
+    candidates half-remember something else (three of six said the same wrong sentence before)."""
+    from personas.knowledge import get_note
+    from rooms.questions import default_bank
+
+    tech = [q for q in default_bank() if q.category == "technical"][:6]
+    checked = 0
+    for q in tech:
+        for lang in ("ko", "en"):
+            texts: list[str] = []
+            notes: set[str] = set()
+            for pid in sorted(IDS):
+                a = compose_answer(AnswerRequest(pid, q.text(lang), lang, 1, seed=4, category=q.category,
+                                                 question_id=q.id, context=tuple(texts)))
+                texts.append(a.text)
+                notes.update(a.note_ids)
+            for nid in notes:
+                for pit in get_note(nid, lang).pitfalls:
+                    said = sum(pit in t for t in texts)
+                    assert said <= 1, (q.id, lang, pit, texts)
+                    checked += said
+    assert checked >= 6          # misconceptions are still said (the check is not vacuous)
 
 
 def test_no_banned_phrase_or_rubric_label_over_the_bank():

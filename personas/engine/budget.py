@@ -22,8 +22,20 @@ NOTE_SENTENCES = {"en": {3: 2, 4: 3, 5: 4}, "ko": {3: 1, 4: 2, 5: 4}}
 NOTE_SENTENCES_PER_MINUTE = {"en": {3: None, 4: None, 5: None}, "ko": {3: None, 4: 2.5, 5: 2.5}}
 
 #: Whether an average (skill 3) technical answer adds a second sentence (the persona's own practice
-#: or one more fact) to the first clause of the note; without it, the persona's yardstick follows.
+#: or one more fact) to the first clause of the note (then ``ADMITS_LIMITS``, else the persona's yardstick).
 SECOND_FACT = {"en": True, "ko": False}
+
+#: Whether an average (skill 3) technical answer, instead of the persona's yardstick and hedge, says
+#: either how far its own experience goes (second-hand, ``mid_own``) or where its knowledge stops
+#: (``mid_gap``), as a mid-level candidate does. One clause of a note, the yardstick and a hedge
+#: scored 68-70 in Korean (above the 50-65 band: the scorer counts each extra sentence as structure
+#: and fluency); the clause and one of these two score 57-58 (``tests/test_persona_quality.py`` sample).
+ADMITS_LIMITS = {"en": True, "ko": True}
+
+#: Vague asides (the persona's weak line, its trailing-off close) a skill-1 answer says: an English
+#: weak answer with both (five sentences) scored 34 on the test sample, at the top of its <= 35 band;
+#: with one of the two, 31 (Korean, with both: 26).
+WEAK_ASIDES = {"en": 1, "ko": 2}
 
 #: Actions of a STAR story told in full (behavioural answers); None: all of them.
 STORY_ACTIONS = {"en": {3: 2, 4: 2, 5: None}, "ko": {3: 1, 4: 1, 5: 1}}

@@ -129,9 +129,18 @@ class Ctx:
         return [pool[i] for i in sorted(order[:m])]
 
     def pitfall(self, note: NoteView) -> str | None:
-        if not note.pitfalls:
+        """The note's misconception this persona half-remembers (its own by hash and seed), else the
+        next one an earlier answer in the room has not said; None when every one was said (a weak
+        candidate does not repeat the previous one word for word)."""
+        pits = note.pitfalls
+        if not pits:
             return None
-        return note.pitfalls[(family_rank("pitfall" + note.id, self.persona.id) + self.req.seed) % len(note.pitfalls)]
+        start = family_rank("pitfall" + note.id, self.persona.id) + self.req.seed
+        for k in range(len(pits)):
+            pit = pits[(start + k) % len(pits)]
+            if not self.said_before(pit):
+                return pit
+        return None
 
     def best_value(self) -> str:
         best, best_sc = self.persona.values[0], -1.0

@@ -6,9 +6,9 @@ from __future__ import annotations
 from ..catalog import Story
 from .budget import MOTIVATION_POINTS, STORY_ACTIONS, STORY_SITUATION, VALUE_POINTS, amount
 from .context import MOTIVATION_CUES, Ctx
-from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_line
+from .parts import closing, company_tie, connect, opening, pick_story, short_story, weak_asides
 from .stories import rank_stories
-from .text import first_clause, sentences
+from .text import drop_lead, first_clause, sentences
 
 
 def behavioural(ctx: Ctx) -> Story | None:
@@ -19,15 +19,16 @@ def behavioural(ctx: Ctx) -> Story | None:
         if ranked:
             # a weak candidate grabs whatever comes to mind, not always the best fit
             story = ranked[0][1] if sk == 2 else ranked[min(len(ranked) - 1, ctx.rng.randrange(2))][1]
+        line, close = weak_asides(ctx)
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if story is not None:
             ctx.add(story.part("gist", lang), 90, story=True)
-        ctx.add(weak_line(ctx), 70)
+        ctx.add(line, 70)
         if sk == 1 and ctx.note is not None and ctx.pitfall(ctx.note):
             ctx.add(ctx.pitfall(ctx.note), 65)
         elif sk == 2 and ctx.note is not None:
             ctx.add(first_clause(ctx.note.gist, lang), 60)
-        ctx.add(ctx.v("weak_close"), 30)
+        ctx.add(close, 30)
         return story
     opening(ctx)
     if "weakness" in ctx.themes:
@@ -91,10 +92,11 @@ def culture(ctx: Ctx) -> Story | None:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         if sk == 2:
             ctx.add(ctx.first_sentence(ctx.best_value()), 90)
-        ctx.add(weak_line(ctx), 70)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 70)
         if note is not None:
             ctx.add(ctx.pitfall(note) if sk == 1 else first_clause(note.gist, lang), 65)
-        ctx.add(ctx.v("weak_close"), 30)
+        ctx.add(close, 30)
         return None
     opening(ctx)
     if "weakness" in ctx.themes:
@@ -103,7 +105,8 @@ def culture(ctx: Ctx) -> Story | None:
     ctx.add(ctx.best_value(), 95)
     if note is not None:
         for i, pt in enumerate(ctx.pick(note, amount(VALUE_POINTS, lang, sk))):
-            ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=pt), 92 - 2 * i)
+            ctx.add(connect(ctx, pt) if i else ctx.v("core", gist=drop_lead(pt, ctx.common["dangling_leads"])),
+                    92 - 2 * i)
     if note is None and ctx.has_cue(MOTIVATION_CUES):
         ctx.add(p.profile["motivation"][lang], 90)      # "why did you choose ...": the persona's own why
     story = pick_story(ctx)          # a values answer always brings its evidence
@@ -115,9 +118,7 @@ def culture(ctx: Ctx) -> Story | None:
             ctx.add(ctx.v("lesson", l=story.part("lesson", lang)), 72, story=True)
     elif sk >= 4 and ctx.facts:
         ctx.add(ctx.v("own", x=ctx.facts[0].part("example", lang)), 80)
-    if sk == 3:
-        ctx.add(ctx.v("hedge"), 55)
-    closing(ctx)
+    closing(ctx)          # (no hedge: "I'd check it with metrics" closes a design, not a values answer)
     return story
 
 
@@ -135,21 +136,22 @@ def motivation(ctx: Ctx) -> Story | None:
     if sk <= 2:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40 if sk == 2 else 58)
         ctx.add(ctx.first_sentence(why) if sk == 2 else ctx.c("weak_motivation", company=company), 90)
-        ctx.add(weak_line(ctx), 60)
-        ctx.add(ctx.v("weak_close"), 30)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 60)
+        ctx.add(close, 30)
         return None
     opening(ctx)
     ctx.add(why, 96)
     ctx.add(ctx.best_value(), 85)
     story = pick_story(ctx, min_score=0.5)
-    if story is not None:
-        short_story(ctx, story, prio=80 if sk >= 4 else 70)
+    if story is not None and sk == 3:
+        ctx.add(story.part("gist", lang), 70, story=True)       # an average answer: the story's plain gist
+    elif story is not None:
+        short_story(ctx, story, prio=80)
     if sk >= 4:
         if ctx.note is not None:
             for pt in ctx.pick(ctx.note, amount(MOTIVATION_POINTS, lang, sk)):
                 ctx.add(pt, 78)
         company_tie(ctx)
-    else:
-        ctx.add(ctx.v("hedge"), 55)
     closing(ctx)
     return story

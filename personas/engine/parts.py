@@ -7,6 +7,7 @@ import re
 
 from ..catalog import Story, load_catalog
 from ..lexicon import content_words, features
+from .budget import WEAK_ASIDES
 from .context import Ctx
 from .notes import NoteView
 from .stories import rank_stories
@@ -61,6 +62,7 @@ def vague_fact(ctx: Ctx, note: NoteView) -> str | None:
     """A half-remembered fact: the first clause of one of the note's points, short and without numbers."""
     limit = 9 if ctx.lang == "ko" else 14
     halves = [first_clause(p, ctx.lang) for p in ctx.points(note, len(note.points), family="vague")]
+    halves = [h for h in halves if not ctx.said_before(h)] or halves      # not the previous candidate's words
     plain = [h for h in halves if numberless(h)]
     short = [h for h in plain if len(h.split()) <= limit]
     if short:
@@ -70,6 +72,15 @@ def vague_fact(ctx: Ctx, note: NoteView) -> str | None:
 
 def weak_line(ctx: Ctx) -> str:
     return ctx.style("weak_lines")
+
+
+def weak_asides(ctx: Ctx) -> tuple[str | None, str | None]:
+    """(a vague line, a trailing-off close) for a weak answer; at skill 1 in a language whose
+    ``budget.WEAK_ASIDES`` is 1, only one of the two (by seed), else both."""
+    line, close = weak_line(ctx), ctx.v("weak_close")
+    if ctx.skill == 1 and WEAK_ASIDES.get(ctx.lang, 2) == 1:
+        return (line, None) if ctx.rng.random() < 0.5 else (None, close)
+    return line, close
 
 
 def connect(ctx: Ctx, sentence: str) -> str:

@@ -6,8 +6,9 @@ the counts below are English, Korean in brackets).
 
 * technical (and company questions about a system), ``technical.py``: the
   persona's own subset of the best note's sentences (skill 5: four [two], 4: three [two],
-  3: the first clause of one plus one more or the persona's own practice [the first clause and
-  the persona's yardstick]), never one an
+  3: the first clause of one in the persona's own framing, in English one more fact or the persona's
+  practice, then either how far its own experience goes or where its knowledge stops,
+  ``budget.ADMITS_LIMITS``), never one an
   earlier answer in the room said; the persona's first-hand fact on the topic
   and its domain angle (skill 4-5), else its yardstick. Skill 2: half the main
   idea and a misconception; skill 1: unsure, one misconception from the note's
@@ -20,7 +21,7 @@ the counts below are English, Korean in brackets).
   story's vague gist and a vague line.
 * culture fit: the persona's value, the note's idea and points when there is a
   note on ways of working (skill 3: two [one], 4-5: three [one]), a short story
-  (skill 3: its gist only).
+  (skill 3: its gist only, and no closing hedge).
 * company: motivation (its own, or its angle brought to the company named), else
   as technical or behavioural, with a tie to the company at skill 4-5.
 * follow-ups (``"<main>\n<follow-up>"``): more of the story or notes the

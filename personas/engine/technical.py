@@ -4,9 +4,9 @@ persona's order, its own first-hand fact or the note's example, and its domain a
 from __future__ import annotations
 
 from ..catalog import Story
-from .budget import SECOND_FACT, note_sentences
+from .budget import ADMITS_LIMITS, SECOND_FACT, note_sentences
 from .context import Ctx
-from .parts import closing, connect, opening, vague_fact, weak_line
+from .parts import closing, connect, opening, vague_fact, weak_asides, weak_line
 from ..lexicon import features, strip_particle
 from .text import first_clause
 
@@ -23,8 +23,9 @@ def technical(ctx: Ctx) -> Story | None:
             ctx.add(ctx.v("weak_guess", x=pit), 85)
         else:
             ctx.add(vague_fact(ctx, note), 75)
-        ctx.add(weak_line(ctx), 50)
-        ctx.add(ctx.v("weak_close"), 30)
+        line, close = weak_asides(ctx)
+        ctx.add(line, 50)
+        ctx.add(close, 30)
         return None
     if sk == 2:
         ctx.add(ctx.v("weak_open", **ctx.filler_kw()), 40)
@@ -59,12 +60,17 @@ def technical(ctx: Ctx) -> Story | None:
             said.append(ctx.first_sentence(fact.part("point", lang)))
         elif not borrowed and not whole:
             said += [x for x in ctx.pick(note, 2) if x not in said and first_clause(x, lang) not in said][:1]
+    admits = sk == 3 and ADMITS_LIMITS.get(lang, False)
     for i, x in enumerate(said):
         if i == 0:
-            ctx.add(ctx.v("core", gist=x), 96)
+            ctx.add(ctx.v("mid_core" if admits else "core", gist=x), 96)
         else:
             ctx.add(connect(ctx, x) if sk >= 4 and ctx.rng.random() < 0.5 else x, 92 - 2 * i)
-    if (fact is None or (sk == 3 and not second)) and sk <= 4:   # no first-hand fact: its own yardstick
+    if admits:
+        # a mid-level candidate: what it knows, then how far its own experience goes or where it stops
+        ctx.add(ctx.v(ctx.rng.choice(("mid_own", "mid_gap"))), 80)
+        return None
+    elif (fact is None or (sk == 3 and not second)) and sk <= 4:   # no first-hand fact: its own yardstick
         ctx.add(ctx.c("principle", principle=ctx.persona.profile["principle"][lang]), 64)
     if sk == 3:
         ctx.add(ctx.v("hedge"), 55)

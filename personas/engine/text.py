@@ -63,6 +63,18 @@ def fill(template: str, **kw: str) -> str:
     return _FMT_FIELD.sub(rep, template)
 
 
+def drop_lead(sentence: str, leads) -> str:
+    """``sentence`` without a leading connective that points back at a sentence not said
+    (``"그래서 요즘은…"`` -> ``"요즘은…"``, ``"So I…"`` -> ``"I…"``); ``leads``: the connectives with their
+    trailing space (``common.json``'s ``dangling_leads``)."""
+    for lead in leads:
+        if sentence.startswith(lead) and len(sentence) > len(lead):
+            rest = sentence[len(lead):]
+            return upper_first(rest) if lead[:1].isascii() and not rest.startswith(("I ", "I'")) and \
+                rest.split(" ", 1)[0].lower() not in PROPER_NOUNS else rest
+    return sentence
+
+
 def first_clause(sentence: str, lang: str) -> str:
     """The first clause of a sentence, closed as a sentence: how a half-remembered fact sounds.
 

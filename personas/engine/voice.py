@@ -2,7 +2,8 @@
 
 ``<persona_id>.json`` holds the persona's own frames per language (openings,
 closings, connectives, how it states the core idea, gives an example, brings in
-its own experience, tells a story, hedges, and how it sounds when it is unsure).
+its own experience, tells a story, hedges, how it sounds when it is unsure, and how an average
+answer states what it knows, its second-hand experience and where its knowledge stops: ``mid_*``).
 No two personas share an opening or a closing. ``common.json`` holds the few
 structural frames (self-introduction, motivation for another company, a reference
 to an earlier answer) with several wordings each; a persona's wording is chosen
@@ -23,10 +24,11 @@ from typing import Mapping
 
 VOICE_DIR = Path(__file__).resolve().parent.parent / "data" / "voices"
 PERSONA_KEYS = ("openings", "closings", "core", "connectives", "example", "own", "angle", "story_in",
-                "story_action", "lesson", "insight", "hedge", "weak_open", "weak_guess", "weak_close")
+                "story_action", "lesson", "insight", "hedge", "weak_open", "weak_guess", "weak_close", "mid_core",
+                "mid_own", "mid_gap")
 COMMON_KEYS = ("intro_who", "intro_skills", "intro_story", "intro_weak", "weakness", "motivation_other",
                "company_tie", "weak_motivation", "ctx_topic", "ctx_plain", "no_story", "this_company", "follow_up",
-               "principle")
+               "principle", "dangling_leads")
 
 
 def _load(path: Path, keys: tuple[str, ...]) -> Mapping:
