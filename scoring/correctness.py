@@ -27,9 +27,11 @@ A question's red flags (``Question.red_flags(lang)``, data in
 
 A key point is *contradicted* when a clause restates it very closely with the
 opposite plain negation (strict thresholds; red flags carry most of the load).
-An answer with a wrong claim is capped (:data:`CAPS`): 45 for one, 35 for
-two, 25 for three or more. Thresholds are ours; docs/evaluation.md records
-what they measured.
+An answer with a wrong claim is capped (:data:`CAPS`): 39 for one, 29 for
+two, 19 for three or more: the top of grade 2 and grade 1 under the graded
+set's cut points (docs/evaluation.md, "Correctness before form"; the issue's
+ceiling is 45). Thresholds are ours; docs/evaluation.md records what they
+measured.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ from .claims import (ABS_EN, ABS_KO, MENTION_EN, MENTION_KO, NEG_EN, NEG_KO, _HE
 
 LABELS = ("correct", "partially_correct", "contradictory", "irrelevant")
 
-#: Score cap by the number of distinct wrong claims (1, 2, 3+), 0-100.
-CAPS = (45, 35, 25)
+#: Score cap by the number of distinct wrong claims (1, 2, 3+), 0-100: the top of grades 2 and 1.
+CAPS = (39, 29, 19)
 
 #: Key points that are themselves phrased negatively cannot be "negated" by a plain "not".
 _NEGATIVE_MEANING = re.compile(r"\b(skip|avoid|without|not|no|never|prevent|break|lose|loss|miss|instead|"
