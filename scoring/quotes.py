@@ -1,7 +1,10 @@
 """Which of the answer's own sentences the feedback may quote, per dimension.
 
 A quoted strength must carry content: never a filler or stock phrase ("Sure.",
-"Great question."), never a sentence the correctness check found wrong.
+"Great question."), never a sentence the correctness check found wrong, and never a
+hedged guess ("If I remember right, UDP loses most of its packets", "제 생각엔 …", "아마 …"):
+a claim the candidate does not stand behind is no strength, and may be a wrong claim the
+red flags missed.
 """
 
 from __future__ import annotations
@@ -12,12 +15,21 @@ from typing import Collection, Sequence
 from . import features as F
 
 _DIGIT = re.compile(r"\d")
+#: Guesses: a sentence that opens with (or carries) one is not quoted as a strength.
+_GUESS_EN = re.compile(r"\b(if i remember (right|correctly)|as far as i know|i think|i guess|i believe|maybe|"
+                       r"probably|not sure|i don't (really )?(know|remember)|i'm not sure|if i'm not wrong|"
+                       r"i suppose|i'd say|kind of|sort of)\b|^\s*(?:uh|um|er|erm|hmm)\b", re.I)
+_GUESS_KO = re.compile(r"(제 생각엔|제 생각에는|아마|것 같|거 같|잘 모르|기억이 맞다면|기억으로는|듯합니다|듯해요|"
+                       r"같아요|정확하진|정확하지는|확실하진|확실하지는|모르겠|정리가 안|기억이 안|기억나지|"
+                       r"^\s*(?:어|음|으음|그|저|뭐)[,.\s])")
 
 
 def has_content(sentence: str, lang: str) -> bool:
     """True for a sentence worth quoting: at least 4 content words (en) / 3 eojeol and 10
-    Hangul-or-Latin letters (ko), and no stock phrase."""
+    Hangul-or-Latin letters (ko), no stock phrase and no guess (:data:`_GUESS_EN` / :data:`_GUESS_KO`)."""
     low = sentence.lower()
+    if (_GUESS_KO if lang == "ko" else _GUESS_EN).search(sentence):
+        return False
     if lang == "ko":
         if any(g in low for g in F.GENERIC_KO):
             return False

@@ -200,6 +200,18 @@ def test_strength_never_quotes_a_filler(ev, bank):
     assert '"Sure."' not in r.feedback and "Sure" not in r.feedback.split("Strength")[-1][:20], r.feedback
 
 
+def test_strength_never_quotes_a_guess(ev, bank):
+    """A hedged guess is no strength, and is often a wrong claim no flag catches (skill-1 persona style)."""
+    en = ("Uh, I don't remember that one exactly. If I remember right, UDP is unreliable, so it loses most of its "
+          "packets and is only used for unimportant data. You can usually just search for how to do it.")
+    ko = ("어, 제가 잘 정리가 안 돼 있는데요. 아마 UDP는 신뢰성이 없어서 패킷 대부분을 잃어버리기 때문에 중요하지 않은 "
+          "데이터에만 씁니다. 다른 팀이 도와주면 금방 될 것 같습니다.")
+    [r] = _score(ev, bank.get("tech-002"), [en], "en")
+    [k] = _score(ev, bank.get("tech-002"), [ko], "ko")
+    assert "Strength" not in r.feedback, r.feedback
+    assert "강점" not in k.feedback, k.feedback
+
+
 def test_numbers_are_asked_for_only_when_missing(ev, bank):
     q = bank.get("cul-004")
     with_number = ("I would first ask why they prefer their design, then suggest we benchmark both options. "
