@@ -592,3 +592,28 @@ def test_answerer_offline_policy():
     assert 0 < JUDGE_BUDGET_SHARE < 1
     canned = Answerer(lambda j: ("canned", 800, 120, None), llm=None)
     assert asyncio.run(canned.answer(job))[0] == "canned"
+
+
+def test_an_answer_never_repeats_one_of_its_own_frames():
+    """Bug: each connective was drawn independently, so one answer could lead two sentences with the
+    same "Going one level deeper,". No frame of the persona's voice is said twice in one answer."""
+    import re as _re
+
+    from personas.catalog import persona_ids
+    from personas.engine import AnswerRequest, compose_answer
+    from personas.engine.voice import persona_voice
+    from rooms.questions import default_bank
+
+    bank = default_bank()
+    repeats = []
+    for pid in persona_ids():
+        for lang in ("en", "ko"):
+            leads = list(persona_voice(pid)[lang]["connectives"])
+            for q in list(bank)[::4]:
+                for seed in (1, 2, 3):
+                    t = compose_answer(AnswerRequest(pid, q.text(lang), lang, 5, seed=seed, category=q.category,
+                                                     question_id=q.id)).text
+                    for lead in leads:
+                        if len(_re.findall(_re.escape(lead), t)) > 1:
+                            repeats.append((pid, lang, q.id, seed, lead))
+    assert not repeats, repeats[:5]

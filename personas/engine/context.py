@@ -54,11 +54,20 @@ class Ctx:
     common: Mapping                # the shared structural frames in ``lang``
     follow_up: bool = False
     pieces: list[Piece] = field(default_factory=list)
+    used_frames: set = field(default_factory=set)   # frames already said in this answer
 
     # -- frames
+    def fresh(self, variants) -> str:
+        """One of ``variants`` (by the answer's RNG), preferring one not yet said in this answer, so an
+        answer never leads two sentences with the same "Going one level deeper,"."""
+        pool = [x for x in variants if x not in self.used_frames] or list(variants)
+        pick = self.rng.choice(pool)
+        self.used_frames.add(pick)
+        return pick
+
     def v(self, key: str, **kw: str) -> str:
-        """One of the persona's own frames for ``key``, filled."""
-        return fill(self.rng.choice(self.voice[key]), **kw)
+        """One of the persona's own frames for ``key``, filled (not one already said in this answer)."""
+        return fill(self.fresh(self.voice[key]), **kw)
 
     def c(self, key: str, **kw: str) -> str:
         """A shared structural frame: the wording this persona uses for ``key`` (rotated by seed)."""

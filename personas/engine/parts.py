@@ -85,7 +85,9 @@ def weak_asides(ctx: Ctx) -> tuple[str | None, str | None]:
 
 def connect(ctx: Ctx, sentence: str) -> str:
     """``sentence`` led by one of the persona's connectives (``숫자로 보면, …``, ``In practice, …``)."""
-    lead = ctx.rng.choice(ctx.voice["connectives"])
+    if all(c in ctx.used_frames for c in ctx.voice["connectives"]):
+        return sentence                      # every lead said once already: none rather than a repeat
+    lead = ctx.fresh(ctx.voice["connectives"])
     if ctx.lang == "en":
         return f"{lead} {lower_first(sentence)}"
     return f"{lead} {sentence}"
