@@ -254,11 +254,16 @@ def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None,
 
 def profile(pid: int, out_dir: str, players: int, seconds: float) -> subprocess.Popen:
     """py-spy (``pip install py-spy``) samples the server for ``seconds`` without pausing it
-    (``--nonblocking``); writes a collapsed-stack file ``<out_dir>/arena-<players>.txt``."""
+    (``--nonblocking``); writes a collapsed-stack file ``<out_dir>/arena-<players>.txt``.
+
+    Only samples holding the GIL (``--gil``): on a shared core, a thread that was preempted right after
+    a syscall (a ``write`` that woke Redis or the driver) still looks busy to py-spy, and without
+    ``--gil`` those samples showed a third of the time in ``transport.write``, which is wall-clock
+    waiting for the CPU, not this process's CPU. A send releases the GIL, so ``--gil`` drops them."""
     spy = Path(sys.executable).parent / "py-spy"
     out = Path(out_dir) / f"arena-{players}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([str(spy), "record", "--nonblocking", "--threads", "-r", "50", "-d", str(int(seconds)),
+    return subprocess.Popen([str(spy), "record", "--nonblocking", "--gil", "--threads", "-r", "50", "-d", str(int(seconds)),
                              "-f", "raw", "-o", str(out), "-p", str(pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
+from .. import metrics
+
 #: Calls sent in one pipeline at most (the rest go in the next).
 MAX_BATCH = 256
 
@@ -81,6 +83,8 @@ class GroupCommit:
             return
         self.batches += 1
         self.calls += len(batch)
+        metrics.ROOM_WRITE_BATCHES.inc()
+        metrics.ROOM_WRITES.inc(len(batch))
         for (keys, args, fut, retried), res in zip(batch, results):
             if isinstance(res, NoScriptError) and not retried:
                 self._sha = None             # loaded again before the next pipeline; nothing ran
