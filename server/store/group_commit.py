@@ -15,7 +15,7 @@ is), and one call's error (its result, or a script error) reaches only its calle
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 from redis.exceptions import NoScriptError
 
@@ -26,7 +26,8 @@ MAX_BATCH = 256
 
 
 class GroupCommit:
-    """Batched calls of the Lua script ``source`` on the redis-py asyncio client ``r``.
+    """Batched calls of the Lua script ``source`` on the redis-py asyncio client ``client()`` returns
+    (asked for each batch: the store's client, whatever it is now).
 
     :meth:`call` returns the script's result for its own ``keys`` / ``args``, or raises: the
     ``redis.RedisError`` of the whole pipeline (connection, pool, timeout), or its own call's error
@@ -34,8 +35,8 @@ class GroupCommit:
     flushed its scripts) is loaded again and its calls are sent once more, transparently.
     """
 
-    def __init__(self, r: Any, source: str, *, max_batch: int = MAX_BATCH) -> None:
-        self.r = r
+    def __init__(self, client: Callable[[], Any], source: str, *, max_batch: int = MAX_BATCH) -> None:
+        self.client = client
         self.source = source
         self.max_batch = max_batch
         self._sha: str | None = None
@@ -67,10 +68,11 @@ class GroupCommit:
             self._task = None
 
     async def _one(self, batch: list[tuple[list, list, asyncio.Future, bool]]) -> None:
+        r = self.client()
         try:
             if self._sha is None:
-                self._sha = await self.r.script_load(self.source)
-            async with self.r.pipeline(transaction=False) as p:
+                self._sha = await r.script_load(self.source)
+            async with r.pipeline(transaction=False) as p:
                 for keys, args, _, _ in batch:
                     p.evalsha(self._sha, len(keys), *keys, *args)
                 results = await p.execute(raise_on_error=False)

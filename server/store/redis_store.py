@@ -87,7 +87,7 @@ class RedisStore:
         pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=pool_size, timeout=pool_timeout,
                                                         decode_responses=True)
         self.r = aioredis.Redis.from_pool(pool)
-        self._appends = GroupCommit(self.r, self.APPEND_SCRIPT)
+        self._appends = GroupCommit(lambda: self.r, self.APPEND_SCRIPT)
 
     def room_key(self, room_id: str) -> str:
         return f"{self.prefix}board:room:{room_id}"
