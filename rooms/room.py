@@ -186,6 +186,11 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
             self.session_completed = True
         return self._emit(name, payload)
 
+    def has_output(self) -> bool:
+        """True if :meth:`drain` or :meth:`pop_dirty` would give the runtime something: events, jobs, or
+        a state to save (the runtime skips its flush otherwise)."""
+        return bool(self._events or self._jobs or self._dirty)
+
     def drain(self) -> tuple[list[RoomEvent], list[Any]]:
         """Take everything queued: ``(events in seq order, jobs)``."""
         ev, jobs = self._events, self._jobs
