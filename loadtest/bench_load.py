@@ -13,8 +13,12 @@ It needs the whole machine (two cores) and takes about 3 minutes per player coun
 127.0.0.1; the servers are stopped at the end, and every step is bounded in time.
 
 Usage: ``python -m loadtest.bench_load [--players 500,1000,2000] [--window 60] [--warmup 10]
-[--compression off|on] [--no-raw] [--base URL]`` (``--base``: drive a server already running, e.g. a
-load balancer in front of a cluster; CPU and memory then come from ``--server-pids`` if given).
+[--compression off|on] [--no-raw] [--base URL] [--cluster N [--node-cpus 0,1] [--driver-cpu 2]]``
+(``--base``: drive a server already running, e.g. a load balancer in front of a cluster; CPU and memory
+then come from ``--server-pids`` if given; ``--cluster N``: start N game processes behind HAProxy with
+``server.cluster_run``, node i pinned to the i-th of ``--node-cpus``, and drive them through it: the
+"N processes hold more players at the same p99" measurement, which needs N + 1 free cores at least;
+``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -97,6 +101,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_run(n: int) -> int:
+    """The first of ``n`` consecutive free ports (a cluster: the balancer's, then one per node)."""
+    for _ in range(50):
+        p = free_port()
+        if p + n < 65536 and all(port_free(p + i) for i in range(n)):
+            return p
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
 def wait_ready(url: str, path: str, timeout: float, proc: subprocess.Popen) -> None:
     """Wait until ``url + path`` answers; raise if ``proc`` (the server we started) exits first."""
     end = time.time() + timeout
@@ -118,7 +131,10 @@ def wait_ready(url: str, path: str, timeout: float, proc: subprocess.Popen) -> N
 
 # ------------------------------------------------------------------ servers
 def _pin(cpu: str | None) -> list[str]:
-    return ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") and os.cpu_count() > 1 else []
+    """``taskset -c cpu`` when there is such a CPU (a CPU this machine lacks: not pinned)."""
+    if cpu is None or not shutil.which("taskset") or os.cpu_count() < 2:
+        return []
+    return ["taskset", "-c", cpu] if all(int(c) < os.cpu_count() for c in cpu.split(",")) else []
 
 
 def _log(kind: str, port: int):
@@ -147,6 +163,44 @@ def start_arena(port: int, cpu: str | None, compression: str | None, scorer: str
     return proc
 
 
+def start_cluster(port: int, a: argparse.Namespace) -> subprocess.Popen:
+    """``server.cluster_run``: ``a.cluster`` nodes (``arena serve``, ARENA_CLUSTER=1, ports ``port+1``…, node i
+    pinned to ``a.node_cpus[i]``) behind HAProxy on ``port``, with this run's key prefix, no media, time
+    scale 1. ``proc.node_pids()`` gives the nodes' pids once the balancer is up."""
+    prefix = f"bench:{uuid.uuid4().hex[:6]}:"
+    env = {**os.environ, "ARENA_MEDIA": "0", "ARENA_LOG_LEVEL": "warning", "ARENA_KEY_PREFIX": prefix,
+           "ARENA_TIME_SCALE": "1", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+           "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")}
+    if a.compression is not None:
+        env["ARENA_WS_COMPRESSION"] = a.compression
+    if a.scorer is not None:
+        env["ARENA_SCORER"] = a.scorer
+    pids_file = Path(tempfile.gettempdir()) / f"bench-load-cluster-{port}.json"
+    pids_file.unlink(missing_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "server.cluster_run", "--nodes", str(a.cluster), "--port", str(port),
+                             "--cpus", a.node_cpus, "--pids-file", str(pids_file)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=_log("cluster", port), start_new_session=True)
+    proc.key_prefix, proc.redis_url = prefix, env["REDIS_URL"]
+    proc.node_pids = lambda: list(json.loads(pids_file.read_text())["nodes"].values())
+    return proc
+
+
+def measure_cluster(players: int, a: argparse.Namespace, port: int) -> Run:
+    """Start the cluster, wait for its balancer, drive it from ``a.driver_cpu``; CPU and memory are the
+    nodes' (their own processes, as for one node: not their job workers, not HAProxy)."""
+    if not all(port_free(port + i) for i in range(a.cluster + 1)):
+        raise RuntimeError(f"ports {port}..{port + a.cluster} are not all free")
+    proc = start_cluster(port, a)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, "/readyz", 240, proc)
+        time.sleep(a.settle)
+        pids = proc.node_pids()
+        return drive(base, players, a, lambda: pids, a.driver_cpu)
+    finally:
+        stop(proc, timeout=60)
+
+
 def start_raw(port: int, cpu: str | None, compression: str | None, scorer: str | None = None) -> subprocess.Popen:
     on = "1" if compression == "on" else "0"        # the arena's policy (default: off)
     return subprocess.Popen([*_pin(cpu), sys.executable, "-m", "loadtest.raw_server", "--port", str(port),
@@ -154,11 +208,11 @@ def start_raw(port: int, cpu: str | None, compression: str | None, scorer: str |
                             start_new_session=True)
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
@@ -254,11 +308,16 @@ def drive(base: str, players: int, a: argparse.Namespace, pids: callable | None,
 
 def profile(pid: int, out_dir: str, players: int, seconds: float) -> subprocess.Popen:
     """py-spy (``pip install py-spy``) samples the server for ``seconds`` without pausing it
-    (``--nonblocking``); writes a collapsed-stack file ``<out_dir>/arena-<players>.txt``."""
+    (``--nonblocking``); writes a collapsed-stack file ``<out_dir>/arena-<players>.txt``.
+
+    Only samples holding the GIL (``--gil``): on a shared core, a thread that was preempted right after
+    a syscall (a ``write`` that woke Redis or the driver) still looks busy to py-spy, and without
+    ``--gil`` those samples showed a third of the time in ``transport.write``, which is wall-clock
+    waiting for the CPU, not this process's CPU. A send releases the GIL, so ``--gil`` drops them."""
     spy = Path(sys.executable).parent / "py-spy"
     out = Path(out_dir) / f"arena-{players}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([str(spy), "record", "--nonblocking", "--threads", "-r", "50", "-d", str(int(seconds)),
+    return subprocess.Popen([str(spy), "record", "--nonblocking", "--gil", "--threads", "-r", "50", "-d", str(int(seconds)),
                              "-f", "raw", "-o", str(out), "-p", str(pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -273,7 +332,7 @@ def measure(kind: str, players: int, a: argparse.Namespace, port: int) -> Run:
     try:
         wait_ready(base, "/readyz" if kind == "arena" else "/", 180, proc)
         time.sleep(a.settle)                  # start-up work (model warm-up, GC freeze) is over
-        return drive(base, players, a, lambda: [proc.pid], "1")     # the game process (all its threads)
+        return drive(base, players, a, lambda: [proc.pid], a.driver_cpu)   # the game process (all its threads)
     finally:
         stop(proc)
 
@@ -318,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0, help="servers' port (default: a free one per run)")
     ap.add_argument("--base", default=None, help="drive this running server (or load balancer) instead")
     ap.add_argument("--server-pids", default="", help="with --base: pids whose CPU/RSS to read")
+    ap.add_argument("--cluster", type=int, default=0, metavar="N",
+                    help="drive N game processes behind HAProxy (server.cluster_run; needs haproxy), no raw baseline")
+    ap.add_argument("--node-cpus", default=None, help="with --cluster: CPUs of the nodes (default 0..N-1)")
+    ap.add_argument("--driver-cpu", default=None, help="the driver's CPU (default 1; with --cluster: N)")
     ap.add_argument("--allow-remote", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--trace", default=None, help="write one connection's events (arena) for loadtest.compression")
     ap.add_argument("--profile", default=None, help="py-spy the arena server for 30 s of the window, into DIR")
@@ -325,14 +388,23 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if shutil.which("node") is None:
         raise SystemExit("node is needed (the driver runs socket.io-client)")
+    if a.node_cpus is None:
+        a.node_cpus = ",".join(str(i) for i in range(max(1, a.cluster)))
+    if a.driver_cpu is None:
+        a.driver_cpu = str(a.cluster) if a.cluster else "1"
     counts = [int(x) for x in a.players.split(",") if x.strip()]
+    where = (f"{a.cluster} nodes on CPUs {a.node_cpus}" if a.cluster else "server on CPU 0")
     print(f"bench-load: players {counts}, window {a.window:.0f} s, warm-up {a.warmup:.0f} s, "
-          f"server on CPU 0, driver on CPU 1; load average {os.getloadavg()[0]:.2f}", flush=True)
+          f"{where}, driver on CPU {a.driver_cpu} ({os.cpu_count()} CPUs); load average {os.getloadavg()[0]:.2f}",
+          flush=True)
     rows, dump = [], []
     for n in counts:
         if a.base:
             pids = [int(p) for p in a.server_pids.split(",") if p]
-            ar = drive(a.base, n, a, (lambda: [q for p in pids for q in tree(p)]) if pids else None, "1")
+            ar = drive(a.base, n, a, (lambda: [q for p in pids for q in tree(p)]) if pids else None, a.driver_cpu)
+            raw = None
+        elif a.cluster:
+            ar = measure_cluster(n, a, a.port or free_port_run(a.cluster + 1))
             raw = None
         else:
             ar = measure("arena", n, a, a.port or free_port())

@@ -5,6 +5,7 @@ scoring of a question's answers (``scoring → reveal``).
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .errors import ErrorCode, RoomError
@@ -190,7 +191,7 @@ class AnsweringMixin:
                 continue
             p = self.participants[turn.participant_id]
             if p.is_ai and turn.plan:
-                shown = sum(1 for at in turn.plan if at <= now)
+                shown = bisect.bisect_right(turn.plan, now)     # the plan's times never decrease
                 if shown > turn.shown:
                     turn.shown = shown
                     turn.draft = "".join(turn.ai_words[:shown]).strip()

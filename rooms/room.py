@@ -43,6 +43,7 @@ and :meth:`Room.resume` picks a restored room up in a new process.
 
 from __future__ import annotations
 
+import operator
 import random
 from typing import Any, Callable
 
@@ -185,6 +186,11 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
             self.session_completed = True
         return self._emit(name, payload)
 
+    def has_output(self) -> bool:
+        """True if :meth:`drain` or :meth:`pop_dirty` would give the runtime something: events, jobs, or
+        a state to save (the runtime skips its flush otherwise)."""
+        return bool(self._events or self._jobs or self._dirty)
+
     def drain(self) -> tuple[list[RoomEvent], list[Any]]:
         """Take everything queued: ``(events in seq order, jobs)``."""
         ev, jobs = self._events, self._jobs
@@ -260,12 +266,14 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
     def tick(self) -> None:
         """Advance timers to the clock's now (the match loop; call at ``tick_hz``)."""
         now = self.clock.now_ms()
-        for p in list(self.humans):
+        humans = self.humans
+        for p in humans:
             if p.presence == AWAY and p.grace_until_ms is not None and now >= p.grace_until_ms:
                 self._release(p)
                 if self.phase == Phase.FINISHED:
                     return
-        if self.phase != Phase.FINISHED and not self._anyone_online():
+                humans = self.humans
+        if self.phase != Phase.FINISHED and not (self.spectators or any(h.presence == ONLINE for h in humans)):
             self.empty_since_ms = self.empty_since_ms or now
         ends = self.phase_ends_ms
         if self.phase == Phase.COUNTDOWN and now >= ends:
@@ -307,7 +315,8 @@ class Room(LifecycleMixin, AnsweringMixin, FollowUpMixin, RoomViewsMixin, Spoken
 
 
 def _forward(name: str) -> property:
-    return property(lambda self: getattr(self.state, name), lambda self, v: setattr(self.state, name, v),
+    # attrgetter("state.x") is C: the engine reads these fields thousands of times a second per process
+    return property(operator.attrgetter(f"state.{name}"), lambda self, v: setattr(self.state, name, v),
                     doc=f"``room.state.{name}`` (:class:`rooms.state.RoomState`).")
 
 

@@ -87,10 +87,9 @@ class RoomState:
     counter: int = 0
 
     # ------------------------------------------------------------------ to JSON
-    def to_dict(self, answers: bool = True) -> dict:
+    def to_dict(self, answers: bool = True, rng: bool = True) -> dict:
         """The tree as JSON-able data: ``{"version": STATE_VERSION, ...}`` (``answers=False``: without
-        the answers)."""
-        version, internal, gauss = self.rng.getstate()
+        the answers; ``rng=False``: without the RNG's state)."""
         d = {
             "version": STATE_VERSION,
             "room_id": self.room_id, "settings": settings_to_dict(self.settings), "join_code": self.join_code,
@@ -106,7 +105,6 @@ class RoomState:
             "scheduler": ({"mode": self.scheduler.mode, "seats": list(self.scheduler.seats)}
                           if self.scheduler is not None else None),
             "queue": self.queue.to_dict(),
-            "rng": {"version": version, "internal": list(internal), "gauss_next": gauss},
             "score_job_id": self.score_job_id,
             "follow_up": self.follow_up.to_dict(),
             "delivery": [[pid, qid, fu, d] for (pid, qid, fu), d in self.delivery.items()],
@@ -114,6 +112,8 @@ class RoomState:
             "end_reason": self.end_reason, "session_completed": self.session_completed,
             "counter": self.counter,
         }
+        if rng:
+            d["rng"] = _rng_to_dict(self.rng.getstate())
         if answers:
             d["answers"] = [a.to_dict() for a in self.answers]
         return d
@@ -123,8 +123,14 @@ class RoomState:
 
         The runtime saves the tree at every transition, so this is on the hot path: the answers to
         earlier questions (which never change once the next question is asked) are encoded once and
-        reused; ``answers`` is written last."""
-        d = self.to_dict(answers=False)
+        reused, and so is the RNG's state (625 words, three quarters of the text) until the room draws
+        from it again; ``rng`` and ``answers`` are written last."""
+        d = self.to_dict(answers=False, rng=False)
+        state = self.rng.getstate()
+        rng = self.__dict__.get("_rng_json")
+        if rng is None or rng[0] != state:
+            rng = (state, _dumps(_rng_to_dict(state)))
+            self.__dict__["_rng_json"] = rng
         cur = self.questions[-1].id if self.questions else None
         n_past = next((i for i, a in enumerate(self.answers) if a.question_id == cur), len(self.answers))
         cached = self.__dict__.get("_past_answers")
@@ -133,7 +139,7 @@ class RoomState:
             self.__dict__["_past_answers"] = cached
         now = ",".join(_dumps(a.to_dict()) for a in self.answers[n_past:])
         body = cached[1] + ("," if cached[1] and now else "") + now
-        return _dumps(d)[:-1] + ',"answers":[' + body + "]}"
+        return _dumps(d)[:-1] + ',"rng":' + rng[1] + ',"answers":[' + body + "]}"
 
     # ---------------------------------------------------------------- from JSON
     @classmethod
@@ -181,6 +187,11 @@ class RoomState:
     def from_json(cls, text: str | bytes, bank: QuestionBank) -> "RoomState":
         """Parse :meth:`to_json` text; raises like :meth:`from_dict` (and ``ValueError`` on bad JSON)."""
         return cls.from_dict(json.loads(text), bank)
+
+
+def _rng_to_dict(state: tuple) -> dict:
+    version, internal, gauss = state
+    return {"version": version, "internal": list(internal), "gauss_next": gauss}
 
 
 def _dumps(x) -> str:

@@ -1,6 +1,6 @@
 """``make cluster``: several ``arena serve`` nodes behind HAProxy on 127.0.0.1 (``docs/cluster.md``).
 
-    python -m server.cluster_run [--nodes 2] [--port 8080] [--seconds N]
+    python -m server.cluster_run [--nodes 2] [--port 8080] [--seconds N] [--cpus 0,1] [--pids-file F]
 
 Starts the embedded Redis and PostgreSQL once (unless ``REDIS_URL``/``DATABASE_URL`` are set), then
 ``--nodes`` game processes (``ARENA_CLUSTER=1``, node ids ``node1``…, ports ``port+1``…; node1
@@ -8,11 +8,16 @@ supervises the media sidecar, the others run with ``ARENA_MEDIA=0`` so there is 
 HAProxy on ``--port`` with :func:`haproxy_config`. Runs until Ctrl-C (or ``--seconds``), then stops
 HAProxy and the nodes (SIGTERM: each suspends its rooms and releases their leases) and the
 embedded services. Exit code 2 when ``haproxy`` is not installed (``make system-deps``).
+
+``--cpus 0,1`` pins node *i* to CPU ``cpus[i % len]`` (``taskset``; for ``make bench-load``'s cluster mode,
+``loadtest/bench_load.py --cluster``); ``--pids-file`` writes ``{"nodes": {name: pid}, "haproxy": pid}`` as
+JSON once the balancer is up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -95,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int, default=2)
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--seconds", type=float, default=0, help="stop after this long (0: until Ctrl-C)")
+    ap.add_argument("--cpus", default="", help="pin node i to CPU cpus[i %% len] (taskset), e.g. 0,1")
+    ap.add_argument("--pids-file", default=None, help="write the nodes' and HAProxy's pids here (JSON)")
     a = ap.parse_args(argv)
     if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
         print("haproxy is not installed: run make system-deps", file=sys.stderr)
@@ -119,13 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i, (name, port) in enumerate(backends):
             media = os.environ.get("ARENA_MEDIA", "1") if i == 0 else "0"
-            procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
+            cpus = [c for c in a.cpus.split(",") if c.strip()]
+            pin = ["taskset", "-c", cpus[i % len(cpus)]] if cpus and shutil.which("taskset") else []
+            procs.append(subprocess.Popen([*pin, sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
                                            "--port", str(port)], env=node_env(name, ARENA_MEDIA=media, **env)))
         for name, port in backends:
             wait_healthy(f"http://127.0.0.1:{port}")
         with tempfile.TemporaryDirectory(prefix="arena-lb-") as tmp:
             lb = start_haproxy(a.port, backends, Path(tmp))
             procs.append(lb)
+            if a.pids_file:
+                Path(a.pids_file).write_text(json.dumps({"nodes": {n: p.pid for (n, _), p in zip(backends, procs)},
+                                                         "haproxy": lb.pid}))
             print(f"cluster: http://127.0.0.1:{a.port} -> " + ", ".join(f"{n} :{p}" for n, p in backends),
                   flush=True)
             end = time.monotonic() + a.seconds if a.seconds else None

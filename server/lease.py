@@ -178,16 +178,13 @@ class FencedRedisStore(RedisStore):
 
     A room's first write takes its lease (a room created here); after that every event batch and
     state tree goes in only while this node's token is the owner key's value: one Lua script checks
-    the owner key and does what ``RedisStore.append_events``' MULTI does (XADD each event with id
-    ``<seq>-0`` and ``MAXLEN ~``, the stream's TTL, the tree and ``rooms:live``), atomically and in one
-    round trip. Raises :class:`LeaseLost` instead of writing otherwise.
+    the owner key and does what ``RedisStore``'s append script does (XADD each event with id
+    ``<seq>-0`` and ``MAXLEN ~``, the stream's TTL, the tree and ``rooms:live``), atomically, and
+    group-committed with the other rooms' writes like the base store's. Raises :class:`LeaseLost`
+    instead of writing otherwise.
     """
 
     leases: Leases
-
-    def __init__(self, *a, **kw) -> None:
-        super().__init__(*a, **kw)
-        self._append = self.r.register_script(_APPEND)
 
     async def _fence(self, room_id: str) -> tuple[str, str]:
         token = self.leases.token(room_id)
@@ -199,17 +196,18 @@ class FencedRedisStore(RedisStore):
                 raise LeaseLost(room_id)
         return self.leases.owner_key(room_id), token
 
-    async def append_events(self, room_id, events, *, state=None) -> None:
-        if not events and state is None:
-            return
+    APPEND_SCRIPT = _APPEND
+
+    async def _append_call(self, room_id, events, state) -> tuple[list, list]:
         owner_key, token = await self._fence(room_id)
         args: list = [token, EVENTS_MAXLEN, EVENTS_TTL_S, state if state is not None else "", ROOM_STATE_TTL_S,
                       room_id]
         for seq, name, wire in events:
             args += [f"{seq}-0", name, json.dumps(wire, ensure_ascii=False)]
-        res = await self._append(keys=[owner_key, self.events_key(room_id), self.state_key(room_id), self.live_key],
-                                 args=args)
-        if res == -1:
+        return [owner_key, self.events_key(room_id), self.state_key(room_id), self.live_key], args
+
+    def _append_result(self, room_id, result) -> None:
+        if result == -1:
             raise LeaseLost(room_id)
 
     async def forget_room(self, room_id: str) -> None:

@@ -23,3 +23,7 @@ JOBS_RUN = Counter("arena_jobs_total", "Room jobs run, by where they ran: a work
 JOB_FALLBACKS = Counter("arena_job_fallbacks_total",
                         "Room jobs run inline instead of in a worker: no_worker, not_taken (no worker took it "
                         "in time), worker_lost (its worker stopped heartbeating mid-job)", ["kind", "reason"])
+ROOM_WRITES = Counter("arena_room_writes_total", "Room event/state writes to Redis, one Lua call each "
+                      "(server/store/group_commit.py)")
+ROOM_WRITE_BATCHES = Counter("arena_room_write_batches_total", "Redis pipelines that carried the room writes "
+                             "(group commit: calls / batches is the batch size)")

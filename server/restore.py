@@ -1,7 +1,7 @@
 """Failover of one game process: rooms that outlive a restart of ``arena serve``.
 
 Saving is the flush's job (``RoomHost._flush_locked``): whenever a room's state changed, the tree
-(:class:`rooms.state.RoomState` as JSON) taken with the drain goes to Redis in the same MULTI/EXEC
+(:class:`rooms.state.RoomState` as JSON) taken with the drain goes to Redis in the same Lua script call
 as the events it produced (``RedisStore.append_events(state=...)``), and the room is listed in
 ``rooms:live``. This module does the rest (``docs/failover.md``):
 

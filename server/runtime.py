@@ -2,7 +2,8 @@
 
 One :class:`RoomHost` per room owns
 
-- the tick task (``room.tick()`` at ``tick_hz``, timed into a histogram), and
+- the tick (``room.tick()`` at ``tick_hz``, called by the manager's :class:`~server.ticker.RoomTicker`,
+  one task for every room; tick + flush timed into a histogram), and
 - the *flush*: a single, locked consumer of the room's outbox that sends
   events in ``seq`` order, applies ``score_update`` to the Redis boards
   (ZINCRBY) before broadcasting, reads the board back (ZREVRANGE) and
@@ -47,6 +48,7 @@ from .logs import log
 from .roomjobs import run_room_job
 from .store.redis_store import RedisStore
 from .store.results import ResultStore
+from .ticker import RoomTicker
 
 Emit = Callable[..., Awaitable[None]]
 CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
@@ -60,7 +62,10 @@ class RoomHost:
         self.room = room
         self.driver = JobDriver(room)
         self.lock = asyncio.Lock()
-        self.task: asyncio.Task | None = None
+        #: The flush a tick started, while it runs (at most one).
+        self._flush_task: asyncio.Task | None = None
+        self._failing = 0                    # ticks failed in a row
+        self._disposing = False
         self._jobs: set[asyncio.Task] = set()
         self.disposed = False
         # Drained from the room but not yet delivered (kept across a failed flush), and watermarks
@@ -81,34 +86,55 @@ class RoomHost:
         return f"room:{self.room.room_id}"
 
     def start(self) -> None:
-        self.task = asyncio.create_task(self._loop(), name=f"room-{self.room.room_id}")
+        """Tick the room from now on (the manager's :class:`~server.ticker.RoomTicker`)."""
+        self.manager.ticker_for(self.room.settings.timings.tick_hz).add(self)
 
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        interval = 1.0 / self.room.settings.timings.tick_hz
-        nxt = loop.time()
-        failing = 0                          # ticks failed in a row
-        while not self.disposed:
-            nxt += interval
-            delay = nxt - loop.time()
-            if delay < -interval:            # fell behind (e.g. a GC pause): don't burst to catch up
-                nxt = loop.time()
-                delay = 0
-            await asyncio.sleep(max(0.0, delay))
-            t0 = time.perf_counter()
-            try:
-                self.room.tick()
-                await self.flush()
-                if failing:
-                    log.info("room_tick_recovered", room_id=self.room.room_id, failed_ticks=failing)
-                    failing = 0
-            except Exception:                # a bug in one room must not kill the loop
-                if not failing:              # once per streak (e.g. Redis down): the metric counts them all
-                    log.exception("room_tick_failed", room_id=self.room.room_id)
-                failing += 1
+    def tick(self) -> None:
+        """One tick (sync; called by the ticker at the room's ``tick_hz``): ``room.tick()``, then, only
+        if the room or this host has something to deliver, a flush task (one at a time: a flush still
+        running drains what later ticks queue). Times tick + flush into ``TICK_SECONDS``; a failing
+        room is logged once per streak; a disposable room is disposed once its flush is done."""
+        if self.disposed:
+            return
+        t0 = time.perf_counter()
+        try:
+            self.room.tick()
+        except Exception:                    # a bug in one room must not stop the others
+            self._tick_failed()
+        else:
+            if self._flush_task is None:     # else the running flush drains what this tick queued
+                if (self.room.has_output() or self._out or self._out_jobs or self._board_dirty
+                        or self._lobby_dirty or self._unsaved_state):
+                    self._flush_task = asyncio.create_task(self._tick_flush(t0), name=f"flush-{self.room.room_id}")
+                    return
+                self._tick_ok()
+        metrics.TICK_SECONDS.observe(time.perf_counter() - t0)
+        if self._flush_task is None and not self._disposing and self.room.is_disposable():
+            self._disposing = True
+            t = asyncio.create_task(self.manager.dispose(self.room.room_id), name=f"dispose-{self.room.room_id}")
+            self._jobs.add(t)
+            t.add_done_callback(self._jobs.discard)
+
+    async def _tick_flush(self, t0: float) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            self._tick_failed()
+        else:
+            self._tick_ok()
+        finally:
+            self._flush_task = None
             metrics.TICK_SECONDS.observe(time.perf_counter() - t0)
-            if self.room.is_disposable():
-                await self.manager.dispose(self.room.room_id)
+
+    def _tick_failed(self) -> None:
+        if not self._failing:                # once per streak (e.g. Redis down): the metric counts them all
+            log.exception("room_tick_failed", room_id=self.room.room_id)
+        self._failing += 1
+
+    def _tick_ok(self) -> None:
+        if self._failing:
+            log.info("room_tick_recovered", room_id=self.room.room_id, failed_ticks=self._failing)
+            self._failing = 0
 
     async def flush(self) -> None:
         """Send everything the room has queued, in seq order, and start its jobs."""
@@ -229,10 +255,13 @@ class RoomHost:
 
     async def stop(self) -> None:
         self.disposed = True
-        if self.task and self.task is not asyncio.current_task():
-            self.task.cancel()
+        self.manager.ticker_for(self.room.settings.timings.tick_hz).discard(self)
+        current = asyncio.current_task()
+        if self._flush_task is not None and self._flush_task is not current:
+            self._flush_task.cancel()
         for t in list(self._jobs):
-            t.cancel()
+            if t is not current:
+                t.cancel()
 
 
 class RoomManager:
@@ -273,6 +302,14 @@ class RoomManager:
         self.on_room_event: Callable[[Room, RoomEvent], None] | None = None
         self._lobby_dirty = asyncio.Event()
         self.lobby_task: asyncio.Task | None = None
+        #: One ticker per tick rate (all rooms share the manager's, but a restored room keeps its own).
+        self.tickers: dict[float, RoomTicker] = {}
+
+    def ticker_for(self, tick_hz: float) -> RoomTicker:
+        """The :class:`~server.ticker.RoomTicker` of rooms ticking at ``tick_hz``."""
+        if tick_hz not in self.tickers:
+            self.tickers[tick_hz] = RoomTicker(tick_hz)
+        return self.tickers[tick_hz]
 
     def scorer_for(self, answer_seconds: int):
         """The default scorer for a room's answer time (s); models are shared process-wide."""
@@ -386,5 +423,7 @@ class RoomManager:
             self.lobby_task.cancel()
         for rid in list(self.hosts):
             await self.dispose(rid)
+        for ticker in self.tickers.values():
+            ticker.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
         await self.answerer.aclose()

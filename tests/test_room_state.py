@@ -150,6 +150,20 @@ def test_a_room_restored_in_every_phase_behaves_identically(scenario):
         assert room.to_json() == ref_final
 
 
+def test_the_saved_rng_follows_every_draw():
+    """``to_json`` reuses the RNG state's text until the room draws again: each draw shows in the next save,
+    and a room restored from it draws what the original draws."""
+    room, clock, rt = build(mode="round_robin", follow_ups=False, private=False)
+    first = room.to_json()
+    assert json.loads(first) == json.loads(json.dumps(room.state.to_dict()))
+    room.state.rng.random()
+    second = room.to_json()
+    assert second != first and json.loads(second)["rng"] == room.state.to_dict()["rng"]
+    assert room.to_json() == second, "no draw, same text"
+    restored = Room.from_json(second, clock=clock, bank=small_bank())
+    assert [restored.state.rng.random() for _ in range(3)] == [room.state.rng.random() for _ in range(3)]
+
+
 def test_the_tree_holds_everything_a_match_needs():
     room, clock, rt = build(mode="round_robin", follow_ups=True, private=True)
     room.start_match("h1")

@@ -10,7 +10,7 @@ Keys (``P`` = ``ARENA_KEY_PREFIX``, default ``arena:``):
   :data:`EVENTS_MAXLEN` events (``XADD MAXLEN ~``), expiring :data:`EVENTS_TTL_S` after the room's last
   event, deleted when the room is disposed;
 - ``P room:<room_id>:engine``: STRING, the room's engine state tree (``rooms.state.RoomState`` as JSON,
-  versioned), written in the same MULTI/EXEC as the events of every transition, so the stored state
+  versioned), written in the same Lua script call as the events of every transition, so the stored state
   and the stream always agree (:data:`ROOM_STATE_TTL_S`);
 - ``P rooms:live``: SET of the room ids whose state is stored: what a restarting server restores
   (``server/restore.py``, ``docs/failover.md``).
@@ -21,10 +21,12 @@ ZREVRANGE, so the leaderboard is never kept twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+
+from .group_commit import GroupCommit
 
 ROOM_BOARD_TTL_S = 24 * 3600
 SNAPSHOT_TTL_S = 3600
@@ -39,9 +41,34 @@ POOL_SIZE = 64
 #: Seconds a caller waits for a free connection before ``redis.ConnectionError``.
 POOL_TIMEOUT_S = 5.0
 
+#: A room's event batch and state tree, atomically: KEYS events, engine state, rooms:live; ARGV maxlen, events
+#: TTL, state JSON ('' for none), state TTL, room id, then (id, name, payload) per event. An event already in
+#: the stream (an id "equal or smaller than the target stream top item": a retried flush) is skipped.
+#: Returns the number of events added.
+_APPEND = """
+local n = 0
+for i = 6, #ARGV, 3 do
+  local r = redis.pcall('xadd', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[i], 'n', ARGV[i + 1], 'p', ARGV[i + 2])
+  if type(r) == 'table' and r.err then
+    if not string.find(r.err, 'smaller') then return r end
+  else
+    n = n + 1
+  end
+end
+if #ARGV >= 6 then redis.call('expire', KEYS[1], ARGV[2]) end
+if ARGV[3] ~= '' then
+  redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
+  redis.call('sadd', KEYS[3], ARGV[5])
+  redis.call('expire', KEYS[3], ARGV[4])
+end
+return n
+"""
+
 
 class RedisStore:
     """Async access to the leaderboards and snapshots.
+
+    ``APPEND_SCRIPT``: the Lua script :meth:`append_events` group-commits (a subclass may fence it).
 
     Args:
         url: ``redis://host:port/db`` or ``unix:///path?db=0``.
@@ -51,6 +78,8 @@ class RedisStore:
             with ``MaxConnectionsError``.
     """
 
+    APPEND_SCRIPT = _APPEND
+
     def __init__(self, url: str, prefix: str = "arena:", *, pool_size: int = POOL_SIZE,
                  pool_timeout: float = POOL_TIMEOUT_S) -> None:
         self.url = url
@@ -58,6 +87,7 @@ class RedisStore:
         pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=pool_size, timeout=pool_timeout,
                                                         decode_responses=True)
         self.r = aioredis.Redis.from_pool(pool)
+        self._appends = GroupCommit(lambda: self.r, self.APPEND_SCRIPT)
 
     def room_key(self, room_id: str) -> str:
         return f"{self.prefix}board:room:{room_id}"
@@ -66,6 +96,8 @@ class RedisStore:
         return bool(await self.r.ping())
 
     async def close(self) -> None:
+        if self._appends._task is not None:      # the last batch of room writes
+            await asyncio.wait([self._appends._task], timeout=2)
         await self.r.aclose()
 
     async def init_board(self, room_id: str, participants: dict[str, str]) -> None:
@@ -101,11 +133,14 @@ class RedisStore:
 
     async def append_events(self, room_id: str, events: list[tuple[int, str, dict]], *,
                             state: str | None = None) -> None:
-        """XADD ``[(seq, name, wire payload)]`` (in seq order) to the room's stream in one MULTI/EXEC,
-        with ids ``<seq>-0``, trimming to about :data:`EVENTS_MAXLEN` and refreshing the TTL; with
-        ``state`` (the engine state tree as JSON, taken when those events were drained) the same
-        transaction stores it and lists the room in ``rooms:live``, so a restart never sees a state
-        without its events or events without their state.
+        """XADD ``[(seq, name, wire payload)]`` (in seq order) to the room's stream, atomically (one Lua
+        script), with ids ``<seq>-0``, trimming to about :data:`EVENTS_MAXLEN` and refreshing the TTL;
+        with ``state`` (the engine state tree as JSON, taken when those events were drained) the same
+        script stores it and lists the room in ``rooms:live``, so a restart never sees a state without
+        its events or events without their state.
+
+        The calls of all rooms are group-committed (:class:`server.store.group_commit.GroupCommit`): the
+        writes requested while one pipeline is in flight go together in the next, one round trip.
 
         Idempotent: an event already in the stream (a retry after a failed flush) is skipped.
 
@@ -114,22 +149,19 @@ class RedisStore:
         """
         if not events and state is None:
             return
-        key = self.events_key(room_id)
-        async with self.r.pipeline(transaction=True) as p:
-            for seq, name, wire in events:
-                p.xadd(key, {"n": name, "p": json.dumps(wire, ensure_ascii=False)}, id=f"{seq}-0",
-                       maxlen=EVENTS_MAXLEN, approximate=True)
-            if events:
-                p.expire(key, EVENTS_TTL_S)
-            if state is not None:
-                p.set(self.state_key(room_id), state, ex=ROOM_STATE_TTL_S)
-                p.sadd(self.live_key, room_id)
-                p.expire(self.live_key, ROOM_STATE_TTL_S)
-            results = await p.execute(raise_on_error=False)
-        for res in results:
-            # "equal or smaller than the target stream top item": stored by an earlier attempt.
-            if isinstance(res, Exception) and not (isinstance(res, ResponseError) and "smaller" in str(res)):
-                raise res
+        keys, args = await self._append_call(room_id, events, state)
+        self._append_result(room_id, await self._appends.call(keys, args))
+
+    async def _append_call(self, room_id: str, events: list[tuple[int, str, dict]],
+                           state: str | None) -> tuple[list, list]:
+        """``(keys, args)`` of :data:`_APPEND` (subclasses: their own script's)."""
+        args: list = [EVENTS_MAXLEN, EVENTS_TTL_S, state if state is not None else "", ROOM_STATE_TTL_S, room_id]
+        for seq, name, wire in events:
+            args += [f"{seq}-0", name, json.dumps(wire, ensure_ascii=False)]
+        return [self.events_key(room_id), self.state_key(room_id), self.live_key], args
+
+    def _append_result(self, room_id: str, result: object) -> None:
+        """Check a script's result (subclasses: e.g. a lost lease)."""
 
     # ------------------------------------------------------------- room states (failover)
     def state_key(self, room_id: str) -> str:
