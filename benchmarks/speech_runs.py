@@ -8,7 +8,7 @@ Usage (docs/media.md, "Ten runs in a row")::
 Each run is one ``pytest -q -s`` process over :data:`TESTS` with ``ARENA_SPEECH_METRICS=1``, so
 ``tests/media/media_helpers.wer``/``cer`` print ``SPEECH_METRIC <file>:<line> <wer|cer>=<value>``
 for each figure a test computes (besides the named ``SPEECH_METRIC`` lines some tests print).
-Output (JSON, also printed as a table): per run its wall time (s), pass/fail/skip counts and the
+Each run's whole output is kept beside ``--out`` (``<stem>.run<N>.log``). Output (JSON, also printed as a table): per run its wall time (s), pass/fail/skip counts and the
 failed test ids; per metric (``file:line kind`` or the test's own name) the values of every run,
 min / median / max. A metric computed several times in one run (a loop in the test) keeps each value.
 """
@@ -49,8 +49,9 @@ def parse(out: str) -> tuple[dict[str, list[float]], dict[str, int], list[str]]:
             where, kv = rest.split()[:2]
             k, v = kv.split("=")
             metrics.setdefault(f"{where} {k}", []).append(float(v))
-    tail = out.strip().splitlines()[-1] if out.strip() else ""
-    counts = {k.rstrip("s") if k.startswith("error") else k: int(n) for n, k in _COUNTS.findall(tail)}
+    tails = [ln for ln in out.splitlines() if re.search(r"\d+ (passed|failed)", ln) and " in " in ln]
+    tail = tails[-1] if tails else ""
+    counts = {"error" if k.startswith("error") else k: int(n) for n, k in _COUNTS.findall(tail)}
     return metrics, counts, _FAILED.findall(out)
 
 
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *a.tests],
                            env=env, capture_output=True, text=True)
-        metrics, counts, failed = parse(p.stdout + p.stderr)
+        out = p.stdout + p.stderr
+        (a.out.parent / f"{a.out.stem}.run{i + 1}.log").write_text(out)
+        metrics, counts, failed = parse(out)
         runs.append({"run": i + 1, "started": time.strftime("%H:%M:%S", time.gmtime(t0)),
                      "wall_s": round(time.time() - t0, 1), "loadavg": round(os.getloadavg()[0], 1),
                      "rc": p.returncode, "counts": counts, "failed": failed, "metrics": metrics})
