@@ -171,7 +171,9 @@ async def test_a_korean_room_transcribes_korean(media_sidecar, media_server, spo
     """The room's language reaches the sidecar with turn_start: a Korean room's spoken answer is
     transcribed by the multilingual model in Korean (tiny.en, the English rooms' model, writes English
     words for this audio: CER > 4)."""
-    host, other, _ = await _room(media_server, answer_seconds=30, language="ko")
+    # A 120 s turn (answer_seconds 240 at TIME_SCALE 0.5; the test submits the answer itself), so a
+    # loaded machine's finals cannot come after the turn's deadline (the bridge drops those).
+    host, other, _ = await _room(media_server, answer_seconds=240, language="ko")
     assert (await host.call("start_match"))["ok"]
     await host.wait_for(_turn_of(host, host.user_id), timeout=20)
     sr, chunks = _pcm_chunks(spoken_ko_wav)
@@ -183,7 +185,8 @@ async def test_a_korean_room_transcribes_korean(media_sidecar, media_server, spo
                                      if len([d for d in host.of("audio_processed") if d["is_final"]]) >= 3 else None,
                                      timeout=150)
     except (TimeoutError, asyncio.TimeoutError):
-        raise AssertionError(f"three finals expected: {host.of('audio_processed')} {host.of('error_message')}")
+        raise AssertionError(f"three finals expected: {host.of('audio_processed')} {host.of('error_message')} "
+                             f"turn over: {host.of('answer_locked')} {host.of('answer_submitted')}")
     text = finals[-1]["text"]
     print(f"SPEECH_METRIC ko_e2e_cer={cer(' '.join(KO_SENTENCES), text):.3f} text={text!r}")
     # The audio is the same bytes in every run (sox -R) and the decode the same arithmetic on any core
