@@ -91,6 +91,32 @@ def default_cpu_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+#: numpy's BLAS threads while decoding (see :func:`pin_blas_threads`).
+BLAS_THREADS = 1
+_blas_libs: list | None = None
+_blas_lock = threading.Lock()
+
+
+def pin_blas_threads() -> None:
+    """Set numpy's BLAS (OpenBLAS) to :data:`BLAS_THREADS` thread(s) for the whole process, if it
+    is not already: faster-whisper computes the log-mel features with a BLAS matrix product
+    (``mel_filters @ magnitudes``) whose rounding depends on how many threads split it, and
+    OpenBLAS defaults to one thread per core the process may use. On espeak-ng Korean that
+    rounding alone moved the room path's transcript between CER 0.333 (2 cores) and 0.524 (the
+    process pinned to one core, ``taskset -c 0``) with everything else equal; issue 13's
+    "timing-sensitive" test. Called before every decode (a few microseconds), so a library that
+    raised the count since is put back. Needs ``threadpoolctl`` (a scikit-learn dependency)."""
+    global _blas_libs
+    with _blas_lock:
+        if _blas_libs is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        for lib in _blas_libs:
+            if lib.num_threads != BLAS_THREADS:
+                lib.set_num_threads(BLAS_THREADS)
+
+
 def token_budget(duration_s: float, per_s: float = 15.0) -> int:
     """Most Whisper tokens an utterance of ``duration_s`` s can need: 16 + 15 per second, at most 440.
 
@@ -245,6 +271,7 @@ class Transcriber:
 
     def _transcribe(self, audio, duration, beam_size, word_timestamps, lang, bounded, prompt):
         """One decode: ``(Transcript, plausible, mean log-probability)``."""
+        pin_blas_threads()
         texts: list[str] = []
         logprobs: list[float] = []
         plausible = True
@@ -296,6 +323,7 @@ class Transcriber:
         """Language code for ``audio`` (16 kHz float32); always ``"en"`` for ``.en`` models."""
         if not self.multilingual:
             return "en"
+        pin_blas_threads()
         lang, _prob, _all = self.model.detect_language(audio=audio)
         return lang
 
@@ -314,6 +342,7 @@ class Transcriber:
         if audio.size < SR // 10 or is_silent(audio):
             return ""
         audio = audio[: 30 * SR]
+        pin_blas_threads()
         lang = language or self.language or self.detect_language(audio)
         tok = self._tokenizer(lang)
         prompt_text = prompt

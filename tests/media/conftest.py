@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 
-# One CTranslate2 thread: with two, its GEMMs split work by the threads the library gets on a busy
-# machine, and the same audio decoded differently between runs (issue 13: tests deterministic).
+# One CTranslate2 thread, as the bench uses. What made the same audio decode differently with the core
+# count (issue 13) was numpy's BLAS splitting faster-whisper's log-mel product by the usable cores;
+# stt.pin_blas_threads now fixes that at one thread (test_transcripts_do_not_depend_on_numpys_blas_threads).
+# With BLAS pinned, one and two CTranslate2 threads gave the same Korean room transcript.
 os.environ.setdefault("ARENA_STT_THREADS", "1")
 
 import subprocess

@@ -68,6 +68,17 @@ def speak(text: str, out: Path, *, speed: int = 160, pad_before: float = 0.0, pa
     return out
 
 
+def _report(kind: str, value: float) -> float:
+    """With ``ARENA_SPEECH_METRICS=1``, print ``SPEECH_METRIC <test file>:<line> <kind>=<value>`` for
+    every WER/CER a test computes (the caller's line), so a loop over the suite (``pytest -s``) can
+    take the spread of each (docs/media.md, "Ten runs in a row")."""
+    if os.environ.get("ARENA_SPEECH_METRICS") == "1":
+        import inspect
+
+        f = inspect.stack()[2]
+        print(f"SPEECH_METRIC {Path(f.filename).name}:{f.lineno} {kind}={value:.3f}", flush=True)
+    return value
+
 
 def wer(reference: str | list[str], hypothesis: str | list[str]) -> float:
     """Word error rate after lower-casing and stripping punctuation (jiwer); lists give corpus WER."""
@@ -82,8 +93,8 @@ def wer(reference: str | list[str], hypothesis: str | list[str]) -> float:
         return " ".join(s.split())
 
     if isinstance(reference, list):
-        return jiwer.wer([norm(r) for r in reference], [norm(h) for h in hypothesis])
-    return jiwer.wer(norm(reference), norm(hypothesis))
+        return _report("wer", jiwer.wer([norm(r) for r in reference], [norm(h) for h in hypothesis]))
+    return _report("wer", jiwer.wer(norm(reference), norm(hypothesis)))
 
 
 def cer(reference: str | list[str], hypothesis: str | list[str]) -> float:
@@ -98,5 +109,5 @@ def cer(reference: str | list[str], hypothesis: str | list[str]) -> float:
         return re.sub(r"[\W_]+", "", s.lower())
 
     if isinstance(reference, list):
-        return jiwer.cer([norm(r) for r in reference], [norm(h) for h in hypothesis])
-    return jiwer.cer(norm(reference), norm(hypothesis))
+        return _report("cer", jiwer.cer([norm(r) for r in reference], [norm(h) for h in hypothesis]))
+    return _report("cer", jiwer.cer(norm(reference), norm(hypothesis)))

@@ -44,8 +44,8 @@ def test_the_question_prompt_gets_the_terms_right(transcriber, tmp_path):
 @pytest.mark.timeout(400)  # 12 decodes of 6 answers: ~50 s of CPU, far more on a loaded machine
 def test_context_across_vad_cuts_beats_cold_utterances(transcriber):
     """The fixed set of :mod:`server.media.accuracy` (6 answers, 2 sentences 0.9 s apart, so every
-    answer is 2+ VAD utterances). Measured: live 0.139, each utterance cold 0.171, the model on the
-    whole answer 0.127 (docs/performance.md)."""
+    answer is 2+ VAD utterances). Measured: live 0.120, each utterance cold 0.171 (every run, numpy's
+    BLAS on one thread), the model on the whole answer 0.127 (docs/performance.md)."""
     answers = speak_answers("en")
     refs = [r for _, r, _ in answers]
     live, cold, cuts = [], [], []

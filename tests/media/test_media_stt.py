@@ -63,6 +63,25 @@ def test_korean_rooms_get_a_multilingual_model(transcriber, ko_transcriber, ko_s
     assert cer(KO_SENTENCES, en) >= 0.9, en
 
 
+def test_transcripts_do_not_depend_on_numpys_blas_threads(ko_transcriber, ko_speech):
+    """Issue 13's "timing-sensitive" Korean test was numpy's BLAS thread count: faster-whisper's
+    log-mel features are a BLAS matrix product, OpenBLAS splits it over one thread per usable core,
+    and the rounding moved the transcript ("네, 좋습니다" on one thread, "네, 조수입니다." on two;
+    the room path CER 0.333 unpinned vs 0.524 under ``taskset -c 0``). ``stt.pin_blas_threads``
+    sets one thread before every decode, so the same audio gives the same text on any core count."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas or max(i["num_threads"] for i in blas) < 2:
+        pytest.skip("numpy's BLAS cannot use two threads here (one core): nothing to compare")
+    audio = load_audio_16k(ko_speech[1])
+    texts = []
+    for n in (2, 1, 2):
+        with threadpool_limits(n, user_api="blas"):
+            texts.append(ko_transcriber.transcribe(audio, bounded=True, word_timestamps=False).text)
+    assert texts[0] == texts[1] == texts[2], texts
+
+
 def test_unknown_language_is_refused():
     from server.media.audio import MediaError
     from server.media.models import model_dir_for
