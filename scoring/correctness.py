@@ -67,7 +67,7 @@ DISMISS_EN = re.compile(
     r"unnecessary|needless|overkill|outdated|obsolete|legacy|a waste of|pointless|useless|"
     r"mostly a thing for|only (?:matters|needed) for|nobody needs|never needed|skip (?:it|them|that)|"
     r"wouldn't (?:build|use|add|bother)|don't have to (?:worry|bother)|not something (?:a|an|we|you))\b", re.I)
-DISMISS_KO = re.compile(r"(필요\s?[가는도]?\s?없|[할볼둘쓸넣만]\s?필요(?:[가는도]|까지)?\s?(?:없|않)|굳이|낭비|"
+DISMISS_KO = re.compile(r"(필요\s?[가는도]?\s?없|[할볼둘쓸넣만]\s?필요(?:[가는도]|까지)?\s?(?:없|않)|시간 낭비|낭비(?:일|입니|예요|라고)|"
                         r"쓰지 않겠|안 써도|안 해도|안 둬도|하지 않아도|없어도 (?:됩|돼|괜찮)|지워도|쓰면 안|"
                         r"소용(?:이)? 없|의미(?:가)? 없|상관(?:이)? 없)")
 #: A Korean dismissal that is a reason or a condition, not the clause's conclusion: "바꿀 필요가 없어서
@@ -248,6 +248,8 @@ def _ko_reason(rest: str) -> bool:
     read on the rest of its eojeol, or on the next one when the match ended at a space ("안 해도 돼서")."""
     if rest[:1].isspace():
         nxt = rest.split(None, 1)
+        if nxt and re.match(r"^(?:될|된)$", nxt[0]):
+            return True                 # adnominal: "하지 않아도 될 선택" (a choice one need not make)
         return bool(nxt) and bool(re.match(r"^(?:돼|되|됐|괜찮)", nxt[0])) and bool(_KO_NOT_CONCLUSION.match(nxt[0]))
     return bool(_KO_NOT_CONCLUSION.match(rest))
 
