@@ -34,7 +34,7 @@ IDLE_TIMEOUT_S = 900
 
 
 def heartbeat_key(in_channel: str, sidecar_id: str) -> str:
-    """``media:sidecar:<in channel>:<id>``: one per running sidecar, 15 s TTL."""
+    """``media:sidecar:<in channel>:<id>``: one per running sidecar, 4 s TTL (``HEARTBEAT_TTL_S``)."""
     return f"{HEARTBEAT_PREFIX}{in_channel}:{sidecar_id}"
 
 
