@@ -28,8 +28,8 @@ def has_content(sentence: str, lang: str) -> bool:
     """True for a sentence worth quoting: at least 4 content words (en) / 3 eojeol and 10
     Hangul-or-Latin letters (ko), no stock phrase and no guess (:data:`_GUESS_EN` / :data:`_GUESS_KO`)."""
     low = sentence.lower()
-    if (_GUESS_KO if lang == "ko" else _GUESS_EN).search(sentence):
-        return False
+    if (_GUESS_KO if lang == "ko" else _GUESS_EN).search(sentence) or sentence.rstrip().endswith("?"):
+        return False                     # a guess, or a question ("…you just buy more servers, right?")
     if lang == "ko":
         if any(g in low for g in F.GENERIC_KO):
             return False

@@ -208,6 +208,9 @@ def test_strength_never_quotes_a_guess(ev, bank):
           "데이터에만 씁니다. 다른 팀이 도와주면 금방 될 것 같습니다.")
     [r] = _score(ev, bank.get("tech-002"), [en], "en")
     [k] = _score(ev, bank.get("tech-002"), [ko], "ko")
+    [t] = _score(ev, bank.get("tech-002"), ["I mean, I don't know the numbers on that. If there's a lot of "
+                                            "traffic on TCP, you just buy more servers for it, right?"], "en")
+    assert "Strength" not in t.feedback, t.feedback
     assert "Strength" not in r.feedback, r.feedback
     assert "강점" not in k.feedback, k.feedback
 
