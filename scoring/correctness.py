@@ -38,15 +38,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
 from . import contrasts
 from . import features as F
-from .claims import (ABS_EN, ABS_KO, MENTION_EN, MENTION_KO, NEG_EN, NEG_KO, _HEDGE_EN, _KEEP_EN,  # noqa: F401
-                     absolute as _absolute, clauses, is_mention, negated, terms as _terms)
+from .claims import NEG_EN, _HEDGE_EN, absolute as _absolute, clauses, is_mention, negated, terms as _terms
 
 LABELS = ("correct", "partially_correct", "contradictory", "irrelevant")
 
