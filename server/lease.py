@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 
-from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S, ROOM_STATE_TTL_S, RedisStore
+from .store.redis_store import EVENTS_MAXLEN, EVENTS_TTL_S, ROOM_STATE_TTL_S, RedisStore, append_script
 
 #: A lease lives this long (ms) without renewal: a dead process's rooms are free after at most this.
 LEASE_TTL_MS = 3000
@@ -149,28 +149,8 @@ class Leases:
 
 
 # The fenced append in one round trip (a script runs atomically): KEYS = owner, stream, state, live
-# set; ARGV = token, maxlen, stream TTL (s), state ('' for none), state TTL (s), room id, then
-# (id, name, payload) per event. -1: not the owner (nothing written). An XADD refused because the
-# id is not above the stream's top was stored by an earlier attempt: skipped, as in one process.
-_APPEND = """
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return -1 end
-local n = 0
-for i = 7, #ARGV, 3 do
-  local r = redis.pcall('xadd', KEYS[2], 'MAXLEN', '~', ARGV[2], ARGV[i], 'n', ARGV[i + 1], 'p', ARGV[i + 2])
-  if type(r) == 'table' and r.err then
-    if not string.find(r.err, 'smaller') then return r end
-  else
-    n = n + 1
-  end
-end
-if #ARGV >= 7 then redis.call('expire', KEYS[2], ARGV[3]) end
-if ARGV[4] ~= '' then
-  redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[5])
-  redis.call('sadd', KEYS[4], ARGV[6])
-  redis.call('expire', KEYS[4], ARGV[5])
-end
-return n
-"""
+# set; ARGV = token, then as the unfenced script. -1: not the owner (nothing written).
+_APPEND = append_script(fenced=True)
 
 
 class FencedRedisStore(RedisStore):

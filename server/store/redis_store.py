@@ -41,28 +41,39 @@ POOL_SIZE = 64
 #: Seconds a caller waits for a free connection before ``redis.ConnectionError``.
 POOL_TIMEOUT_S = 5.0
 
-#: A room's event batch and state tree, atomically: KEYS events, engine state, rooms:live; ARGV maxlen, events
-#: TTL, state JSON ('' for none), state TTL, room id, then (id, name, payload) per event. An event already in
-#: the stream (an id "equal or smaller than the target stream top item": a retried flush) is skipped.
-#: Returns the number of events added.
-_APPEND = """
+def append_script(fenced: bool = False) -> str:
+    """The Lua script that writes a room's event batch and state tree atomically.
+
+    KEYS: events stream, engine state, rooms:live; ARGV: maxlen, events TTL (s), state JSON ('' for
+    none), state TTL (s), room id, then (id, name, payload) per event. An event already in the stream
+    (an id "equal or smaller than the target stream top item": a retried flush) is skipped. Returns the
+    number of events added. ``fenced``: the lease's owner key comes first in KEYS and the node's token
+    first in ARGV, and nothing is written (-1) unless the key holds the token (``server/lease.py``).
+    """
+    head = ("if redis.call('get', KEYS[1]) ~= ARGV[1] then return -1 end\nlocal k, a = 1, 1\n" if fenced
+            else "local k, a = 0, 0\n")
+    return head + _APPEND_BODY
+
+
+_APPEND_BODY = """
 local n = 0
-for i = 6, #ARGV, 3 do
-  local r = redis.pcall('xadd', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[i], 'n', ARGV[i + 1], 'p', ARGV[i + 2])
+for i = a + 6, #ARGV, 3 do
+  local r = redis.pcall('xadd', KEYS[k + 1], 'MAXLEN', '~', ARGV[a + 1], ARGV[i], 'n', ARGV[i + 1], 'p', ARGV[i + 2])
   if type(r) == 'table' and r.err then
     if not string.find(r.err, 'smaller') then return r end
   else
     n = n + 1
   end
 end
-if #ARGV >= 6 then redis.call('expire', KEYS[1], ARGV[2]) end
-if ARGV[3] ~= '' then
-  redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
-  redis.call('sadd', KEYS[3], ARGV[5])
-  redis.call('expire', KEYS[3], ARGV[4])
+if #ARGV >= a + 6 then redis.call('expire', KEYS[k + 1], ARGV[a + 2]) end
+if ARGV[a + 3] ~= '' then
+  redis.call('set', KEYS[k + 2], ARGV[a + 3], 'EX', ARGV[a + 4])
+  redis.call('sadd', KEYS[k + 3], ARGV[a + 5])
+  redis.call('expire', KEYS[k + 3], ARGV[a + 4])
 end
 return n
 """
+_APPEND = append_script()
 
 
 class RedisStore:
