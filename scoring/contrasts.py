@@ -50,6 +50,7 @@ class Group:
     facts: tuple
 
 
+@lru_cache(maxsize=512)
 def _alias_rx(alias: str, lang: str) -> re.Pattern:
     if lang == "ko":
         return re.compile(re.escape(alias), re.I)
@@ -95,10 +96,11 @@ def mentions(text: str, aliases: dict, lang: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
-def active(question: str, lang: str) -> list[Group]:
+@lru_cache(maxsize=256)
+def active(question: str, lang: str) -> tuple:
     """The groups with at least two members named in ``question`` (the question's text, and its key
-    points when the caller adds them)."""
-    return [g for g in groups(lang) if len({e for _, _, e in mentions(question, g.aliases, lang)}) >= 2]
+    points when the caller adds them); cached, as every answer to a question asks the same."""
+    return tuple(g for g in groups(lang) if len({e for _, _, e in mentions(question, g.aliases, lang)}) >= 2)
 
 
 def _first_term_at(clause: str, wanted: frozenset, lang: str) -> int:
@@ -148,7 +150,7 @@ def _polarity(clause: str, own: frozenset, lang: str) -> bool:
     return negated(clause, lang) != flipped
 
 
-def swaps(sentence: str, question: str, lang: str, groups_: list[Group] | None = None) -> list[tuple[Fact, str]]:
+def swaps(sentence: str, question: str, lang: str, groups_: "tuple[Group, ...] | None" = None) -> list[tuple[Fact, str]]:
     """The facts ``sentence`` gets wrong: said of a member they are false for ("UDP guarantees
     ordering"), or denied of their own member ("TCP does not guarantee ordering").
     ``[(fact, member id it was said of)]``.
